@@ -1,0 +1,91 @@
+"""`quiz validate` and `quiz list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from quiz import paths
+from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+
+TYPES = ("open", "choice", "code-review", "exercise")
+
+
+def register(sub, parent: argparse.ArgumentParser) -> None:
+    validate = sub.add_parser("validate", parents=[parent], help="check question bank files and report every problem",
+                              description="Check bank files (default: the bank in use) and print every problem as "
+                                          "PATH:LINE:COL: message. Exit 0 when valid, 1 when not, 2 on usage errors.")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="YAML files or directories")
+    validate.set_defaults(run=run_validate)
+
+    listing = sub.add_parser("list", parents=[parent], help="list the questions of the bank")
+    listing.add_argument("--topic", help="only this topic")
+    listing.add_argument("--type", choices=TYPES, help="only this type of question")
+    listing.add_argument("--deck", help="only this deck")
+    listing.add_argument("--json", action="store_true", help="print JSON (a list of objects)")
+    listing.set_defaults(run=run_list)
+
+
+def known_exercises() -> set[str]:
+    root = paths.exercises_dir()
+    return {p.name for p in root.iterdir() if (p / "tests").is_dir()} if root.is_dir() else set()
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from quiz.bank import check_files
+
+    targets = [Path(p) for p in args.paths] or [paths.bank_dir(getattr(args, "bank", None))]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    parsed_files, problems = check_files(targets, known_exercises())
+    for problem in problems:
+        print(problem)
+    if problems:
+        files_with = len({p.path for p in problems})
+        print(f"{len(problems)} problem(s) in {files_with} file(s)", file=sys.stderr)
+        return EXIT_INVALID
+    questions = sum(len(p.data.get("questions", [])) for p in parsed_files)
+    print(f"ok: {questions} questions in {len(parsed_files)} file(s) are valid")
+    return EXIT_OK
+
+
+def load_or_report(args: argparse.Namespace):
+    """The bank in use, or None after printing its problems (the caller exits 1)."""
+    from quiz.bank import BankError, load_bank
+
+    target = paths.bank_dir(getattr(args, "bank", None))
+    if not target.exists():
+        raise UsageError(f"no such bank: {target}")
+    try:
+        return load_bank(target, known_exercises())
+    except BankError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"quiz: the bank at {target} is invalid ({len(exc.problems)} problem(s)); "
+              f"run 'quiz validate {target}'", file=sys.stderr)
+        return None
+
+
+def run_list(args: argparse.Namespace) -> int:
+    bank = load_or_report(args)
+    if bank is None:
+        return EXIT_INVALID
+    lang = args.lang
+    questions = [q for q in bank.questions
+                 if (not args.topic or q.topic == args.topic)
+                 and (not args.type or q.type == args.type)
+                 and (not args.deck or q.deck == args.deck)]
+    if args.json:
+        rows = [{"id": q.id, "type": q.type, "topic": q.topic, "deck": q.deck, "tags": list(q.tags),
+                 "difficulty": q.difficulty, "prompt": q.prompt(lang)} for q in questions]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    width = max((len(q.id) for q in questions), default=2)
+    for q in questions:
+        print(f"{q.id:<{width}}  {q.type:<11}  {q.topic:<10}  {q.prompt(lang).splitlines()[0]}")
+    print(f"{len(questions)} question(s)", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,271 @@
+"""Read question bank files: YAML in, checked `Bank` out, with every problem found in one pass.
+
+Each file is parsed once with the C YAML loader into a node tree (kept for line numbers), then built into
+Python values from those nodes, checked against the deck schema, and checked for what a schema cannot say.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from quiz.bank import locate
+from quiz.bank.model import Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
+from quiz.bank.problems import BankError, Problem
+from quiz.bank.schema import deck_validator, describe, leaf_errors
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+BANK_SUFFIXES = (".yaml", ".yml")
+
+
+class ParsedFile:
+    """One bank file after parsing: its data and node tree, and the problems found so far."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.data: object = None
+        self.root: yaml.Node | None = None
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, node_path: list[object] | None = None, *, key: bool = False,
+                at: tuple[int, int] | None = None) -> None:
+        if at is None:
+            at = locate.position(locate.find_node(self.root, node_path or [], key=key))
+        self.problems.append(Problem(self.path, at[0], at[1], message))
+
+
+def bank_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Expand directories to their YAML files (sorted, recursively); report paths that do not exist."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(path, 1, 1, "no such file or directory"))
+    return files, problems
+
+
+def parse_file(path: Path) -> ParsedFile:
+    parsed = ParsedFile(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        parsed.problem(f"cannot read file: {exc.strerror or exc}", at=(1, 1))
+        return parsed
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        parsed.problem(f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", at=(line, col))
+        return parsed
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        parsed.problem("empty file: a deck needs 'deck' and 'questions'", at=(1, 1))
+        return parsed
+    loader = _Loader(text)
+    try:
+        parsed.root = loader.get_single_node()
+        parsed.data = loader.construct_document(parsed.root) if parsed.root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        parsed.problem(f"YAML syntax error: {reason}" + (f" ({context})" if context else ""), at=at)
+        parsed.root = None
+    except RecursionError:
+        parsed.problem("YAML nested too deeply", at=(1, 1))
+        parsed.root = None
+    finally:
+        loader.dispose()
+    return parsed
+
+
+def check_schema(parsed: ParsedFile) -> None:
+    for key_node, name in locate.duplicate_keys(parsed.root):
+        parsed.problem(f"key '{name}' is given twice in the same mapping (the first would be lost)",
+                       at=locate.position(key_node))
+    if not isinstance(parsed.data, dict):
+        parsed.problem(f"a deck file must be a mapping with 'deck' and 'questions', not {_kind(parsed.data)}",
+                       at=(1, 1))
+        return
+    errors = sorted(deck_validator().iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path)))
+    seen: set[tuple[int, int, str]] = set()
+    for error in errors:
+        for leaf in leaf_errors(error):
+            node_path, key, message = describe(leaf)
+            where = _question_label(parsed.data, node_path)
+            at = locate.position(locate.find_node(parsed.root, node_path, key=key))
+            if (at[0], at[1], message) not in seen:
+                seen.add((at[0], at[1], message))
+                parsed.problem(f"{where}{message}", at=at)
+
+
+def check_meaning(parsed: ParsedFile, known_exercises: set[str] | None) -> None:
+    """What the schema cannot say: options that exist, code that parses, ids unique within a question."""
+    questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
+    if not isinstance(questions, list):
+        return
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict):
+            continue
+        label = _question_label(parsed.data, ["questions", index])
+        base: list[object] = ["questions", index]
+        options = question.get("options")
+        option_ids = [o.get("id") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+        for dup in sorted({i for i in option_ids if option_ids.count(i) > 1}, key=str):
+            parsed.problem(f"{label}option '{dup}' is given twice", base + ["options"])
+        correct = question.get("correct")
+        if isinstance(correct, list) and isinstance(options, list):
+            for position, choice in enumerate(correct):
+                if choice not in option_ids:
+                    parsed.problem(f"{label}correct option '{choice}' is not among the options "
+                                   f"({', '.join(map(str, option_ids))})", base + ["correct", position])
+        points = question.get("key_points")
+        if isinstance(points, list):
+            point_ids = [p.get("id") for p in points if isinstance(p, dict)]
+            for dup in sorted({i for i in point_ids if point_ids.count(i) > 1}, key=str):
+                parsed.problem(f"{label}key point '{dup}' is given twice", base + ["key_points"])
+            for position, point in enumerate(points):
+                if isinstance(point, dict) and isinstance(point.get("require"), int) \
+                        and isinstance(point.get("concepts"), list) and point["require"] > len(point["concepts"]):
+                    parsed.problem(f"{label}key point '{point.get('id')}' requires {point['require']} concepts "
+                                   f"but lists {len(point['concepts'])}", base + ["key_points", position, "require"])
+        snippets = question.get("code")
+        if isinstance(snippets, list):
+            for position, snippet in enumerate(snippets):
+                if isinstance(snippet, dict) and snippet.get("language") == "python" \
+                        and isinstance(snippet.get("source"), str):
+                    _check_python(parsed, label, base + ["code", position, "source"], snippet["source"])
+        exercise = question.get("exercise")
+        if known_exercises is not None and isinstance(exercise, str) and exercise not in known_exercises:
+            parsed.problem(f"{label}unknown exercise '{exercise}' (known: {', '.join(sorted(known_exercises))})",
+                           base + ["exercise"])
+
+
+def _check_python(parsed: ParsedFile, label: str, node_path: list[object], source: str) -> None:
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        node = locate.find_node(parsed.root, node_path)
+        line, col = locate.position(node)
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            line += exc.lineno or 1  # a block scalar's text starts on the line after its indicator
+            col = _block_indent(parsed.root, node) + (exc.offset or 1)
+        parsed.problem(f"{label}Python snippet does not parse: {exc.msg} (snippet line {exc.lineno})", at=(line, col))
+    except (ValueError, RecursionError) as exc:
+        parsed.problem(f"{label}Python snippet does not parse: {exc}", node_path)
+
+
+def _block_indent(root: yaml.Node | None, node: yaml.ScalarNode) -> int:
+    """Column (0-based) where a block scalar's text starts: read from the node's first content line."""
+    buffer = node.start_mark.buffer
+    if not buffer:
+        return node.start_mark.column
+    start = buffer.find("\n", node.start_mark.pointer) + 1
+    line = buffer[start:buffer.find("\n", start) if "\n" in buffer[start:] else len(buffer)]
+    return len(line) - len(line.lstrip(" "))
+
+
+def _question_label(data: object, node_path: list[object]) -> str:
+    if len(node_path) >= 2 and node_path[0] == "questions" and isinstance(node_path[1], int) and isinstance(data, dict):
+        questions = data.get("questions")
+        if isinstance(questions, list) and node_path[1] < len(questions):
+            question = questions[node_path[1]]
+            if isinstance(question, dict) and isinstance(question.get("id"), str):
+                return f"question '{question['id']}': "
+            return f"question #{node_path[1] + 1}: "
+    return ""
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "an empty document"
+    return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def check_files(paths: Iterable[Path], known_exercises: set[str] | None = None) -> tuple[list[ParsedFile], list[Problem]]:
+    """Parse and check every file; return the files and all problems, sorted by place."""
+    files, problems = bank_files(paths)
+    parsed_files = []
+    for path in files:
+        parsed = parse_file(path)
+        if parsed.root is not None or parsed.data is not None:
+            check_schema(parsed)
+            check_meaning(parsed, known_exercises)
+        parsed_files.append(parsed)
+        problems.extend(parsed.problems)
+    problems.extend(_duplicate_ids(parsed_files))
+    if not files and not problems:
+        problems.extend(Problem(Path(p), 1, 1, "no .yaml files found") for p in paths)
+    return parsed_files, sorted(problems)
+
+
+def _duplicate_ids(parsed_files: list[ParsedFile]) -> list[Problem]:
+    first_seen: dict[str, tuple[ParsedFile, int]] = {}
+    problems = []
+    for parsed in parsed_files:
+        questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
+        for index, question in enumerate(questions if isinstance(questions, list) else []):
+            qid = question.get("id") if isinstance(question, dict) else None
+            if not isinstance(qid, str):
+                continue
+            if qid in first_seen:
+                other, other_index = first_seen[qid]
+                line, _ = locate.position(locate.find_node(other.root, ["questions", other_index, "id"]))
+                line_here, col_here = locate.position(locate.find_node(parsed.root, ["questions", index, "id"]))
+                problems.append(Problem(parsed.path, line_here, col_here,
+                                        f"duplicate question id '{qid}' (first defined at {other.path}:{line})"))
+            else:
+                first_seen[qid] = (parsed, index)
+    return problems
+
+
+def load_bank(paths: Iterable[Path] | Path, known_exercises: set[str] | None = None) -> Bank:
+    """Load and check a bank (directories or files). Raises BankError listing every problem."""
+    if isinstance(paths, Path):
+        paths = [paths]
+    parsed_files, problems = check_files(list(paths), known_exercises)
+    if problems:
+        raise BankError(problems)
+    return Bank(tuple(_deck(p) for p in parsed_files))
+
+
+def _text(value: dict | None) -> Text | None:
+    return Text(zh=value["zh"], en=value["en"]) if value else None
+
+
+def _deck(parsed: ParsedFile) -> Deck:
+    data = parsed.data
+    assert isinstance(data, dict)
+    meta = data["deck"]
+    questions = tuple(_question(q, meta["id"]) for q in data["questions"])
+    return Deck(id=meta["id"], title=_text(meta["title"]), path=parsed.path, questions=questions,
+                description=_text(meta.get("description")))
+
+
+def _question(q: dict, deck_id: str) -> Question:
+    return Question(
+        id=q["id"], type=q["type"], topic=q["topic"], tags=tuple(q["tags"]), difficulty=q["difficulty"],
+        prompt=_text(q["prompt"]), answer=_text(q["answer"]), deck=deck_id, source=q.get("source"),
+        key_points=tuple(
+            KeyPoint(id=kp["id"], point=_text(kp["point"]),
+                     concepts=tuple(Terms(zh=tuple(c["zh"]), en=tuple(c["en"])) for c in kp["concepts"]),
+                     require=kp.get("require", len(kp["concepts"])))
+            for kp in q["key_points"]),
+        code=tuple(Snippet(language=s["language"], source=s["source"], title=_text(s.get("title")),
+                           correction=_text(s.get("correction"))) for s in q.get("code", [])),
+        options=tuple(Option(id=o["id"], text=_text(o["text"])) for o in q.get("options", [])),
+        correct=tuple(q.get("correct", [])),
+        exercise=q.get("exercise"),
+    )

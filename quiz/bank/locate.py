@@ -1,0 +1,74 @@
+"""Find the line and column of a value inside a YAML file, from its path in the loaded document.
+
+Only used when something is wrong: the happy path never builds the node tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+def compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+
+
+def find_node(root: yaml.Node | None, path: Sequence[object], *, key: bool = False) -> yaml.Node | None:
+    """The node at `path` (mapping keys and list indices); with key=True, the key node of the last step.
+
+    Falls back to the deepest node that exists, so a message always has a line to point at.
+    """
+    node = root
+    for depth, step in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, yaml.MappingNode):
+            found = None
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
+                    found = key_node if (last and key) else value_node
+            if found is None:
+                return node
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+        else:
+            return node
+    return node
+
+
+def position(node: yaml.Node | None) -> tuple[int, int]:
+    if node is None:
+        return 1, 1
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def duplicate_keys(root: yaml.Node | None) -> list[tuple[yaml.Node, str]]:
+    """Keys given twice in one mapping: YAML keeps the last silently, losing the first."""
+    found: list[tuple[yaml.Node, str]] = []
+    stack = [root] if root is not None else []
+    seen_nodes: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:  # aliases can share nodes
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in keys:
+                        found.append((key_node, key_node.value))
+                    keys.add(key_node.value)
+                stack.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found

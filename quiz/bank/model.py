@@ -1,0 +1,91 @@
+"""The typed objects a question bank loads into. Everything above the bank reads these, never raw YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in both languages."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Synonyms of one concept in each language; saying any one of them mentions the concept."""
+
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    id: str
+    point: Text
+    concepts: tuple[Terms, ...]
+    require: int  # how many concepts an answer must mention to cover the point
+
+
+@dataclass(frozen=True)
+class Snippet:
+    language: str
+    source: str
+    title: Text | None = None
+    correction: Text | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str  # open | choice | code-review | exercise
+    topic: str
+    tags: tuple[str, ...]
+    difficulty: str
+    prompt: Text
+    answer: Text
+    key_points: tuple[KeyPoint, ...]
+    deck: str
+    source: str | None = None
+    code: tuple[Snippet, ...] = ()
+    options: tuple[Option, ...] = ()
+    correct: tuple[str, ...] = ()
+    exercise: str | None = None
+
+
+@dataclass(frozen=True)
+class Deck:
+    id: str
+    title: Text
+    path: Path
+    questions: tuple[Question, ...]
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Bank:
+    decks: tuple[Deck, ...]
+    questions: tuple[Question, ...] = field(init=False)
+    by_id: dict[str, Question] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        questions = tuple(q for deck in self.decks for q in deck.questions)
+        object.__setattr__(self, "questions", questions)
+        object.__setattr__(self, "by_id", {q.id: q for q in questions})
+
+    def topics(self) -> list[str]:
+        return sorted({q.topic for q in self.questions})

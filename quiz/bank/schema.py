@@ -1,0 +1,89 @@
+"""The deck JSON Schema shipped in the package, and its messages turned into ones a bank author can act on."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+SCHEMA_FILE = "deck.schema.json"
+
+
+@cache
+def deck_schema() -> dict:
+    return json.loads(resources.files("quiz.bank").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@cache
+def deck_validator() -> Draft202012Validator:
+    schema = deck_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """The most specific errors: `allOf`/`if` wrappers hide the field that is actually wrong."""
+    if error.context:
+        return [leaf for sub in error.context for leaf in leaf_errors(sub)]
+    return [error]
+
+
+def describe(error: ValidationError) -> tuple[list[object], bool, str]:
+    """(path to point at, whether to point at the key rather than the value, message)."""
+    path = list(error.absolute_path)
+    field = str(path[-1]) if path and isinstance(path[-1], str) else None
+    validator = error.validator
+    if validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
+        names = ", ".join(repr(str(k)) for k in extra)
+        return path + [extra[0]] if extra else path, True, f"unknown key {names}" if len(extra) == 1 else f"unknown keys {names}"
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return path, False, f"missing required key '{missing}'"
+    if validator == "not" and isinstance(error.instance, dict):
+        if "exercise" in error.instance:
+            return path + ["exercise"], True, "'exercise' is only allowed on questions of type 'exercise'"
+        if "options" in error.instance or "correct" in error.instance:
+            bad = "options" if "options" in error.instance else "correct"
+            return path + [bad], True, f"'{bad}' is only allowed on questions of type 'choice'"
+    what = f"'{field}'" if field else "value"
+    if validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        article = "an" if str(expected)[0] in "aeiou" else "a"
+        return path, False, f"{what} must be {article} {_json_type_name(expected)}, not {_type_of(error.instance)}"
+    if validator == "enum":
+        choices = ", ".join(repr(c) for c in error.validator_value)
+        return path, False, f"{what} must be one of {choices}, not {error.instance!r}"
+    if validator in ("minLength", "pattern") and isinstance(error.instance, str):
+        if not error.instance.strip():
+            return path, False, f"{what} must not be empty"
+        return path, False, f"{what} {error.instance!r} is not a valid id (lowercase letters, digits, '-', '_', '.')"
+    if validator == "minItems":
+        return path, False, f"{what} needs at least {error.validator_value} item(s)"
+    if validator == "maxItems":
+        return path, False, f"{what} allows at most {error.validator_value} items"
+    if validator == "uniqueItems":
+        return path, False, f"{what} has duplicate items"
+    return path, False, f"{what}: {error.message}"
+
+
+def _json_type_name(name: str) -> str:
+    return {"object": "mapping", "array": "list", "integer": "integer", "string": "string"}.get(name, name)
+
+
+def _type_of(value: object) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return type(value).__name__

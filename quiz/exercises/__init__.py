@@ -1,0 +1,1 @@
+"""Support code for the coding exercises (data loading, the multi-worker launcher). May import TensorFlow."""

@@ -1,0 +1,5 @@
+"""Subcommands of this room (not yet built)."""
+
+
+def register(sub, parent) -> None:
+    return None

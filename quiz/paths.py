@@ -1,0 +1,33 @@
+"""Where the packaged question bank and exercises live, in a source checkout and in an installed wheel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BANK_ENV = "QUIZ_BANK"
+
+
+def _shipped(name: str) -> Path:
+    installed = PACKAGE_DIR / "_data" / name  # the wheel puts questions/ and exercises/ here
+    if installed.is_dir():
+        return installed
+    return PACKAGE_DIR.parent / name  # a source checkout or an editable install
+
+
+def packaged_bank_dir() -> Path:
+    return _shipped("questions")
+
+
+def exercises_dir() -> Path:
+    return _shipped("exercises")
+
+
+def bank_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The bank to use: --bank, else $QUIZ_BANK, else the packaged one."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(BANK_ENV):
+        return Path(os.environ[BANK_ENV])
+    return packaged_bank_dir()

@@ -1,0 +1,1 @@
+"""Scoring answers, scheduling reviews (FSRS) and the progress store (SQLite)."""
