@@ -7,15 +7,17 @@ Python values from those nodes, checked against the deck schema, and checked for
 from __future__ import annotations
 
 import ast
+import gc
+from contextlib import contextmanager
 from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 
-from quiz.bank import locate
+from quiz.bank import cache, locate
 from quiz.bank.model import Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
-from quiz.bank.schema import deck_validator, describe, leaf_errors
+from quiz.bank.schema import deck_validator, describe, is_valid_deck, leaf_errors
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -26,13 +28,31 @@ BANK_SUFFIXES = (".yaml", ".yml")
 
 
 class ParsedFile:
-    """One bank file after parsing: its data and node tree, and the problems found so far."""
+    """One bank file after parsing: its data and node tree, and the problems found so far.
+
+    The node tree is dropped once the file's own checks pass (it is several times the size of the data) and
+    composed again from the bytes only if a later message needs a line number.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.data: object = None
-        self.root: yaml.Node | None = None
+        self.raw = b""
+        self.text: str | None = None
+        self.cached = False
+        self.parsed_ok = False  # the bytes are valid YAML, so the node tree can be composed again
+        self._root: yaml.Node | None = None
         self.problems: list[Problem] = []
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if self._root is None and self.parsed_ok:
+            self._root = locate.compose(self.raw.decode("utf-8"))
+        return self._root
+
+    @root.setter
+    def root(self, node: yaml.Node | None) -> None:
+        self._root = node
 
     def problem(self, message: str, node_path: list[object] | None = None, *, key: bool = False,
                 at: tuple[int, int] | None = None) -> None:
@@ -62,6 +82,11 @@ def parse_file(path: Path) -> ParsedFile:
     except OSError as exc:
         parsed.problem(f"cannot read file: {exc.strerror or exc}", at=(1, 1))
         return parsed
+    parsed.raw = raw
+    parsed.data = cache.load(raw)
+    if parsed.data is not None:
+        parsed.cached = parsed.parsed_ok = True
+        return parsed
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -72,10 +97,12 @@ def parse_file(path: Path) -> ParsedFile:
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         parsed.problem("empty file: a deck needs 'deck' and 'questions'", at=(1, 1))
         return parsed
+    parsed.text = text
     loader = _Loader(text)
     try:
         parsed.root = loader.get_single_node()
         parsed.data = loader.construct_document(parsed.root) if parsed.root is not None else None
+        parsed.parsed_ok = True
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -99,6 +126,8 @@ def check_schema(parsed: ParsedFile) -> None:
         parsed.problem(f"a deck file must be a mapping with 'deck' and 'questions', not {_kind(parsed.data)}",
                        at=(1, 1))
         return
+    if is_valid_deck(parsed.data):
+        return
     errors = sorted(deck_validator().iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path)))
     seen: set[tuple[int, int, str]] = set()
     for error in errors:
@@ -111,12 +140,9 @@ def check_schema(parsed: ParsedFile) -> None:
                 parsed.problem(f"{where}{message}", at=at)
 
 
-def check_meaning(parsed: ParsedFile, known_exercises: set[str] | None) -> None:
+def check_meaning(parsed: ParsedFile) -> None:
     """What the schema cannot say: options that exist, code that parses, ids unique within a question."""
-    questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
-    if not isinstance(questions, list):
-        return
-    for index, question in enumerate(questions):
+    for index, question in enumerate(_questions(parsed)):
         if not isinstance(question, dict):
             continue
         label = _question_label(parsed.data, ["questions", index])
@@ -147,10 +173,21 @@ def check_meaning(parsed: ParsedFile, known_exercises: set[str] | None) -> None:
                 if isinstance(snippet, dict) and snippet.get("language") == "python" \
                         and isinstance(snippet.get("source"), str):
                     _check_python(parsed, label, base + ["code", position, "source"], snippet["source"])
-        exercise = question.get("exercise")
-        if known_exercises is not None and isinstance(exercise, str) and exercise not in known_exercises:
+
+
+def check_exercises(parsed: ParsedFile, known_exercises: set[str]) -> None:
+    """Exercise questions name an exercise that exists (checked apart: it depends on more than the file)."""
+    for index, question in enumerate(_questions(parsed)):
+        exercise = question.get("exercise") if isinstance(question, dict) else None
+        if isinstance(exercise, str) and exercise not in known_exercises:
+            label = _question_label(parsed.data, ["questions", index])
             parsed.problem(f"{label}unknown exercise '{exercise}' (known: {', '.join(sorted(known_exercises))})",
-                           base + ["exercise"])
+                           ["questions", index, "exercise"])
+
+
+def _questions(parsed: ParsedFile) -> list:
+    questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
+    return questions if isinstance(questions, list) else []
 
 
 def _check_python(parsed: ParsedFile, label: str, node_path: list[object], source: str) -> None:
@@ -196,13 +233,35 @@ def _kind(value: object) -> str:
 
 def check_files(paths: Iterable[Path], known_exercises: set[str] | None = None) -> tuple[list[ParsedFile], list[Problem]]:
     """Parse and check every file; return the files and all problems, sorted by place."""
+    with _no_cycle_collection():
+        return _check_files(paths, known_exercises)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Loading allocates millions of acyclic objects; the cycle collector would rescan them all (~2x slower)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_files(paths: Iterable[Path], known_exercises: set[str] | None) -> tuple[list[ParsedFile], list[Problem]]:
     files, problems = bank_files(paths)
     parsed_files = []
     for path in files:
         parsed = parse_file(path)
-        if parsed.root is not None or parsed.data is not None:
+        if not parsed.cached and (parsed.root is not None or parsed.data is not None):
             check_schema(parsed)
-            check_meaning(parsed, known_exercises)
+            check_meaning(parsed)
+            if not parsed.problems:
+                cache.store(parsed.raw, parsed.data)
+                parsed.root = None
+        if known_exercises is not None:
+            check_exercises(parsed, known_exercises)
         parsed_files.append(parsed)
         problems.extend(parsed.problems)
     problems.extend(_duplicate_ids(parsed_files))
@@ -215,8 +274,7 @@ def _duplicate_ids(parsed_files: list[ParsedFile]) -> list[Problem]:
     first_seen: dict[str, tuple[ParsedFile, int]] = {}
     problems = []
     for parsed in parsed_files:
-        questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
-        for index, question in enumerate(questions if isinstance(questions, list) else []):
+        for index, question in enumerate(_questions(parsed)):
             qid = question.get("id") if isinstance(question, dict) else None
             if not isinstance(qid, str):
                 continue
@@ -235,10 +293,11 @@ def load_bank(paths: Iterable[Path] | Path, known_exercises: set[str] | None = N
     """Load and check a bank (directories or files). Raises BankError listing every problem."""
     if isinstance(paths, Path):
         paths = [paths]
-    parsed_files, problems = check_files(list(paths), known_exercises)
-    if problems:
-        raise BankError(problems)
-    return Bank(tuple(_deck(p) for p in parsed_files))
+    with _no_cycle_collection():
+        parsed_files, problems = _check_files(list(paths), known_exercises)
+        if problems:
+            raise BankError(problems)
+        return Bank(tuple(_deck(p) for p in parsed_files))
 
 
 def _text(value: dict | None) -> Text | None:

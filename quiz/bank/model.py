@@ -8,7 +8,7 @@ from pathlib import Path
 LANGS = ("zh", "en")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     """A text in both languages."""
 
@@ -19,7 +19,7 @@ class Text:
         return self.en if lang == "en" else self.zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Terms:
     """Synonyms of one concept in each language; saying any one of them mentions the concept."""
 
@@ -27,7 +27,7 @@ class Terms:
     en: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyPoint:
     id: str
     point: Text
@@ -35,7 +35,7 @@ class KeyPoint:
     require: int  # how many concepts an answer must mention to cover the point
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snippet:
     language: str
     source: str
@@ -43,13 +43,13 @@ class Snippet:
     correction: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Option:
     id: str
     text: Text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     type: str  # open | choice | code-review | exercise
@@ -67,7 +67,7 @@ class Question:
     exercise: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deck:
     id: str
     title: Text
@@ -76,7 +76,7 @@ class Deck:
     description: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bank:
     decks: tuple[Deck, ...]
     questions: tuple[Question, ...] = field(init=False)

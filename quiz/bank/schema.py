@@ -6,6 +6,7 @@ import json
 from functools import cache
 from importlib import resources
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -22,6 +23,24 @@ def deck_validator() -> Draft202012Validator:
     schema = deck_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
+
+
+@cache
+def fast_check():
+    """The same schema compiled to Python code: about 10x faster than jsonschema on valid files, which are most.
+
+    It only says valid or not; jsonschema (the reference) then explains what is wrong. A property test checks
+    that both always agree.
+    """
+    return fastjsonschema.compile(deck_schema())
+
+
+def is_valid_deck(data: object) -> bool:
+    try:
+        fast_check()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def leaf_errors(error: ValidationError) -> list[ValidationError]:
@@ -52,9 +71,9 @@ def describe(error: ValidationError) -> tuple[list[object], bool, str]:
     what = f"'{field}'" if field else "value"
     if validator == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        article = "an" if str(expected)[0] in "aeiou" else "a"
-        return path, False, f"{what} must be {article} {_json_type_name(expected)}, not {_type_of(error.instance)}"
+        names = [_json_type_name(t) for t in (expected if isinstance(expected, list) else [expected])]
+        wanted = " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
+        return path, False, f"{what} must be {wanted}, not {_type_of(error.instance)}"
     if validator == "enum":
         choices = ", ".join(repr(c) for c in error.validator_value)
         return path, False, f"{what} must be one of {choices}, not {error.instance!r}"
@@ -86,4 +105,6 @@ def _type_of(value: object) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) <= 30 else "a text"
     return type(value).__name__
