@@ -1,5 +1,196 @@
-"""Subcommands of this room (not yet built)."""
+"""`quiz score`, `quiz stats`, `quiz export` and `quiz settings`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
 
 
-def register(sub, parent) -> None:
-    return None
+def register(sub, parent: argparse.ArgumentParser) -> None:
+    score = sub.add_parser("score", parents=[parent], help="score an answer against a question's key points",
+                           description="Score a free-text answer (Chinese, English or mixed) against the key points "
+                                       "of a question; for a choice question, give the option letters (a,c).")
+    score.add_argument("question_id", metavar="QUESTION_ID")
+    given = score.add_mutually_exclusive_group(required=True)
+    given.add_argument("--answer", metavar="TEXT", help="the answer")
+    given.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE ('-': standard input)")
+    score.add_argument("--json", action="store_true",
+                       help='print {"id", "score", "covered", "missed", "suggested_rating"}')
+    score.set_defaults(run=run_score)
+
+    stats = sub.add_parser("stats", parents=[parent], help="show progress: accuracy, reviews and due cards per topic")
+    stats.add_argument("--json", action="store_true", help="print everything as JSON")
+    stats.set_defaults(run=run_stats)
+
+    export = sub.add_parser("export", parents=[parent], help="export the history of answers and reviews")
+    export.add_argument("--format", choices=("csv", "json"), required=True)
+    export.add_argument("--output", metavar="PATH", help="write to PATH instead of standard output")
+    export.set_defaults(run=run_export)
+
+    settings = sub.add_parser("settings", parents=[parent], help="show or change the drill settings",
+                              description="With no option, show the settings; each option changes one.")
+    settings.add_argument("--new-per-day", type=int, metavar="N", help="new questions a day (UTC), 0-1000")
+    settings.add_argument("--retention", type=float, metavar="R",
+                          help="desired retention FSRS aims for, 0.70-0.99 (higher: more reviews)")
+    settings.set_defaults(run=run_settings)
+
+
+def open_store(args: argparse.Namespace):
+    """The store, or None after printing why not (the caller exits 1). Says so when a bad file was moved aside."""
+    from quiz.review.store import ReviewStore, StoreError
+
+    try:
+        store = ReviewStore.open(getattr(args, "data_dir", None))
+    except StoreError as exc:
+        print(f"quiz: {exc}", file=sys.stderr)
+        return None
+    if store.recovered_from is not None:
+        print(f"quiz: {store.recovery_message()}", file=sys.stderr)
+    return store
+
+
+def _read_answer(args: argparse.Namespace) -> str:
+    if args.answer is not None:
+        return args.answer
+    if args.answer_file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(args.answer_file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {args.answer_file}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.answer_file} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.answer_file}: {exc.strerror or exc}") from None
+
+
+def _chosen_options(question, answer: str) -> list[str]:
+    ids = [o.id for o in question.options]
+    chosen = [c for c in re.split(r"[\s,;/]+", answer.strip().lower()) if c]
+    if not chosen or any(c not in ids for c in chosen):
+        raise UsageError(f"{question.id} is a choice question: answer with option letters among "
+                         f"{', '.join(ids)} (for example --answer {ids[0]})")
+    return chosen
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from quiz.bank.commands import load_or_report
+    from quiz.review.scorer import RATING_NAMES, score_answer, score_choice
+
+    bank = load_or_report(args)
+    if bank is None:
+        return EXIT_INVALID
+    question = bank.by_id.get(args.question_id)
+    if question is None:
+        raise UsageError(f"no question with id '{args.question_id}' (see 'quiz list')")
+    answer = _read_answer(args)
+    if question.type == "choice":
+        result = score_choice(question, _chosen_options(question, answer))
+    elif not question.key_points:
+        raise UsageError(f"{question.id} has no key points to score an answer against "
+                         f"(a coding exercise is graded by its tests)")
+    else:
+        result = score_answer(question, answer)
+    if args.json:
+        print(json.dumps({"id": question.id, "score": result.score, "covered": list(result.covered),
+                          "missed": list(result.missed), "suggested_rating": result.suggested_rating},
+                         ensure_ascii=False))
+        return EXIT_OK
+    lang = args.lang
+    if question.type == "choice":
+        texts = {o.id: f"{o.id}) {o.text(lang)}" for o in question.options}
+        total, noun = len(question.correct), "correct option(s)"
+    else:
+        texts = {kp.id: kp.point(lang) for kp in question.key_points}
+        total, noun = len(question.key_points), "key points"
+    print(f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}), "
+          f"suggested rating: {RATING_NAMES[result.suggested_rating]}")
+    for point_id in result.covered:
+        print(f"  + {texts[point_id]}")
+    for point_id in result.missed:
+        print(f"  - {texts[point_id]}")
+    return EXIT_OK
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from quiz.bank.commands import load_or_report
+
+    bank = load_or_report(args)
+    if bank is None:
+        return EXIT_INVALID
+    store = open_store(args)
+    if store is None:
+        return EXIT_INVALID
+    with store:
+        figures = store.stats(bank)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    rows = [(topic, row) for topic, row in figures["topics"].items()] + [("all", figures["total"])]
+    width = max(len(name) for name, _ in rows)
+    print(f"{'topic':<{width}}  questions  attempts  accuracy  reviews  passed  due now  due 7d  new")
+    for name, row in rows:
+        print(f"{name:<{width}}  {row['questions']:>9}  {row['attempts']:>8}  {_percent(row['accuracy']):>8}  "
+              f"{row['reviews']:>7}  {_percent(row['pass_rate']):>6}  {row['due_now']:>7}  {row['due_week']:>6}  "
+              f"{row['new']:>3}")
+    last_week = sum(day["reviews"] for day in figures["reviews_per_day"][-7:])
+    print(f"reviews in the last 7 days: {last_week}")
+    if figures["removed_questions"]:
+        print(f"history of questions no longer in the bank: {', '.join(figures['removed_questions'])}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from quiz.review.export import to_csv, to_json
+
+    store = open_store(args)
+    if store is None:
+        return EXIT_INVALID
+    with store:
+        history = store.history()
+    text = to_csv(history) if args.format == "csv" else to_json(history)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"exported {len(history['attempts'])} answer(s) and {len(history['reviews'])} review(s) to {target}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def run_settings(args: argparse.Namespace) -> int:
+    changes = {}
+    if args.new_per_day is not None:
+        changes["new_per_day"] = args.new_per_day
+    if args.retention is not None:
+        changes["desired_retention"] = args.retention
+    store = open_store(args)
+    if store is None:
+        return EXIT_INVALID
+    with store:
+        if changes:
+            try:
+                store.update_settings(**changes)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        current = store.settings()
+    print(f"new_per_day: {current['new_per_day']}")
+    print(f"desired_retention: {current['desired_retention']}")
+    return EXIT_OK

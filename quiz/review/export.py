@@ -1,0 +1,46 @@
+"""The history (answers and reviews) as plain rows, written as JSON or CSV for `quiz export`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+CSV_COLUMNS = ("kind", "time", "question_id", "session_id", "mode", "answer", "score", "covered", "missed",
+               "suggested_rating", "duration_s", "rating", "due_after")
+
+
+def read_history(conn: sqlite3.Connection) -> dict[str, list[dict]]:
+    attempts = []
+    for row in conn.execute(
+            "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
+            " a.missed, a.suggested_rating, a.duration_s FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id"
+            " ORDER BY a.answered_at, a.id"):
+        (id_, time, qid, session_id, mode, answer, score, covered, missed, suggested, duration) = row
+        attempts.append({"id": id_, "time": time, "question_id": qid, "session_id": session_id, "mode": mode,
+                         "answer": answer, "score": score,
+                         "covered": json.loads(covered) if covered else [],
+                         "missed": json.loads(missed) if missed else [],
+                         "suggested_rating": suggested, "duration_s": duration})
+    reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
+               for id_, time, qid, rating, due_after in conn.execute(
+                   "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs ORDER BY reviewed_at, id")]
+    return {"attempts": attempts, "reviews": reviews}
+
+
+def to_json(history: dict[str, list[dict]]) -> str:
+    return json.dumps(history, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(history: dict[str, list[dict]]) -> str:
+    """One table, one row per event: `kind` is attempt or review; key point lists are joined with spaces."""
+    rows = [{"kind": "attempt", **a, "covered": " ".join(a["covered"]), "missed": " ".join(a["missed"])}
+            for a in history["attempts"]]
+    rows += [{"kind": "review", **r} for r in history["reviews"]]
+    rows.sort(key=lambda r: (r["time"], r["kind"], r["id"]))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,320 @@
+"""The progress store: one SQLite file in the user's data directory.
+
+Built so that nothing already answered is lost: WAL mode, and every answer and rating is its own transaction,
+committed before the call returns. Several instances may share the file: each waits for a lock (busy timeout)
+and every read-modify-write runs inside BEGIN IMMEDIATE. A file that cannot be read is moved aside under a
+timestamped name (never overwritten, never deleted) and a fresh store is started in its place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from fsrs import Card
+
+from quiz.review import migrations, schedule
+from quiz.review.paths import STORE_NAME, data_dir as default_data_dir
+from quiz.review.scorer import ScoreResult
+
+BUSY_TIMEOUT_S = 10.0
+MODES = ("practice", "drill", "mock")
+DEFAULT_SETTINGS = {"new_per_day": 20, "desired_retention": 0.9}
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+class StoreError(Exception):
+    """The store cannot be used; str() is one line for the user."""
+
+
+class _Unreadable(Exception):
+    """The file is not a usable store (garbage, truncated, someone else's database): move it aside."""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def day_start(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"cannot use write-ahead logging for {path} (journal mode stays {mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+        check = conn.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise _Unreadable(f"it is damaged ({check[0][0]})")
+        _migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > migrations.CURRENT:
+        raise StoreError(f"{path} was written by a newer quiz (schema v{version}; this one knows up to "
+                         f"v{migrations.CURRENT}): upgrade quiz, or pass --data-dir to use another store")
+    if version == migrations.CURRENT:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another instance may have just migrated
+        if version == 0:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables:
+                raise _Unreadable("it is an SQLite database, but not a quiz progress store")
+        for number in range(version + 1, migrations.CURRENT + 1):
+            for statement in migrations.SCRIPTS[number - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    """Rename the file (and its WAL and shared-memory files, which belong to it) to a name no file has."""
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 1000):
+        target = path.with_name(f"{path.name}.unreadable-{stamp}" + (f"-{n}" if n > 1 else ""))
+        if not any(Path(str(target) + s).exists() for s in ("", "-wal", "-shm")):
+            break
+    else:  # pragma: no cover
+        raise StoreError(f"cannot find a free name to move {path} aside")
+    try:
+        os.rename(path, target)
+        for suffix in ("-wal", "-shm"):
+            side = Path(str(path) + suffix)
+            if side.exists():
+                os.rename(side, Path(str(target) + suffix))
+    except OSError as exc:
+        raise StoreError(f"{path} is unreadable and cannot be moved aside: {exc.strerror or exc}") from None
+    return target
+
+
+class ReviewStore:
+    """Sessions, answers, FSRS cards and review logs of one user. Thread-safe: one connection behind a lock."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, recovered_from: Path | None = None,
+                 recovered_reason: str | None = None):
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+        self.recovered_from = recovered_from  # where an unreadable file was moved, when one was
+        self.recovered_reason = recovered_reason
+
+    @classmethod
+    def open(cls, data_dir: Path | str | None = None) -> "ReviewStore":
+        directory = default_data_dir(data_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {directory}: {exc.strerror or exc}") from None
+        path = directory / STORE_NAME
+        try:
+            try:
+                return cls(_connect(path), path)
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT_CODES:
+                    raise
+                reason = f"it is not a readable SQLite database ({exc})"
+            except _Unreadable as exc:
+                reason = str(exc)
+            moved = _move_aside(path, datetime.now(timezone.utc))
+            return cls(_connect(path), path, recovered_from=moved, recovered_reason=reason)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the progress store {path}: {exc}") from None
+        except _Unreadable as exc:  # pragma: no cover - a fresh file is always readable
+            raise StoreError(f"cannot start a fresh progress store at {path}: {exc}") from None
+
+    def recovery_message(self) -> str | None:
+        """One line for the user when open() had to move an unreadable file aside."""
+        if self.recovered_from is None:
+            return None
+        return (f"the progress store {self.path} was unreadable ({self.recovered_reason}); "
+                f"moved it to {self.recovered_from} and started a fresh one")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "ReviewStore":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A short read-modify-write transaction that holds the write lock from its first read."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    # --- sessions and answers -------------------------------------------------------------------------------
+
+    def start_session(self, mode: str) -> int:
+        if mode not in MODES:
+            raise ValueError(f"session mode must be one of {', '.join(MODES)}, not {mode!r}")
+        with self._lock:
+            cursor = self._conn.execute("INSERT INTO sessions (mode, started_at) VALUES (?, ?)",
+                                        (mode, iso(schedule.utc(None))))
+            return cursor.lastrowid
+
+    def end_session(self, session_id: int) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                               (iso(schedule.utc(None)), session_id))
+
+    def record_attempt(self, session_id: int | None, question_id: str, answer: str, result: ScoreResult | None,
+                       duration_s: float) -> int:
+        """Committed before it returns: a crash afterwards cannot lose this answer."""
+        covered = json.dumps(list(result.covered)) if result else None
+        missed = json.dumps(list(result.missed)) if result else None
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed, suggested_rating,"
+                " duration_s, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, question_id, answer, result.score if result else None, covered, missed,
+                 result.suggested_rating if result else None, float(duration_s), iso(schedule.utc(None))))
+            return cursor.lastrowid
+
+    # --- scheduling -----------------------------------------------------------------------------------------
+
+    def rate(self, question_id: str, rating: int, now: datetime | None = None) -> datetime:
+        """Apply the user's rating to the question's card; returns when it is due next (UTC)."""
+        now = schedule.utc(now)
+        sched = schedule.scheduler(self.settings()["desired_retention"])
+        with self._write() as conn:
+            row = conn.execute("SELECT card, first_review FROM cards WHERE question_id = ?",
+                               (question_id,)).fetchone()
+            before = Card.from_json(row[0]) if row else schedule.new_card(question_id, now)
+            after = schedule.review(sched, before, rating, now)
+            conn.execute(
+                "INSERT INTO cards (question_id, card, due, state, first_review, last_review)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET"
+                " card = excluded.card, due = excluded.due, state = excluded.state,"
+                " last_review = excluded.last_review",
+                (question_id, after.to_json(), iso(after.due), int(after.state), iso(now), iso(now)))
+            conn.execute("INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (question_id, rating, iso(now), iso(after.due), row[0] if row else None))
+        return after.due.astimezone(timezone.utc)
+
+    def undo_last_rating(self) -> str | None:
+        """Put the most recently rated card back as it was and drop that review; None when nothing is left."""
+        with self._write() as conn:
+            last = conn.execute("SELECT id, question_id, card_before FROM review_logs"
+                                " ORDER BY id DESC LIMIT 1").fetchone()
+            if last is None:
+                return None
+            log_id, question_id, card_before = last
+            if card_before is None:
+                conn.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
+            else:
+                card = Card.from_json(card_before)
+                conn.execute("UPDATE cards SET card = ?, due = ?, state = ?, last_review = ? WHERE question_id = ?",
+                             (card_before, iso(card.due), int(card.state),
+                              iso(card.last_review or card.due), question_id))
+            conn.execute("DELETE FROM review_logs WHERE id = ?", (log_id,))
+        return question_id
+
+    def _cards_due(self) -> dict[str, str]:
+        return dict(self._query("SELECT question_id, due FROM cards"))
+
+    def _new_left_today(self, now: datetime) -> int:
+        started = self._query("SELECT COUNT(*) FROM cards WHERE first_review >= ?", (iso(day_start(now)),))[0][0]
+        return max(0, int(self.settings()["new_per_day"]) - started)
+
+    def due_queue(self, question_ids: Iterable[str], now: datetime | None = None) -> list[str]:
+        """Due cards, most overdue first; then cards never rated, in the given order, up to what is left of
+        today's (UTC) new-card limit."""
+        now = schedule.utc(now)
+        ids = list(dict.fromkeys(question_ids))
+        cards = self._cards_due()
+        cutoff = iso(now)
+        due = sorted((cards[q], q) for q in ids if q in cards and cards[q] <= cutoff)
+        new = [q for q in ids if q not in cards][:self._new_left_today(now)]
+        return [q for _, q in due] + new
+
+    def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
+        """{"due": due now, "new": new cards available today, "week": due within 7 days (including now)}."""
+        now = schedule.utc(now)
+        ids = list(dict.fromkeys(question_ids))
+        cards = self._cards_due()
+        cutoff, week = iso(now), iso(now + timedelta(days=7))
+        return {"due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
+                "new": min(sum(1 for q in ids if q not in cards), self._new_left_today(now)),
+                "week": sum(1 for q in ids if q in cards and cards[q] <= week)}
+
+    # --- settings -------------------------------------------------------------------------------------------
+
+    def settings(self) -> dict:
+        values = dict(DEFAULT_SETTINGS)
+        for key, value in self._query("SELECT key, value FROM settings"):
+            if key in values:
+                values[key] = json.loads(value)
+        return values
+
+    def update_settings(self, **values) -> None:
+        """new_per_day: 0..1000 new cards a UTC day; desired_retention: 0.70..0.99 (FSRS's target recall)."""
+        checked = {}
+        for key, value in values.items():
+            if key == "new_per_day":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+                    raise ValueError(f"new_per_day must be a whole number from 0 to 1000, not {value!r}")
+            elif key == "desired_retention":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.7 <= value <= 0.99:
+                    raise ValueError(f"desired_retention must be between 0.70 and 0.99, not {value!r}")
+                value = float(value)
+            else:
+                raise ValueError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_SETTINGS)})")
+            checked[key] = value
+        with self._write() as conn:
+            for key, value in checked.items():
+                conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+
+    # --- history --------------------------------------------------------------------------------------------
+
+    def stats(self, bank, now: datetime | None = None) -> dict:
+        from quiz.review.stats import compute_stats
+
+        with self._lock:
+            return compute_stats(self._conn, bank, schedule.utc(now))
+
+    def history(self) -> dict[str, list[dict]]:
+        """Every attempt and review, oldest first, as plain values (what `quiz export` writes)."""
+        from quiz.review.export import read_history
+
+        with self._lock:
+            return read_history(self._conn)

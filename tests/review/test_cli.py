@@ -1,0 +1,146 @@
+"""`quiz score`, `quiz stats`, `quiz export` and `quiz settings` through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from quiz.cli import main
+from quiz.review.scorer import ScoreResult
+from quiz.review.store import ReviewStore
+
+from .conftest import REPO, REVIEW_BANK
+
+
+def quiz(*args: str, data_dir=None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QUIZ_BANK": str(REVIEW_BANK)}
+    env.pop("QUIZ_DATA_DIR", None)
+    if data_dir is not None:
+        env["QUIZ_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "quiz", *args], capture_output=True, text=True, env=env,
+                          input=stdin, cwd=REPO, timeout=60)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["--bank", str(REVIEW_BANK), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
+    done = quiz("score", "test.hw-accel", "--json", "--answer", "GPU 并行计算，吞吐量高。")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"id": "test.hw-accel", "score": 0.6667, "covered": ["throughput", "parallel-hw"],
+                                       "missed": ["latency"], "suggested_rating": 3}
+
+
+def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Throughput goes up: more data per second.", encoding="utf-8")
+    code, out, _ = run(capsys, "--lang", "zh", "score", "test.hw-accel", "--answer-file", str(answer))
+    assert code == 0
+    assert "+ 提高吞吐量" in out and "- 降低延迟，实现实时推理" in out and "Hard" in out
+    code, out, _ = run(capsys, "score", "test.hw-accel", "--lang", "en", "--answer", "mostly better throughput")
+    assert "- Lower latency, real-time inference" in out
+
+
+def test_score_reads_the_answer_from_stdin():
+    done = quiz("score", "test.open-source", "--json", "--answer-file", "-", stdin="免费，而且有预训练模型可以直接用。")
+    assert json.loads(done.stdout)["covered"] == ["free", "pretrained"]
+
+
+def test_score_a_choice_question_by_option_letters(capsys):
+    code, out, _ = run(capsys, "score", "test.pick", "--answer", "a,c", "--json")
+    assert code == 0 and json.loads(out)["score"] == 1.0
+    code, _, err = run(capsys, "score", "test.pick", "--answer", "GPU")
+    assert code == 2 and err.count("\n") == 1 and "option letters among a, b, c" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["score", "no.such.question", "--answer", "x"], "no question with id 'no.such.question'"),
+    (["score", "test.hw-accel", "--answer-file", "/nonexistent/answer.txt"], "no such file"),
+])
+def test_score_usage_errors_are_one_line_and_exit_2(args, message):
+    done = quiz(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+def test_stats_and_export_show_the_recorded_history(tmp_path, capsys):
+    with ReviewStore.open(tmp_path) as store:
+        session = store.start_session("practice")
+        store.record_attempt(session, "test.hw-accel", "吞吐量, \"quoted\"\nsecond line",
+                             ScoreResult("test.hw-accel", 0.4, ("throughput",), ("latency", "parallel-hw"), 2), 30)
+        store.rate("test.hw-accel", 2, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+        store.record_attempt(session, "deleted.question", "old", None, 5)
+    done = quiz("stats", "--json", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["topics"]["speed"]["accuracy"] == 0.4 and figures["topics"]["speed"]["due_now"] == 1
+    assert figures["removed_questions"] == ["deleted.question"]
+    code, out, _ = run(capsys, "--data-dir", str(tmp_path), "stats")
+    assert code == 0 and "speed" in out and "40%" in out and "deleted.question" in out
+
+    code, out, _ = run(capsys, "export", "--format", "csv", "--data-dir", str(tmp_path))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["kind"] for r in rows] == ["review", "attempt", "attempt"]  # in time order (the review is older)
+    assert rows[1]["answer"] == "吞吐量, \"quoted\"\nsecond line" and rows[1]["missed"] == "latency parallel-hw"
+    assert rows[0]["rating"] == "2" and rows[2]["question_id"] == "deleted.question"
+    target = tmp_path / "out" / "history.json"
+    target.parent.mkdir()
+    code, out, err = run(capsys, "export", "--format", "json", "--output", str(target), "--data-dir", str(tmp_path))
+    assert code == 0 and out == "" and "2 answer(s) and 1 review(s)" in err
+    history = json.loads(target.read_text(encoding="utf-8"))
+    assert len(history["attempts"]) == 2 and history["reviews"][0]["question_id"] == "test.hw-accel"
+    assert [p.name for p in target.parent.iterdir()] == ["history.json"]
+
+
+def test_export_to_an_unwritable_place_is_one_line(tmp_path, capsys):
+    code, _, err = run(capsys, "--data-dir", str(tmp_path), "export", "--format", "json",
+                       "--output", str(tmp_path / "missing-dir" / "h.json"))
+    assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+
+
+def test_a_corrupt_store_is_reported_moved_aside_and_the_command_still_runs(tmp_path):
+    (tmp_path / "progress.sqlite3").write_bytes(b"\x00garbage" * 1000)
+    done = quiz("stats", data_dir=tmp_path)
+    assert done.returncode == 0 and "topic" in done.stdout
+    assert done.stderr.count("\n") == 1 and "unreadable" in done.stderr and "moved it to" in done.stderr
+    assert "Traceback" not in done.stderr
+    (moved,) = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert str(moved) in done.stderr and moved.read_bytes() == b"\x00garbage" * 1000
+
+
+def test_a_store_from_a_newer_version_exits_1_with_one_line(tmp_path):
+    import sqlite3
+
+    ReviewStore.open(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "progress.sqlite3")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    done = quiz("export", "--format", "json", data_dir=tmp_path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "newer quiz" in done.stderr
+
+
+def test_settings_show_change_and_refuse_bad_values(tmp_path, capsys):
+    code, out, _ = run(capsys, "settings", "--data-dir", str(tmp_path), "--new-per-day", "7", "--retention", "0.85")
+    assert code == 0 and "new_per_day: 7" in out and "desired_retention: 0.85" in out
+    code, _, err = run(capsys, "settings", "--data-dir", str(tmp_path), "--retention", "1.2")
+    assert code == 2 and "between 0.70 and 0.99" in err
+    code, out, _ = run(capsys, "settings", "--data-dir", str(tmp_path))
+    assert "new_per_day: 7" in out and "desired_retention: 0.85" in out
+
+
+def test_a_data_dir_that_is_a_file_is_one_line_and_exit_1(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    done = quiz("export", "--format", "csv", "--data-dir", str(blocker))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "cannot create the data directory" in done.stderr
+    assert blocker.read_text() == "x"

@@ -1,0 +1,89 @@
+"""The scorer on a small bank written for these tests: languages, copying the prompt, choice questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.review.scorer import AGAIN, EASY, GOOD, HARD, score_answer, score_choice, suggest_rating
+
+
+@pytest.fixture(scope="module")
+def accel(review_bank):
+    return review_bank.by_id["test.hw-accel"]
+
+
+@pytest.mark.parametrize("answer", [
+    "GPU 有成千上万个核心，可以并行计算，所以吞吐量大；同时延迟降低了，能做实时推理。",
+    "GPUs have thousands of cores working in parallel, so throughput goes up, and latency is reduced enough "
+    "for real-time inference.",
+    "GPU 能 parallel 地算，throughput 很高，latency 也降低了。",
+    "ＧＰＵ　有大量核心，并行计算；吞吐量高，延迟减少。",  # full-width letters and spaces
+])
+def test_a_complete_answer_covers_every_point_in_any_language(accel, answer):
+    result = score_answer(accel, answer)
+    assert result.covered == ("throughput", "latency", "parallel-hw") and result.missed == ()
+    assert result.score == 1.0 and result.suggested_rating == EASY
+
+
+def test_a_partial_answer_gets_the_points_it_makes(accel):
+    result = score_answer(accel, "主要是吞吐量上去了，一次能处理更多数据。")
+    assert result.covered == ("throughput",) and result.missed == ("latency", "parallel-hw")
+    assert 0.3 <= result.score < 0.6 and result.suggested_rating == HARD
+
+
+def test_a_point_needs_as_many_concepts_as_it_requires(accel):
+    only_latency_word = score_answer(accel, "It is all about latency, I think, in the end.")
+    assert "latency" not in only_latency_word.covered  # latency needs a second concept (reduced / real-time)
+    assert 0 < only_latency_word.score < 1 / 3  # partial credit, less than a covered point
+
+
+@pytest.mark.parametrize("answer", [
+    "硬件加速可以提高 AI 技术的速度，因为硬件加速让 AI 技术更快，速度提高了。",
+    "Hardware acceleration makes AI faster because hardware acceleration makes AI fast.",
+])
+def test_repeating_the_question_scores_nothing(accel, answer):
+    result = score_answer(accel, answer)
+    assert result.covered == () and result.score == 0.0 and result.suggested_rating == AGAIN
+
+
+def test_words_of_the_prompt_do_not_count_but_the_answers_own_words_do(review_bank):
+    question = review_bank.by_id["test.open-source"]
+    parrot = score_answer(question, "开源深度学习框架有助于降低 AI 技术的成本，因为它是开源的。")
+    assert parrot.covered == ()
+    own = score_answer(question, "开源深度学习框架有助于降低成本：框架本身免费，还有现成的预训练模型。")
+    assert own.covered == ("free", "pretrained")
+
+
+@pytest.mark.parametrize("answer", [
+    "我不知道。", "", "   ", "吞吐量", "Transformers use self-attention to model long sequences.",
+    "开源框架免费，而且社区很活跃。",  # a good answer to another question
+])
+def test_off_topic_empty_or_one_word_answers_score_low(accel, answer):
+    result = score_answer(accel, answer)
+    assert result.covered == () and result.score < 0.2
+
+
+def test_choice_questions_score_the_chosen_options(review_bank):
+    both = review_bank.by_id["test.pick"]
+    assert score_choice(both, ["a", "c"]).score == 1.0
+    assert score_choice(both, ["C", " a "]).covered == ("a", "c")
+    half = score_choice(both, ["a"])
+    assert half.score == 0.5 and half.covered == ("a",) and half.missed == ("c",)
+    assert score_choice(both, ["a", "b"]).score == 0.0  # a wrong pick cancels a right one
+    single = review_bank.by_id["test.single"]
+    assert score_choice(single, ["a"]).suggested_rating == GOOD
+    assert score_choice(single, ["a", "b"]).score == 0.0 and score_choice(single, []).suggested_rating == AGAIN
+
+
+def test_suggested_ratings_follow_the_score():
+    assert [suggest_rating(s) for s in (0.0, 0.29, 0.3, 0.59, 0.6, 0.99, 1.0)] == \
+        [AGAIN, AGAIN, HARD, HARD, GOOD, GOOD, EASY]
+
+
+def test_pasting_the_code_under_review_earns_nothing_but_naming_its_identifiers_does(review_bank):
+    question = review_bank.by_id["test.pipeline"]
+    pasted = score_answer(question, "问题在这里：\nds = ds.prefetch(tf.data.AUTOTUNE)\nds = ds.map(decode_and_resize)\n顺序不对。")
+    assert pasted.covered == () and pasted.score == 0.0
+    fixed = score_answer(question, "prefetch should come last, and the map needs num_parallel_calls=tf.data.AUTOTUNE:\n"
+                                   "ds = ds.map(decode_and_resize, num_parallel_calls=tf.data.AUTOTUNE)")
+    assert fixed.covered == ("prefetch-last", "parallel-map")
