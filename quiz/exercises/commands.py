@@ -1,5 +1,117 @@
-"""Subcommands of this room (not yet built)."""
+"""`quiz exercise run multi_worker --workers N SUBMISSION`: train a solution on a real local cluster.
+
+Starts N worker processes on 127.0.0.1 through the launcher, streams their output prefixed with the worker's
+index, stops all of them when one fails or on Ctrl+C, and ends with one summary line. Exit status: 0 all workers
+finished, 1 a worker failed (the message names it), 124 the run timed out, 130 interrupted, 2 usage error.
+TensorFlow runs only in the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+
+RUNNABLE = ("multi_worker",)
+MAX_WORKERS = 8
+EXIT_TIMEOUT = 124
+# TensorFlow's start-up chatter (absl INFO/WARNING lines, the no-GPU notice): hidden unless --verbose
+NOISE = re.compile(r"^(?:[IW]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
+                   r"|E\d{4} .*(?:cuInit|cuda_platform|cuda_dnn|cuda_fft|cuda_blas)"
+                   r"|To enable the following instructions)")
 
 
-def register(sub, parent) -> None:
-    return None
+def register(sub, parent: argparse.ArgumentParser) -> None:
+    exercise = sub.add_parser("exercise", parents=[parent], help="run a coding exercise's solution",
+                              description="Run a coding exercise's solution outside the test suite.")
+    actions = exercise.add_subparsers(dest="exercise_command", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run", parents=[parent], help="train a solution on a local cluster of worker processes",
+        description="Train SUBMISSION with N real worker processes on 127.0.0.1 (ports from the OS, one TF_CONFIG "
+                    "each), streaming their output. Stops every worker when one fails or on Ctrl+C. Exit status: "
+                    "0 all finished, 1 a worker failed, 124 timed out, 130 interrupted, 2 usage error.")
+    run.add_argument("name", metavar="EXERCISE", help=f"the exercise ({', '.join(RUNNABLE)})")
+    run.add_argument("submission", metavar="SUBMISSION",
+                     help="your solution file (e.g. exercises/multi_worker/starter.py)")
+    run.add_argument("--workers", type=int, default=2, metavar="N",
+                     help=f"worker processes, 1-{MAX_WORKERS} (default 2)")
+    run.add_argument("--epochs", type=int, default=3, help="training epochs (default 3)")
+    run.add_argument("--global-batch-size", type=int, default=64, metavar="B",
+                     help="examples per step over all workers (default 64)")
+    run.add_argument("--examples", type=int, default=1024, help="shipped digits to train on (default 1024)")
+    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                     help="stop the run after this long (default 600)")
+    run.add_argument("--out", metavar="DIR", help="keep each worker's result.json and weights here "
+                                                  "(default: a temporary folder, removed afterwards)")
+    run.add_argument("--verbose", action="store_true", help="also show TensorFlow's start-up log lines")
+    run.set_defaults(run=run_exercise)
+
+
+def check_args(args: argparse.Namespace) -> Path:
+    if args.name not in RUNNABLE:
+        raise UsageError(f"'{args.name}' cannot be run on workers (runnable: {', '.join(RUNNABLE)}); "
+                         f"test it with: pytest exercises/{args.name} --submission FILE")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}, not {args.workers}")
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, not {args.epochs}")
+    if args.global_batch_size < args.workers or args.global_batch_size % args.workers:
+        raise UsageError(f"--global-batch-size must be a multiple of --workers ({args.workers}), "
+                         f"not {args.global_batch_size}")
+    if not 1 <= args.examples <= 1500:
+        raise UsageError(f"--examples must be between 1 and 1500, not {args.examples}")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    submission = Path(args.submission)
+    if not submission.is_file():
+        raise UsageError(f"no such file: {submission}")
+    return submission.resolve()
+
+
+def run_exercise(args: argparse.Namespace) -> int:
+    submission = check_args(args)
+    if args.out:
+        return run_workers(args, submission, Path(args.out))
+    with tempfile.TemporaryDirectory(prefix="quiz-multi-worker-") as folder:
+        return run_workers(args, submission, Path(folder))
+
+
+def run_workers(args: argparse.Namespace, submission: Path, out_dir: Path) -> int:
+    from quiz.exercises.launcher import run_cluster
+
+    def echo(index: int, line: str) -> None:
+        if args.verbose or not NOISE.match(line):
+            print(f"[worker {index}] {line}", flush=True)
+
+    options = ["--epochs", str(args.epochs), "--global-batch-size", str(args.global_batch_size),
+               "--examples", str(args.examples)]
+    print(f"quiz: starting {args.workers} worker(s) on 127.0.0.1 with {submission.name}", flush=True)
+    outcome = run_cluster(submission, args.workers, out_dir, options=options, timeout=args.timeout, echo=echo)
+    for reason in outcome.earlier_failures:
+        print(f"quiz: retried the run once after: {reason}", file=sys.stderr)
+    if not outcome.ok:
+        print(f"quiz: {outcome.reason}", file=sys.stderr)
+        return EXIT_TIMEOUT if outcome.timed_out else EXIT_INVALID
+    print(f"quiz: {outcome.reason} in {outcome.seconds:.1f} s; {summarize(outcome.out_dir, args.workers)}", flush=True)
+    return EXIT_OK
+
+
+def summarize(out_dir: Path, workers: int) -> str:
+    """What a user checks first: did every worker end with the same weights, and did the loss fall."""
+    import json
+
+    import numpy as np
+
+    weights = []
+    for index in range(workers):
+        with np.load(out_dir / f"worker-{index}" / "train.npz") as arrays:
+            weights.append([arrays[f"arr_{i}"] for i in range(len(arrays.files))])
+    gap = max((float(np.abs(a - b).max()) for other in weights[1:] for a, b in zip(weights[0], other)), default=0.0)
+    same = ("final weights identical on every worker" if gap <= 1e-6
+            else f"final weights DIFFER across workers (up to {gap:.3g})")
+    losses = json.loads((out_dir / "worker-0" / "result.json").read_text())["jobs"]["train"]["losses"]
+    return f"{same}; loss per epoch {' -> '.join(f'{loss:.4f}' for loss in losses)}"
