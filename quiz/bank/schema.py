@@ -6,9 +6,11 @@ import json
 from functools import cache
 from importlib import resources
 
-import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # jsonschema is only imported when a file is invalid: it is slow to import (~0.1 s)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "deck.schema.json"
 
@@ -20,6 +22,8 @@ def deck_schema() -> dict:
 
 @cache
 def deck_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = deck_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -32,13 +36,17 @@ def fast_check():
     It only says valid or not; jsonschema (the reference) then explains what is wrong. A property test checks
     that both always agree.
     """
+    import fastjsonschema
+
     return fastjsonschema.compile(deck_schema())
 
 
 def is_valid_deck(data: object) -> bool:
+    from fastjsonschema import JsonSchemaException
+
     try:
         fast_check()(data)
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         return False
     return True
 
@@ -61,7 +69,8 @@ def describe(error: ValidationError) -> tuple[list[object], bool, str]:
         return path + [extra[0]] if extra else path, True, f"unknown key {names}" if len(extra) == 1 else f"unknown keys {names}"
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return path, False, f"missing required key '{missing}'"
+        owner = f"'{field}' is " if field else ""
+        return path, False, f"{owner}missing required key '{missing}'"
     if validator == "not" and isinstance(error.instance, dict):
         if "exercise" in error.instance:
             return path + ["exercise"], True, "'exercise' is only allowed on questions of type 'exercise'"
@@ -107,4 +116,5 @@ def _type_of(value: object) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return f"the text {value!r}" if len(value) <= 30 else "a text"
-    return type(value).__name__
+    name = type(value).__name__  # YAML also makes dates, times and binary values
+    return ("an " if name[0] in "aeiou" else "a ") + name

@@ -1,0 +1,118 @@
+"""The Textual app: holds the bank, the language and the review store, and opens the first screen.
+
+The review store (and with it fsrs and the scorer) is opened after the first screen is painted, so the quiz
+starts about as fast as a bare Textual app. Nothing here imports TensorFlow: grading runs in a subprocess.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from quiz.tui.i18n import other_lang, tr
+
+if TYPE_CHECKING:
+    from quiz.bank import Bank, Problem
+
+
+class StoreUnavailable(Exception):
+    """The progress store could not be opened; the app is already exiting with its one-line reason."""
+
+
+class QuizApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "quiz"
+    BINDINGS = [
+        Binding("l", "toggle_lang", "中/EN", tooltip="Switch the language of questions and answers"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(self, *, bank: Bank | None, bank_path: Path, lang: str = "en", problems: list[Problem] = (),
+                 data_dir: Path | str | None = None, now: datetime | None = None,
+                 clock: Callable[[], float] = time.monotonic, seed: int | None = None,
+                 editor: str | None = None, exercises_root: Path | None = None):
+        super().__init__()
+        self.bank = bank
+        self.bank_path = Path(bank_path)
+        self.problems = list(problems)
+        self.lang = lang
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.fixed_now = now  # tests and snapshots pin the date; None means the real clock
+        self.clock = clock
+        self.seed = seed
+        self.editor = editor  # $EDITOR, read by launch()
+        self.exercises_root = Path(exercises_root) if exercises_root else None  # tests point at toy exercises
+        self.error_line: str | None = None
+        self._store = None
+
+    # --- the first screen -------------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        if self.problems or self.bank is None:
+            from quiz.tui.screens.invalid_bank_screen import InvalidBankScreen
+
+            return InvalidBankScreen()
+        from quiz.tui.screens.home_screen import HomeScreen
+
+        return HomeScreen()
+
+    def tr(self, key: str, **values: object) -> str:
+        return tr(key, self.lang, **values)
+
+    # --- the review store -------------------------------------------------------------------------------------
+    @property
+    def store_is_open(self) -> bool:
+        return self._store is not None
+
+    @property
+    def store(self):
+        """The review store, opened on first use; a store that cannot open ends the app with one line."""
+        if self._store is None:
+            from quiz.review.store import ReviewStore, StoreError
+
+            try:
+                self._store = ReviewStore.open(self.data_dir)
+            except StoreError as exc:
+                self.error_line = str(exc)
+                self.exit(return_code=1)
+                raise StoreUnavailable(str(exc)) from None
+            if self._store.recovered_from is not None:
+                self.notify(self.tr("store.recovered", path=self._store.recovered_from),
+                            severity="warning", timeout=15)
+        return self._store
+
+    def workspace_root(self) -> Path:
+        base = self.data_dir if self.data_dir is not None else self.store.path.parent
+        return base / "workspace"
+
+    def exercises_dir(self) -> Path:
+        from quiz import paths
+
+        return self.exercises_root or paths.exercises_dir()
+
+    def now(self) -> datetime | None:
+        return self.fixed_now
+
+    # --- actions on every screen ------------------------------------------------------------------------------
+    def action_toggle_lang(self) -> None:
+        """Switch zh <-> en on every open screen; answers typed so far stay as they are."""
+        self.lang = other_lang(self.lang)
+        for screen in self.screen_stack:
+            apply = getattr(screen, "apply_lang", None)
+            if apply is not None:
+                apply()
+
+    def action_help(self) -> None:
+        from quiz.tui.screens.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def on_unmount(self) -> None:
+        if self._store is not None:
+            self._store.close()

@@ -1,0 +1,56 @@
+"""The built-in editor: a TextArea with Python highlighting; Ctrl+S saves. Read-only for the reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TextArea
+
+
+class EditorScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "close", "Back", priority=True),  # the code editor would keep Escape for itself
+    ]
+
+    def __init__(self, path: Path, read_only: bool = False):
+        super().__init__()
+        self.path = Path(path)
+        self.read_only = read_only
+        self.saved_text = ""
+        self.warned = False
+
+    def compose(self) -> ComposeResult:
+        self.saved_text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        language = "python" if "python" in TextArea().available_languages else None
+        yield Header(show_clock=False, icon="?")
+        yield TextArea.code_editor(self.saved_text, language=language, read_only=self.read_only, id="editor",
+                                   soft_wrap=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.app.sub_title = str(self.path)
+        self.query_one("#editor").focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        return not (action == "save" and self.read_only)
+
+    def apply_lang(self) -> None:
+        self.app.sub_title = str(self.path)
+
+    def action_save(self) -> None:
+        text = self.query_one("#editor", TextArea).text
+        self.path.write_text(text, encoding="utf-8")
+        self.saved_text = text
+        self.notify(self.app.tr("e.saved", path=self.path))
+
+    def action_close(self) -> None:
+        """Unsaved changes need a second Escape, so a slip does not lose them."""
+        if not self.read_only and self.query_one("#editor", TextArea).text != self.saved_text and not self.warned:
+            self.warned = True
+            self.notify(self.app.tr("e.unsaved"), severity="warning")
+            return
+        self.app.pop_screen()

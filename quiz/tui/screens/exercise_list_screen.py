@@ -1,0 +1,55 @@
+"""The coding exercises shipped with the quiz; Enter opens one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+def exercise_names(root: Path) -> list[str]:
+    """Folders with a tests/ suite, as `quiz validate` counts them."""
+    return sorted(p.name for p in root.iterdir() if (p / "tests").is_dir()) if root.is_dir() else []
+
+
+def exercise_title(root: Path, name: str) -> str:
+    readme = root / name / "README.md"
+    try:
+        for line in readme.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    except OSError:
+        pass
+    return name
+
+
+class ExerciseListScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="?")
+        yield Static(id="ex-list-title")
+        root = self.app.exercises_dir()
+        yield OptionList(*[Option(f"{name} · {exercise_title(root, name)}", id=name) for name in exercise_names(root)],
+                         id="exercise-list")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_lang()
+        self.query_one("#exercise-list").focus()
+
+    def apply_lang(self) -> None:
+        app = self.app
+        app.sub_title = app.tr("e.title")
+        empty = not exercise_names(app.exercises_dir())
+        self.query_one("#ex-list-title", Static).update(
+            app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from quiz.tui.screens.exercise_screen import ExerciseScreen
+
+        self.app.push_screen(ExerciseScreen(event.option.id))

@@ -1,0 +1,238 @@
+"""One coding exercise: its statement, a workspace with the starter code, editing it ($EDITOR or the built-in
+editor), running its tests with live results, and the reference solution once the tests have been run.
+
+Grading runs `grade_submission` in a thread worker; it starts the TensorFlow tests in a sandboxed subprocess,
+so this process never imports TensorFlow. Results arrive one by one through `call_from_thread`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Markdown, ProgressBar, Static
+
+from quiz.tui.app import StoreUnavailable
+
+STATUS_MARKS = {"pass": "✓ pass", "fail": "✗ fail", "error": "! error", "skip": "- skip"}
+SOLUTION = "solution.py"
+LAST_RESULT = "last_result.json"
+
+
+def count_tests(exercise_dir: Path) -> int:
+    """A first guess for the progress bar: test functions written in the suite (parametrized ones count once)."""
+    pattern = re.compile(r"^\s*(?:async\s+)?def test_", re.M)
+    return sum(len(pattern.findall(p.read_text(encoding="utf-8", errors="replace")))
+               for p in (exercise_dir / "tests").glob("test_*.py")) or 1
+
+
+class ExerciseScreen(Screen):
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("e", "edit", "Edit"),
+        Binding("b", "builtin_editor", "Built-in editor"),
+        Binding("r", "run_tests", "Run tests"),
+        Binding("v", "reference", "Reference"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    class TestArrived(Message):
+        def __init__(self, result):
+            super().__init__()
+            self.result = result
+
+    class GradingDone(Message):
+        def __init__(self, result, error: str | None = None):
+            super().__init__()
+            self.result = result
+            self.error = error
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.exercise = name
+        self.grading = False
+        self.last = None
+
+    @property
+    def exercise_dir(self) -> Path:
+        return self.app.exercises_dir() / self.exercise
+
+    @property
+    def workspace(self) -> Path:
+        return self.app.workspace_root() / self.exercise
+
+    @property
+    def solution(self) -> Path:
+        return self.workspace / SOLUTION
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="?")
+        yield Static(id="ex-workspace", markup=False)
+        with VerticalScroll(id="ex-statement"):
+            yield Markdown(id="statement")
+        with Horizontal(id="ex-buttons"):
+            for action in ("start", "edit", "run", "reference"):
+                yield Button(id=f"ex-{action}", compact=True)
+        yield ProgressBar(id="ex-progress", show_eta=False)
+        yield Static(id="ex-result")
+        yield DataTable(id="ex-results", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        readme = self.exercise_dir / "README.md"
+        try:
+            statement = readme.read_text(encoding="utf-8")
+        except OSError:
+            statement = f"# {self.exercise}\n\n(no README.md in {self.exercise_dir})"
+        self.query_one("#statement", Markdown).update(statement)
+        self.apply_lang()
+        self.query_one("#ex-statement").focus()
+
+    def apply_lang(self) -> None:
+        app = self.app
+        app.sub_title = f"{app.tr('e.title')} · {self.exercise}"
+        try:
+            started = self.solution.exists()
+        except StoreUnavailable:
+            return
+        self.query_one("#ex-workspace", Static).update(
+            app.tr("e.workspace", path=self.solution) if started else app.tr("e.not_started"))
+        labels = {"start": ("e.start", "s"), "edit": ("e.edit", "e"), "run": ("e.run", "r"),
+                  "reference": ("e.reference", "v")}
+        for action, (key, letter) in labels.items():
+            self.query_one(f"#ex-{action}", Button).label = f"{app.tr(key)} ({letter})"
+        table = self.query_one("#ex-results", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        table.clear(columns=True)
+        table.add_columns(app.tr("e.test"), app.tr("e.status"), app.tr("e.message"))
+        for row in rows:
+            table.add_row(*row)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = event.button.id.removeprefix("ex-")
+        {"start": self.action_start, "edit": self.action_edit, "run": self.action_run_tests,
+         "reference": self.action_reference}[action]()
+
+    # --- the workspace -----------------------------------------------------------------------------------------
+    def action_start(self) -> None:
+        """Copy the starter into the workspace; an existing attempt is never overwritten."""
+        solution = self.solution
+        if solution.exists():
+            self.notify(self.app.tr("e.kept", path=solution))
+        else:
+            solution.parent.mkdir(parents=True, exist_ok=True)
+            starter = self.exercise_dir / "starter.py"
+            if starter.exists():
+                shutil.copyfile(starter, solution)
+            else:
+                solution.write_text(f"# {self.exercise}: write your solution here\n", encoding="utf-8")
+            self.notify(self.app.tr("e.started", path=solution))
+        self.apply_lang()
+
+    def _need_solution(self) -> bool:
+        if not self.solution.exists():
+            self.notify(self.app.tr("e.need_start"), severity="warning")
+            return False
+        return True
+
+    def action_edit(self) -> None:
+        """$EDITOR in the real terminal (the app is suspended meanwhile), else the built-in editor."""
+        if not self._need_solution():
+            return
+        editor = self.app.editor
+        if not editor:
+            self.action_builtin_editor()
+            return
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(self.solution)], check=False)
+        except (OSError, ValueError) as exc:
+            self.notify(self.app.tr("e.editor_failed", editor=editor, error=exc), severity="error")
+        except Exception as exc:  # SuspendNotSupported (e.g. under a test driver): fall back
+            self.notify(self.app.tr("e.editor_failed", editor=editor, error=type(exc).__name__),
+                        severity="warning")
+            self.action_builtin_editor()
+
+    def action_builtin_editor(self) -> None:
+        from quiz.tui.screens.editor_screen import EditorScreen
+
+        if self._need_solution():
+            self.app.push_screen(EditorScreen(self.solution))
+
+    def action_reference(self) -> None:
+        from quiz.tui.screens.editor_screen import EditorScreen
+
+        if not (self.workspace / LAST_RESULT).exists():
+            self.notify(self.app.tr("e.reference_locked"), severity="warning")
+            return
+        self.app.push_screen(EditorScreen(self.exercise_dir / "reference.py", read_only=True))
+
+    # --- grading -----------------------------------------------------------------------------------------------
+    def action_run_tests(self) -> None:
+        if self.grading or not self._need_solution():
+            return
+        self.grading = True
+        table = self.query_one("#ex-results", DataTable)
+        table.clear()
+        bar = self.query_one("#ex-progress", ProgressBar)
+        bar.update(total=count_tests(self.exercise_dir), progress=0)
+        bar.add_class("-running")
+        self.query_one("#ex-result", Static).update(self.app.tr("e.running"))
+        self.grade()
+
+    @work(thread=True, exclusive=True, group="grading")
+    def grade(self) -> None:
+        try:
+            from quiz.grading.runner import grade_submission
+        except ImportError as exc:
+            self.post_message(self.GradingDone(None, self.app.tr("e.no_grader", error=exc)))
+            return
+        try:
+            result = grade_submission(self.exercise_dir, self.solution,
+                                      on_test=lambda test: self.post_message(self.TestArrived(test)))
+        except Exception as exc:  # the grader's own failure: one line, the app keeps running
+            self.post_message(self.GradingDone(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.GradingDone(result))
+
+    def on_exercise_screen_test_arrived(self, event: TestArrived) -> None:
+        test = event.result
+        table = self.query_one("#ex-results", DataTable)
+        table.add_row(test.name, STATUS_MARKS.get(test.status, test.status),
+                      " ".join((test.message or "").split())[:200])
+        bar = self.query_one("#ex-progress", ProgressBar)
+        if table.row_count > (bar.total or 0):
+            bar.update(total=table.row_count)
+        bar.update(progress=table.row_count)
+
+    def on_exercise_screen_grading_done(self, event: GradingDone) -> None:
+        self.grading = False
+        result, app = event.result, self.app
+        if result is None:
+            self.query_one("#ex-result", Static).update(event.error or "")
+            self.notify(event.error or "", severity="error")
+            return
+        self.last = result
+        table = self.query_one("#ex-results", DataTable)
+        if table.row_count == 0:  # no live rows (the suite never started): show what came back
+            for test in result.tests:
+                self.on_exercise_screen_test_arrived(self.TestArrived(test))
+        bar = self.query_one("#ex-progress", ProgressBar)
+        bar.update(total=max(table.row_count, 1), progress=max(table.row_count, 1))
+        line = app.tr("e.result", status=result.status, score=result.score, max_score=result.max_score,
+                      duration=result.duration)
+        if result.message:
+            line += f" · {' '.join(result.message.split())[:160]}"
+        self.query_one("#ex-result", Static).update(line)
+        import json
+
+        (self.workspace / LAST_RESULT).write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")

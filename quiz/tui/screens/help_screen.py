@@ -1,0 +1,35 @@
+"""`?`: what the app does and the keys of the screen it was opened from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close help")]
+
+    def __init__(self, under):
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(self.text())
+
+    def text(self) -> str:
+        app = self.app
+        rows = []
+        seen = set()
+        for key, active in self.under.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.description in seen or binding.system:
+                continue
+            seen.add(binding.description)
+            rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {binding.description} |")
+        rows.append("| `Ctrl+P` | Command palette |")
+        return (f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
+                "| Key | Action |\n|---|---|\n" + "\n".join(rows))

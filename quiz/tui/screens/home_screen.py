@@ -1,0 +1,139 @@
+"""Home: decks and topics with their question counts and cards due, and the way into each mode."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from rich.cells import cell_len
+from rich.text import Text as RichText
+from textual.content import Content
+from textual.widgets import Footer, Header, Static
+
+from quiz.tui.app import StoreUnavailable
+
+MODE_BUTTONS = (("practice", "mode.practice", "p"), ("drill", "mode.drill", "d"), ("mock", "mode.mock", "m"),
+                ("exercises", "mode.exercises", "e"), ("stats", "mode.stats", "s"))
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("p", "practice", "Practice"),
+        Binding("d", "drill", "Drill"),
+        Binding("m", "mock", "Mock"),
+        Binding("e", "exercises", "Exercises"),
+        Binding("s", "stats", "Stats"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.due: dict[str, dict] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="?")
+        with Horizontal(id="home-tables"):
+            yield Static(id="decks")
+            yield Static(id="topics")
+        yield Static(id="home-summary")
+        yield Static(id="modes")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_lang()
+        self.warm_up()
+
+    @work(thread=True, exit_on_error=False)
+    def warm_up(self) -> None:
+        """Import the review store (fsrs, sqlite) off the UI thread, so the first paint is not held up; then
+        open it and fill in the due counts on the UI thread."""
+        import quiz.review.scorer  # noqa: F401
+        import quiz.review.store  # noqa: F401
+
+        self.app.call_from_thread(self.load_progress)
+
+    def on_screen_resume(self) -> None:
+        if self.app.store_is_open:
+            self.load_progress()
+
+    def load_progress(self) -> None:
+        """Due counts per deck and topic, after the first paint (the store pulls in fsrs)."""
+        bank, now = self.app.bank, self.app.now()
+        try:
+            store = self.app.store
+        except StoreUnavailable:
+            return
+        groups: dict[str, list[str]] = {"": [q.id for q in bank.questions]}
+        for deck in bank.decks:
+            groups[f"deck:{deck.id}"] = [q.id for q in deck.questions]
+        for topic in bank.topics():
+            groups[f"topic:{topic}"] = [q.id for q in bank.questions if q.topic == topic]
+        self.due = {key: store.due_counts(ids, now=now) for key, ids in groups.items()}
+        self.apply_lang()
+
+    def apply_lang(self) -> None:
+        app, lang = self.app, self.app.lang
+        self.app.title = app.tr("title")
+        self.app.sub_title = ""
+        bank = app.bank
+        counts = self.due or {}
+        deck_rows = [(deck.title(lang), len(deck.questions), _n(counts.get(f"deck:{deck.id}"), "due"),
+                      _n(counts.get(f"deck:{deck.id}"), "new")) for deck in bank.decks]
+        self.query_one("#decks", Static).update(
+            columns((app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("new")), deck_rows))
+        topic_rows = [(topic, sum(q.topic == topic for q in bank.questions), _n(counts.get(f"topic:{topic}"), "due"))
+                      for topic in bank.topics()]
+        self.query_one("#topics", Static).update(
+            columns((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows))
+        total = counts.get("")
+        summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],
+                          week=total["week"]) if total else
+                   app.tr("home.summary.loading", questions=len(bank.questions)))
+        self.query_one("#home-summary", Static).update(summary)
+        # clickable links rather than Buttons: the first screen paints sooner without them
+        self.query_one("#modes", Static).update(Content.from_markup("   ".join(
+            f"[@click=screen.{mode}][b]{app.tr(key)}[/b] ({letter})[/]" for mode, key, letter in MODE_BUTTONS)))
+
+    def action_practice(self) -> None:
+        from quiz.tui.screens.setup_screen import SetupScreen
+
+        self.app.push_screen(SetupScreen("practice"))
+
+    def action_mock(self) -> None:
+        from quiz.tui.screens.setup_screen import SetupScreen
+
+        self.app.push_screen(SetupScreen("mock"))
+
+    def action_drill(self) -> None:
+        from quiz.tui.screens.setup_screen import start_drill
+
+        start_drill(self.app)
+
+    def action_exercises(self) -> None:
+        from quiz.tui.screens.exercise_list_screen import ExerciseListScreen
+
+        self.app.push_screen(ExerciseListScreen())
+
+    def action_stats(self) -> None:
+        from quiz.tui.screens.stats_screen import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+
+def columns(headers: tuple[str, ...], rows: list[tuple]) -> RichText:
+    """A plain aligned table (first column left, numbers right), sized by terminal cells so Chinese lines up.
+    Cheaper to paint than a DataTable, which matters on the first screen."""
+    cells = [tuple(str(c) for c in headers)] + [tuple(str(c) for c in row) for row in rows]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
+    text = RichText(no_wrap=True, overflow="ellipsis")
+    for number, row in enumerate(cells):
+        parts = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        parts += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in range(1, len(row))]
+        text.append("  ".join(parts) + "\n", style="bold" if number == 0 else "")
+    return text
+
+
+def _n(counts: dict | None, key: str) -> str | int:
+    return "…" if counts is None else counts.get(key, 0)

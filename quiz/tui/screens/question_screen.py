@@ -1,0 +1,197 @@
+"""One question: the prompt as Markdown (code snippets as highlighted fenced blocks) and a way to answer it:
+a multi-line answer for open and code-review questions, keys 1-9 (or arrows and Enter) for choice questions.
+Ctrl+S submits, Space reveals the reference without answering, Escape leaves the answer box, then the session."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Markdown, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.question_timer import QuestionTimer
+
+
+def prompt_markdown(question, lang: str) -> str:
+    parts = [question.prompt(lang).strip()]
+    for snippet in question.code:
+        if snippet.title is not None:
+            parts.append(f"**{snippet.title(lang)}**")
+        parts.append(f"```{snippet.language}\n{snippet.source.rstrip()}\n```")
+    return "\n\n".join(parts)
+
+
+class QuestionScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit"),
+        Binding("space", "reveal", "Reveal"),
+        Binding("1", "choose(1)", "Choose", key_display="1-9"),
+        *[Binding(str(n), f"choose({n})", "Choose", show=False) for n in range(2, 10)],
+        Binding("o", "open_exercise", "Exercise"),
+        Binding("u", "undo", "Undo rating"),
+        Binding("escape", "back", "End session"),
+    ]
+
+    def __init__(self, session):
+        super().__init__(classes="-mock" if session.mode == "mock" else "")
+        self.session = session
+        self.item = session.current
+        self.question = self.item.question
+
+    @property
+    def multiple(self) -> bool:
+        return len(self.question.correct) > 1
+
+    def compose(self) -> ComposeResult:
+        q = self.question
+        yield Header(show_clock=False, icon="?")
+        with Horizontal(id="q-top"):
+            yield Static(id="q-header")
+            if self.session.mode == "mock":
+                yield QuestionTimer(self.session, self.app.clock, self.app.lang, id="timer")
+        with VerticalScroll(id="q-body"):
+            yield Markdown(id="prompt")
+            if q.type == "choice":
+                if self.multiple:
+                    yield SelectionList(*[(o.text(self.app.lang), o.id) for o in q.options], id="choices")
+                else:
+                    yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
+            yield Static(id="q-hint")
+        if q.type in ("open", "code-review"):
+            yield TextArea(id="answer", soft_wrap=True, show_line_numbers=False)
+        with Horizontal(id="q-buttons"):
+            yield Button(id="submit", variant="primary", compact=True)
+            yield Button(id="reveal", compact=True)
+            if q.type == "exercise":
+                yield Button(id="open-exercise", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.session.question_started_at = self.app.clock()
+        self.apply_lang()
+        if self.question.type in ("open", "code-review"):
+            self.query_one("#answer", TextArea).focus()
+        elif self.question.type == "choice":
+            self.query_one("#choices").focus()
+        else:
+            self.query_one("#q-body").focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "choose":
+            return self.question.type == "choice"
+        if action == "open_exercise":
+            return self.question.type == "exercise"
+        return True
+
+    def apply_lang(self) -> None:
+        app, lang, q = self.app, self.app.lang, self.question
+        app.sub_title = app.tr(f"mode.{self.session.mode}")
+        self.query_one("#q-header", Static).update(app.tr(
+            "q.header", mode=app.tr(f"mode.{self.session.mode}"), n=self.session.index + 1,
+            total=len(self.session.items), topic=q.topic, difficulty=q.difficulty, type=app.tr(f"type.{q.type}")))
+        self.query_one("#prompt", Markdown).update(prompt_markdown(q, lang))
+        hint = ""
+        if q.type == "choice":
+            choices = self.query_one("#choices")
+            for index, option in enumerate(q.options):
+                choices.replace_option_prompt_at_index(index, f"{index + 1}. {option.text(lang)}")
+            hint = app.tr("q.choose_many" if self.multiple else "q.choose")
+        elif q.type == "exercise":
+            hint = app.tr("q.exercise_hint")
+            self.query_one("#open-exercise", Button).label = f"{app.tr('q.open_exercise')} (o)"
+        else:
+            self.query_one("#answer", TextArea).placeholder = app.tr("q.answer_here")
+        self.query_one("#q-hint", Static).update(hint)
+        self.query_one("#submit", Button).label = f"{app.tr('q.submit')} (Ctrl+S)"
+        self.query_one("#reveal", Button).label = f"{app.tr('q.reveal')} (Space)"
+        if self.session.mode == "mock":
+            self.query_one(QuestionTimer).set_lang(lang)
+
+    # --- answering ---------------------------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"submit": self.action_submit, "reveal": self.action_reveal,
+                   "open-exercise": self.action_open_exercise}
+        actions[event.button.id]()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.answer_choice([event.option.id])
+
+    def action_choose(self, number: int) -> None:
+        options = self.question.options
+        if number > len(options):
+            return
+        choices = self.query_one("#choices")
+        if self.multiple:
+            choices.toggle(options[number - 1].id)
+            choices.highlighted = number - 1
+        else:
+            choices.highlighted = number - 1
+            self.answer_choice([options[number - 1].id])
+
+    def action_submit(self) -> None:
+        q = self.question
+        if q.type == "choice":
+            chosen = (list(self.query_one("#choices", SelectionList).selected) if self.multiple else
+                      [q.options[i].id for i in [self.query_one("#choices", OptionList).highlighted] if i is not None])
+            if chosen:
+                self.answer_choice(chosen)
+            else:
+                self.notify(self.app.tr("q.choose_many" if self.multiple else "q.choose"), severity="warning")
+        elif q.type == "exercise":
+            self.action_reveal()
+        else:
+            text = self.query_one("#answer", TextArea).text
+            if not text.strip():
+                self.notify(self.app.tr("q.empty"), severity="warning")
+                return
+            from quiz.review.scorer import score_answer
+
+            self.finish(text, score_answer(q, text))
+
+    def answer_choice(self, chosen: list[str]) -> None:
+        from quiz.review.scorer import score_choice
+
+        self.finish(" ".join(chosen), score_choice(self.question, chosen))
+
+    def action_reveal(self) -> None:
+        self.finish("", None)
+
+    def finish(self, answer: str, result) -> None:
+        """Save the attempt at once, then show the review."""
+        from quiz.tui.screens.review_screen import ReviewScreen
+
+        item, session = self.item, self.session
+        if item.done:
+            return
+        item.duration = max(0.0, self.app.clock() - session.question_started_at)
+        item.answer, item.result, item.done = answer, result, True
+        session.total_s += item.duration
+        try:
+            item.attempt_id = self.app.store.record_attempt(session.session_id, self.question.id, answer, result,
+                                                            item.duration)
+        except StoreUnavailable:
+            return
+        self.app.switch_screen(ReviewScreen(session))
+
+    def action_open_exercise(self) -> None:
+        from quiz.tui.screens.exercise_screen import ExerciseScreen
+
+        if self.question.exercise:
+            self.app.push_screen(ExerciseScreen(self.question.exercise))
+
+    def action_undo(self) -> None:
+        from quiz.tui.screens.review_screen import undo_rating
+
+        undo_rating(self.app, self.session)
+
+    def action_back(self) -> None:
+        """Escape leaves the answer box first (so Space and the number keys work), then ends the session."""
+        if isinstance(self.focused, TextArea):
+            self.query_one("#q-body").focus()
+            return
+        from quiz.tui.screens.summary_screen import end_session
+
+        end_session(self.app, self.session)

@@ -1,0 +1,148 @@
+"""After an answer: the reference answer, every key point covered or missed, the score, and the self-rating as
+in Anki (1-4, the scorer's suggestion preselected). The rating is saved at once; u undoes the last one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+
+from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.key_points import KeyPointList
+from quiz.tui.widgets.rating_bar import RatingBar
+
+
+def reference_markdown(question, lang: str) -> str:
+    parts = [question.answer(lang).strip()]
+    if question.type == "choice":
+        labels = {o.id: f"{i + 1}. {o.text(lang)}" for i, o in enumerate(question.options)}
+        parts.insert(0, "**" + "; ".join(labels.get(c, c) for c in question.correct) + "**")
+    for snippet in question.code:
+        if snippet.correction is not None:
+            parts.append(snippet.correction(lang).strip())
+    return "\n\n".join(parts)
+
+
+def undo_rating(app, session) -> None:
+    """Take back the last rating saved; when it belongs to this session, go back to that question's review."""
+    try:
+        question_id = app.store.undo_last_rating()
+    except StoreUnavailable:
+        return
+    if question_id is None:
+        app.notify(app.tr("undo.none"), severity="warning")
+        return
+    rated = [i for i, item in enumerate(session.items) if item.question.id == question_id and item.rating]
+    if not rated:
+        app.notify(app.tr("undo.elsewhere", qid=question_id))
+        return
+    session.index = rated[-1]
+    session.items[session.index].rating = None
+    app.notify(app.tr("undo.done", qid=question_id))
+    app.switch_screen(ReviewScreen(session))
+
+
+class ReviewScreen(Screen):
+    BINDINGS = [
+        Binding("1", "rate(1)", "Again"),
+        Binding("2", "rate(2)", "Hard"),
+        Binding("3", "rate(3)", "Good"),
+        Binding("4", "rate(4)", "Easy"),
+        Binding("u", "undo", "Undo rating"),
+        Binding("escape", "back", "End session"),
+        Binding("down", "scroll(1)", "Scroll down", show=False),
+        Binding("up", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll(10)", "Page down", show=False),
+        Binding("pageup", "scroll(-10)", "Page up", show=False),
+    ]
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+        self.item = session.current
+        self.question = self.item.question
+
+    def compose(self) -> ComposeResult:
+        result = self.item.result
+        yield Header(show_clock=False, icon="?")
+        yield Static(id="r-header")
+        with VerticalScroll(id="r-body"):
+            yield Markdown(id="reference")
+            if self.question.key_points:
+                yield KeyPointList(self.question, result, self.app.lang, id="key-points")
+            yield Static(id="your-answer")
+        yield RatingBar(self.app.lang, result.suggested_rating if result is not None else None, id="ratings")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_lang()
+        if self.item.result is None:
+            self.query_one("#r-body").focus()
+
+    def apply_lang(self) -> None:
+        app, lang, item = self.app, self.app.lang, self.item
+        app.sub_title = app.tr(f"mode.{self.session.mode}")
+        if item.result is None:
+            header = app.tr("r.revealed")
+        else:
+            header = app.tr("r.score", score=item.result.score,
+                            rating=app.tr(f"rating.{item.result.suggested_rating}"))
+        self.query_one("#r-header", Static).update(f"{self.question.id} · {header}")
+        self.query_one("#reference", Markdown).update(
+            f"### {app.tr('r.reference')}\n\n{reference_markdown(self.question, lang)}")
+        if self.question.key_points:
+            self.query_one(KeyPointList).set_lang(lang)
+        answer = item.answer.strip()
+        if answer and self.question.type != "choice":
+            self.query_one("#your-answer", Static).update(f"[b]{app.tr('r.your_answer')}[/b]\n{_escape(answer)}")
+        self.query_one(RatingBar).set_lang(lang)
+
+    def action_scroll(self, lines: int) -> None:
+        """The rating buttons keep the focus; the arrows still scroll a long reference answer."""
+        body = self.query_one("#r-body")
+        body.scroll_relative(y=lines, animate=False)
+
+    def on_rating_bar_rated(self, event: RatingBar.Rated) -> None:
+        self.action_rate(event.rating)
+
+    def action_rate(self, rating: int) -> None:
+        """Save the rating, then go on to the next question or the summary."""
+        app, session = self.app, self.session
+        try:
+            due = app.store.rate(self.question.id, rating, now=app.now())
+        except StoreUnavailable:
+            return
+        self.item.rating = rating
+        app.notify(app.tr("r.saved", rating=app.tr(f"rating.{rating}"), due=_when(due)), timeout=3)
+        session.index += 1
+        if session.finished:
+            from quiz.tui.screens.summary_screen import end_session
+
+            end_session(app, session)
+        else:
+            from quiz.tui.screens.question_screen import QuestionScreen
+
+            app.switch_screen(QuestionScreen(session))
+
+    def action_undo(self) -> None:
+        undo_rating(self.app, self.session)
+
+    def action_back(self) -> None:
+        from quiz.tui.screens.summary_screen import end_session
+
+        end_session(self.app, self.session)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _when(due) -> str:
+    try:
+        return due.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (AttributeError, ValueError):
+        return str(due)

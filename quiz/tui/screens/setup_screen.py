@@ -1,0 +1,145 @@
+"""Choosing what to practise (decks, topics, tags, types, count, order) or how long a mock interview is;
+and starting a session in any mode."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static, Switch
+
+from quiz.tui import session as sessions
+from quiz.tui.app import StoreUnavailable
+
+TYPES = ("open", "choice", "code-review", "exercise")
+DRILL_LIMIT = 20
+
+
+def begin(app, mode: str, questions, budget_s: float = 180.0) -> None:
+    """Open a session in the store and show its first question."""
+    from quiz.tui.screens.question_screen import QuestionScreen
+
+    if not questions:
+        app.notify(app.tr("drill.empty" if mode == "drill" else "setup.none"), severity="warning")
+        return
+    try:
+        session_id = app.store.start_session(mode)
+    except StoreUnavailable:
+        return
+    run = sessions.Session(mode=mode, items=[sessions.Item(q) for q in questions], session_id=session_id,
+                           budget_s=budget_s)
+    if isinstance(app.screen, SetupScreen):
+        app.switch_screen(QuestionScreen(run))
+    else:
+        app.push_screen(QuestionScreen(run))
+
+
+def start_drill(app) -> None:
+    try:
+        store = app.store
+    except StoreUnavailable:
+        return
+    begin(app, "drill", sessions.drill_questions(app.bank, store, limit=DRILL_LIMIT, now=app.now()))
+
+
+class SetupScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, mode: str):
+        super().__init__(classes=f"-{mode}")
+        self.mode = mode
+
+    def compose(self) -> ComposeResult:
+        bank, lang = self.app.bank, self.app.lang
+        yield Header(show_clock=False, icon="?")
+        with VerticalScroll(id="setup"):
+            yield Static(id="setup-intro")
+            if self.mode == "practice":
+                with Grid(id="filters"):
+                    yield SelectionList(*[(d.title(lang), d.id) for d in bank.decks], id="pick-decks")
+                    yield SelectionList(*[(t, t) for t in bank.topics()], id="pick-topics")
+                    yield SelectionList(*[(t, t) for t in sorted({t for q in bank.questions for t in q.tags})],
+                                        id="pick-tags")
+                    yield SelectionList(*[(self.app.tr(f"type.{t}"), t) for t in TYPES], id="pick-types")
+            with Horizontal(classes="setup-row"):
+                yield Label(id="count-label")
+                yield Input(str(10 if self.mode == "practice" else 5), id="count", type="integer", compact=True)
+                if self.mode == "practice":
+                    yield Label(id="shuffle-label")
+                    yield Switch(value=False, id="shuffle", animate=False)
+                else:
+                    yield Label(id="budget-label")
+                    yield Input("180", id="budget", type="integer", compact=True)
+            with Horizontal(classes="setup-row"):
+                yield Button(id="start", variant="primary", compact=True)
+                yield Static(id="matching")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_lang()
+        self.query_one("#pick-decks" if self.mode == "practice" else "#count").focus()
+
+    def apply_lang(self) -> None:
+        app = self.app
+        app.sub_title = app.tr(f"mode.{self.mode}")
+        self.query_one("#setup-intro", Static).update(app.tr("setup.mock") if self.mode == "mock" else "")
+        self.query_one("#count-label", Label).update(app.tr("setup.count"))
+        self.query_one("#start", Button).label = f"{app.tr('setup.start')} (Ctrl+S)"
+        if self.mode == "practice":
+            self.query_one("#shuffle-label", Label).update(app.tr("setup.shuffle"))
+            for name in ("decks", "topics", "tags", "types"):
+                self.query_one(f"#pick-{name}", SelectionList).border_title = app.tr(f"setup.{name}")
+            types = self.query_one("#pick-types", SelectionList)
+            for index, kind in enumerate(TYPES):
+                types.replace_option_prompt_at_index(index, app.tr(f"type.{kind}"))
+            decks = self.query_one("#pick-decks", SelectionList)
+            for index, deck in enumerate(app.bank.decks):
+                decks.replace_option_prompt_at_index(index, deck.title(app.lang))
+        else:
+            self.query_one("#budget-label", Label).update(app.tr("setup.budget"))
+        self.update_matching()
+
+    def filters(self) -> dict:
+        if self.mode != "practice":
+            return {}
+        return {name: tuple(self.query_one(f"#pick-{name}", SelectionList).selected)
+                for name in ("decks", "topics", "tags", "types")}
+
+    def update_matching(self) -> None:
+        if self.mode == "practice":
+            n = len(sessions.matching(self.app.bank, **self.filters()))
+        else:
+            n = sum(q.type != "exercise" for q in self.app.bank.questions)
+        self.query_one("#matching", Static).update(self.app.tr("setup.matching", n=n))
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.update_matching()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_start()
+
+    def _number(self, widget_id: str, default: int) -> int:
+        try:
+            return max(1, int(self.query_one(widget_id, Input).value))
+        except ValueError:
+            return default
+
+    def action_start(self) -> None:
+        app = self.app
+        count = self._number("#count", 10)
+        if self.mode == "practice":
+            questions = sessions.practice_questions(app.bank, count=count, seed=app.seed,
+                                                    shuffle=self.query_one("#shuffle", Switch).value,
+                                                    **self.filters())
+            begin(app, "practice", questions)
+        else:
+            begin(app, "mock", sessions.mock_questions(app.bank, count, seed=app.seed),
+                  budget_s=self._number("#budget", 180))

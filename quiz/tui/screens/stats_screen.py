@@ -1,0 +1,64 @@
+"""Progress: per-topic accuracy and reviews, reviews per day over the last 30 days and cards due in the next
+14 days (Sparklines), all from the review store."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from quiz.tui.app import StoreUnavailable
+
+
+class StatsScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="?")
+        with VerticalScroll(id="stats"):
+            yield Static(id="st-total")
+            yield DataTable(id="topic-stats", cursor_type="row", zebra_stripes=True)
+            yield Static(id="per-day-label", classes="spark-label")
+            yield Sparkline([], id="per-day")
+            yield Static(id="ahead-label", classes="spark-label")
+            yield Sparkline([], id="ahead")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        try:
+            self.figures = self.app.store.stats(self.app.bank, now=self.app.now())
+        except StoreUnavailable:
+            self.figures = None
+            return
+        self.apply_lang()
+        self.query_one("#topic-stats").focus()
+
+    def apply_lang(self) -> None:
+        app, figures = self.app, self.figures
+        app.sub_title = app.tr("st.title")
+        if figures is None:
+            return
+        total = figures["total"]
+        self.query_one("#st-total", Static).update(
+            f"[b]{app.tr('st.title')}[/b] · {app.tr('st.accuracy')} {_pct(total['accuracy'])} · "
+            f"{app.tr('st.reviews')} {total['reviews']} · {app.tr('st.due_now')} {total['due_now']} · "
+            f"{app.tr('st.due_week')} {total['due_week']}")
+        table = self.query_one("#topic-stats", DataTable)
+        table.clear(columns=True)
+        table.add_columns(app.tr("topic"), app.tr("questions"), app.tr("st.accuracy"), app.tr("st.reviews"),
+                          app.tr("st.due_now"), app.tr("st.due_week"))
+        for topic, row in sorted(figures["topics"].items()):
+            table.add_row(topic, row["questions"], _pct(row["accuracy"]), row["reviews"], row["due_now"],
+                          row["due_week"], key=topic)
+        per_day = [day["reviews"] for day in figures["reviews_per_day"]]
+        ahead = [day["due"] for day in figures["due_per_day"]]
+        self.query_one("#per-day-label", Static).update(app.tr("st.per_day", n=sum(per_day)))
+        self.query_one("#ahead-label", Static).update(app.tr("st.ahead", n=sum(ahead)))
+        self.query_one("#per-day", Sparkline).data = per_day
+        self.query_one("#ahead", Sparkline).data = ahead
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:.0%}"

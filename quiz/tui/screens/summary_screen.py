@@ -1,0 +1,114 @@
+"""The end of a session: per question its score, the key points missed and the time taken; for a mock
+interview, the same as a report against the time budget."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Markdown, Static
+
+from quiz.tui.app import StoreUnavailable
+from quiz.tui.i18n import clock_text
+
+
+def end_session(app, session) -> None:
+    """Close the session in the store and show its summary (or go home when nothing was answered)."""
+    if not session.ended:
+        session.ended = True
+        try:
+            app.store.end_session(session.session_id)
+        except StoreUnavailable:
+            return
+    if session.answered():
+        app.switch_screen(SummaryScreen(session))
+    else:
+        app.pop_screen()
+
+
+class SummaryScreen(Screen):
+    BINDINGS = [
+        Binding("escape,enter", "home", "Home"),
+        Binding("s", "stats", "Stats"),
+        Binding("u", "undo", "Undo rating"),
+    ]
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="?")
+        yield Static(id="s-totals")
+        yield DataTable(id="summary", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="s-missed"):
+            yield Markdown(id="missed")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_lang()
+        self.query_one("#summary").focus()
+
+    def apply_lang(self) -> None:
+        app, lang, session = self.app, self.app.lang, self.session
+        mock = session.mode == "mock"
+        app.sub_title = app.tr("s.title.mock" if mock else "s.title")
+        totals = app.tr("s.totals", answered=len(session.answered()), total=len(session.items),
+                        mean="-" if session.mean_score() is None else f"{session.mean_score():.0%}",
+                        time=clock_text(session.total_s))
+        if mock:
+            over = sum(item.duration > session.budget_s for item in session.answered())
+            totals += " · " + app.tr("s.over_budget", n=over, budget=clock_text(session.budget_s))
+        self.query_one("#s-totals", Static).update(f"[b]{app.tr('s.title.mock' if mock else 's.title')}[/b] · {totals}")
+        table = self.query_one("#summary", DataTable)
+        table.clear(columns=True)
+        table.add_columns("#", app.tr("s.question"), app.tr("s.score"), app.tr("s.rating"), app.tr("s.time"))
+        missed_lines = []
+        for number, item in enumerate(session.items, 1):
+            q = item.question
+            if not item.done:
+                score = app.tr("s.skipped")
+            elif item.result is None:
+                score = app.tr("s.revealed")
+            else:
+                score = f"{item.result.score:.0%}"
+            rating = app.tr(f"rating.{item.rating}") if item.rating else "-"
+            time_text = clock_text(item.duration) if item.done else "-"
+            if mock and item.done and item.duration > session.budget_s:
+                time_text += " !"
+            table.add_row(number, _short(q.prompt(lang), 34), score, rating, time_text, key=str(number))
+            if item.done and item.result is not None and item.result.missed:
+                names = {kp.id: kp.point(lang) for kp in q.key_points}
+                missed_lines.append(f"{number}. **{q.id}** — " + "; ".join(names.get(m, m) for m in item.result.missed))
+        text = f"**{app.tr('s.missed')}**\n\n" + ("\n".join(f"- {line}" for line in missed_lines) or "-")
+        self.query_one("#missed", Markdown).update(text)
+
+    def action_home(self) -> None:
+        self.app.pop_screen()
+
+    def action_stats(self) -> None:
+        from quiz.tui.screens.stats_screen import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def action_undo(self) -> None:
+        from quiz.tui.screens.review_screen import undo_rating
+
+        self.session.ended = False  # going back into the session reopens it
+        undo_rating(self.app, self.session)
+
+
+def _short(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    line = " ".join(text.split())
+    if cell_len(line) <= width:
+        return line
+    out, used = "", 0
+    for char in line:
+        used += cell_len(char)
+        if used > width - 1:
+            break
+        out += char
+    return out + "…"

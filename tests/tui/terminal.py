@@ -1,0 +1,60 @@
+"""Driving the real `quiz` command in a real terminal (tmux): used by the terminal test and the startup
+benchmark. Each use gets its own tmux server socket, so it cannot touch anyone else's sessions."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+
+class Terminal:
+    def __init__(self, command: list[str], *, width: int = 80, height: int = 24, env: dict | None = None,
+                 cwd: str | None = None):
+        self.socket = f"quiz-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.name = "quiz"
+        environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        # keep the pane after the command ends so its exit status can be read
+        shell = f"{environment} {shlex.join(command)}; echo EXIT=$?; sleep 30"
+        if cwd:
+            shell = f"cd {shlex.quote(cwd)} && {shell}"
+        self.started = time.perf_counter()
+        self._tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), shell)
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("tmux") is not None
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30)
+        return out.stdout
+
+    def text(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, needle: str, timeout: float = 40.0, poll: float = 0.02) -> float:
+        """Seconds since start when `needle` first shows on the screen; raises with the screen on timeout."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if needle in self.text():
+                return time.perf_counter() - self.started
+            time.sleep(poll)
+        raise AssertionError(f"{needle!r} did not appear in {timeout} s; the screen shows:\n{self.text()}")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
+
+    def close(self) -> None:
+        path = self._tmux("display-message", "-p", "#{socket_path}").strip()
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
+        if path:
+            Path(path).unlink(missing_ok=True)
+
+    def __enter__(self) -> "Terminal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

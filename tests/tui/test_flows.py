@@ -1,0 +1,368 @@
+"""Every flow of the app driven the way a user drives it: keys through Pilot, the real store on disk."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from quiz.review.store import ReviewStore
+from quiz.tui.screens.home_screen import HomeScreen
+from quiz.tui.screens.question_screen import QuestionScreen
+from quiz.tui.screens.review_screen import ReviewScreen
+from quiz.tui.screens.summary_screen import SummaryScreen
+
+from .conftest import FIXED_NOW, drive, rows, screen_text
+
+
+async def start_practice(pilot, *types: int) -> None:
+    """Home -> Practice -> (tick question types by position) -> Start."""
+    await pilot.press("p")
+    await pilot.pause()
+    if types:
+        await pilot.press("tab", "tab", "tab")  # decks -> topics -> tags -> types
+        for position in types:
+            await pilot.press(*(["down"] * position), "space", *(["up"] * position))
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def reveal(pilot) -> None:
+    """Space reveals; from inside the answer box, Escape leaves it first."""
+    from textual.widgets import TextArea
+
+    if isinstance(pilot.app.focused, TextArea):
+        await pilot.press("escape")
+    await pilot.press("space")
+    await pilot.pause()
+
+
+class TestPractice:
+    def test_open_question_in_english_scores_rates_and_saves(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            assert isinstance(app.screen, QuestionScreen)
+            assert "Why do open-source frameworks lower the cost" in screen_text(app)
+            await pilot.press(*"They cost nothing because the frameworks are free")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            text = screen_text(app)
+            assert "Score 50%" in text and "suggested: Hard" in text
+            assert "✓ The frameworks are free to use" in text
+            assert "✗ They ship pre-trained models" in text
+            assert "The frameworks are free, and they ship pre-trained models" in text  # reference answer
+            saved = rows(data_dir, "SELECT question_id, answer, score, missed FROM attempts")
+            assert saved == [("basics.open-source", "They cost nothing because the frameworks are free", 0.5,
+                              '["pretrained"]')]
+            assert rows(data_dir, "SELECT COUNT(*) FROM review_logs") == [(0,)]
+            await pilot.press("3")
+            await pilot.pause()
+            assert rows(data_dir, "SELECT question_id, rating FROM review_logs") == [("basics.open-source", 3)]
+            assert isinstance(app.screen, QuestionScreen)
+            assert "What does the pooling layer in this code do?" in screen_text(app)
+
+        drive(app, scenario)
+
+    def test_open_question_in_chinese_enter_accepts_the_suggested_rating(self, make_app, data_dir):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            assert "为什么开源框架降低了 AI 开发的成本？" in screen_text(app)
+            await pilot.press(*"框架免费 可以直接用")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "得分 50%" in text and "建议评分：困难" in text
+            assert "✓ 框架免费使用" in text and "✗ 提供预训练模型" in text
+            await pilot.press("enter")  # the suggestion (Hard) has the focus
+            await pilot.pause()
+            assert rows(data_dir, "SELECT question_id, rating FROM review_logs") == [("basics.open-source", 2)]
+            assert rows(data_dir, "SELECT answer FROM attempts") == [("框架免费 可以直接用",)]
+
+        drive(app, scenario)
+
+    def test_choice_questions_with_number_keys(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot, 1)  # only "choice"
+            assert "Which hardware suits training deep networks best?" in screen_text(app)
+            await pilot.press("2")  # A GPU
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            assert "Score 100%" in screen_text(app)
+            await pilot.press("4")
+            await pilot.pause()
+            assert "Which of these speed up training? (several)" in screen_text(app)
+            await pilot.press("1", "3", "ctrl+s")  # data parallelism, smaller batches: half right
+            await pilot.pause()
+            assert "Score 100%" not in screen_text(app)
+            await pilot.press("1")
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            saved = rows(data_dir, "SELECT question_id, answer, score FROM attempts ORDER BY id")
+            assert saved[0] == ("basics.gpu", "b", 1.0)
+            assert saved[1][:2] == ("basics.parallel", "a c") and saved[1][2] < 1.0
+
+        drive(app, scenario)
+
+    def test_arrows_and_enter_choose_an_option(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot, 1)
+            await pilot.press("down", "enter")  # from option 1 to option 2 (A GPU)
+            await pilot.pause()
+            assert "Score 100%" in screen_text(app)
+            assert rows(data_dir, "SELECT answer FROM attempts") == [("b",)]
+
+        drive(app, scenario)
+
+    def test_shuffle_changes_the_order(self, make_app, bank):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.press("p")
+            await pilot.pause()
+            await pilot.press(*["tab"] * 5)  # decks, topics, tags, types, count -> the shuffle switch
+            await pilot.press("enter")
+            assert app.screen.query_one("#shuffle").value is True
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            return [item.question.id for item in app.screen.session.items]
+
+        order = drive(app, scenario)
+        assert sorted(order) == sorted(q.id for q in bank.questions)
+        assert order != [q.id for q in bank.questions]
+
+    def test_space_reveals_without_answering(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press("space")  # in the answer box Space is a space
+            assert app.screen.query_one("#answer").text == " "
+            await pilot.press("escape", "space")  # leave the box, then reveal
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            text = screen_text(app)
+            assert "Revealed without answering" in text
+            assert "✗ The frameworks are free to use" in text and "✗ They ship pre-trained models" in text
+            assert rows(data_dir, "SELECT question_id, answer, score FROM attempts") == [
+                ("basics.open-source", "", None)]
+
+        drive(app, scenario)
+
+    def test_undo_takes_back_the_last_rating(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press("escape", "space", "1")
+            await pilot.pause()
+            assert rows(data_dir, "SELECT rating FROM review_logs") == [(1,)]
+            await pilot.press("escape", "u")  # leave the answer box of question 2, undo
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            assert "basics.open-source" in screen_text(app)
+            assert rows(data_dir, "SELECT COUNT(*) FROM review_logs") == [(0,)]
+            assert rows(data_dir, "SELECT COUNT(*) FROM cards") == [(0,)]
+            await pilot.press("4")
+            await pilot.pause()
+            assert rows(data_dir, "SELECT question_id, rating FROM review_logs") == [("basics.open-source", 4)]
+
+        drive(app, scenario)
+
+    def test_summary_lists_scores_missed_points_and_times(self, make_app, data_dir, clock):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            clock.advance(65)
+            await pilot.press(*"They cost nothing because the frameworks are free", "ctrl+s")
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+            await pilot.press("escape", "escape")  # leave the answer box, end the session
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            text = screen_text(app)
+            assert "Answered 1/4" in text and "mean score 50%" in text
+            assert "50% | Good | 01:05" in text
+            assert "They ship pre-trained models" in text  # the missed key point
+            ended = rows(data_dir, "SELECT mode, ended_at IS NOT NULL FROM sessions")
+            assert ended == [("practice", 1)]
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+
+        drive(app, scenario)
+
+
+class TestDrillAndMock:
+    def test_drill_takes_due_cards_first_then_new_ones(self, make_app, data_dir):
+        store = ReviewStore.open(data_dir)
+        store.rate("basics.gpu", 1, now=FIXED_NOW - timedelta(days=10))  # Again, long ago: due now
+        store.rate("basics.open-source", 4, now=FIXED_NOW - timedelta(days=1))  # Easy yesterday: not due yet
+        store.update_settings(new_per_day=1)
+        store.close()
+        app = make_app("en")
+
+        async def scenario(pilot):
+            assert "1 due" in screen_text(app)
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionScreen)
+            assert "Drill 1/2" in screen_text(app)
+            assert "Which hardware suits training deep networks best?" in screen_text(app)
+            await pilot.press("2")
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+            assert "Drill 2/2" in screen_text(app)
+            assert "What does the pooling layer" in screen_text(app)  # the first never-reviewed card
+
+        drive(app, scenario)
+
+    def test_mock_interview_times_each_question_and_reports(self, make_app, data_dir, clock):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press("ctrl+a", "ctrl+k", "2", "tab", "ctrl+a", "ctrl+k", *"60", "ctrl+s")  # 2 questions, 60 s each
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionScreen)
+            assert "Mock interview 1/2" in screen_text(app)
+            clock.advance(75)
+            app.screen.query_one("#timer").tick()
+            assert "this question 01:15 / 01:00 · total 01:15" in screen_text(app)
+            assert app.screen.query_one("#timer").has_class("-over")
+            await reveal(pilot)
+            await pilot.press("1")
+            await pilot.pause()
+            clock.advance(20)
+            app.screen.query_one("#timer").tick()
+            assert "this question 00:20 / 01:00 · total 01:35" in screen_text(app)
+            await reveal(pilot)
+            await pilot.press("3")
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            text = screen_text(app)
+            assert "Mock interview report" in text
+            assert "total time 01:35" in text and "1 over the 01:00 budget" in text
+            assert "01:15 !" in text and "00:20" in text
+            assert rows(data_dir, "SELECT mode FROM sessions") == [("mock",)]
+            assert len(rows(data_dir, "SELECT id FROM attempts")) == 2
+
+        drive(app, scenario)
+
+
+class TestFeel:
+    def test_language_switches_on_every_screen(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            assert "框架基础" in screen_text(app)
+            await pilot.press("l")
+            assert "Framework basics" in screen_text(app) and "框架基础" not in screen_text(app)
+            await start_practice(pilot)
+            await pilot.press("escape", "l")
+            await pilot.pause()
+            assert "为什么开源框架降低了 AI 开发的成本？" in screen_text(app)
+            await pilot.press("l")
+            await pilot.pause()
+            assert "Why do open-source frameworks lower the cost" in screen_text(app)
+
+        drive(app, scenario)
+
+    def test_help_lists_the_keys_of_the_screen(self, make_app):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Practice" in text and "Drill" in text and "Quit" in text and "Ctrl+P" in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+
+        drive(app, scenario)
+
+    def test_q_quits_from_home_and_escape_goes_back(self, make_app):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.press("s")
+            await pilot.pause()
+            assert "Statistics" in screen_text(app)
+            await pilot.press("q")  # not on home: nothing happens
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            await pilot.press("q")
+            await pilot.pause()
+
+        drive(app, scenario)
+        assert app.return_code == 0
+
+    def test_resizing_keeps_the_question_readable(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            for size in ((120, 40), (60, 20), (80, 24)):
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                assert app.screen.query_one("#prompt").region.width > 0
+                assert app.screen.query_one("#answer").region.height > 0
+            assert "为什么开源框架" in screen_text(app)
+
+        drive(app, scenario)
+
+    def test_stats_screen_shows_accuracy_and_history(self, make_app, data_dir):
+        store = ReviewStore.open(data_dir)
+        for days in (3, 2, 1):
+            store.rate("basics.gpu", 3, now=FIXED_NOW - timedelta(days=days))
+        store.close()
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.press("s")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Reviews per day, last 30 days (3 in all)" in text
+            assert "Cards due per day, next 14 days (1 in all)" in text
+            assert sum(app.screen.query_one("#per-day").data) == 3
+            assert "speed | 2 |" in text
+
+        drive(app, scenario)
+
+    def test_a_store_that_cannot_open_ends_the_app_with_one_line(self, make_app, data_dir):
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        data_dir.write_text("a file where the data directory should be")
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.pause()
+
+        drive(app, scenario)
+        assert app.return_code == 1
+        assert app.error_line.startswith(f"cannot create the data directory {data_dir}")
+        assert data_dir.read_text() == "a file where the data directory should be"
+
+    def test_a_corrupt_store_is_moved_aside_and_announced(self, make_app, data_dir):
+        data_dir.mkdir(parents=True)
+        (data_dir / "progress.sqlite3").write_bytes(b"this is not a database" * 100)
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert any("corrupt" in m and "unreadable" in m for m in messages), messages
+
+        drive(app, scenario)
+        assert list(data_dir.glob("progress.sqlite3.unreadable-*"))

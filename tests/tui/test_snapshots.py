@@ -1,0 +1,65 @@
+"""Snapshots of the main screens at 80x24 in both languages (pytest-textual-snapshot; the SVGs under
+__snapshots__ are the accepted looks). Fixed date, hand clock and seed; cursors do not blink.
+
+Update after an intended change of look:  pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LANGS = ("zh", "en")
+ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing because the frameworks are free"}
+
+
+async def settle(pilot) -> None:
+    """Stop the blinking and the toasts, so the picture is the same every run."""
+    await pilot.pause()
+    for widget in pilot.app.screen.query("TextArea, Input"):
+        widget.cursor_blink = False
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def to_question(pilot) -> None:
+    await pilot.press("p")
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def to_review(pilot, lang: str) -> None:
+    await to_question(pilot)
+    await pilot.press(*ANSWERS[lang], "ctrl+s")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+class TestScreens:
+    def test_home(self, snap_compare, make_app, lang):
+        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=settle)
+
+    def test_question(self, snap_compare, make_app, lang):
+        async def run_before(pilot):
+            await to_question(pilot)
+            await pilot.press(*ANSWERS[lang][:6])
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)
+
+    def test_review(self, snap_compare, make_app, lang):
+        async def run_before(pilot):
+            await to_review(pilot, lang)
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)
+
+    def test_summary(self, snap_compare, make_app, clock, lang):
+        async def run_before(pilot):
+            await to_question(pilot)
+            clock.advance(42)
+            await pilot.press(*ANSWERS[lang], "ctrl+s")
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,94 @@
+"""The real `quiz` command in a real terminal: start it, answer a question, quit; read the screen and the store."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import BANK_DIR, rows
+from .terminal import Terminal
+
+pytestmark = pytest.mark.skipif(not Terminal.available(), reason="tmux is not installed")
+
+QUIZ = Path(sys.executable).with_name("quiz")
+
+
+QUIZ_COMMAND = [str(QUIZ)] if QUIZ.exists() else [sys.executable, "-m", "quiz"]
+ENV = {"LANG": "en_US.UTF-8", "TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""),
+       **{k: os.environ[k] for k in ("QUIZ_CACHE_DIR", "HOME") if k in os.environ}}
+
+
+def test_answer_a_question_and_quit_in_tmux(tmp_path):
+    data_dir = tmp_path / "data"
+    command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
+    with Terminal(command, env=ENV) as term:
+        term.wait_for("Framework basics")
+        assert "4 questions" in term.text()
+        term.keys("p")
+        term.wait_for("Decks (none = all)")
+        term.keys("C-s")
+        term.wait_for("Why do open-source frameworks lower the cost")
+        term.keys("They cost nothing because the frameworks are free", literal=True)
+        term.keys("C-s")
+        term.wait_for("Score 50%")
+        screen = term.text()
+        assert "✓ The frameworks are free to use" in screen and "✗ They ship pre-trained models" in screen
+        term.keys("3")
+        term.wait_for("Practice 2/4")
+        term.keys("Escape")  # out of the answer box: Space and the other keys show in the footer
+        term.wait_for("space Reveal")
+        term.keys("Escape")
+        term.wait_for("Answered 1/4")
+        term.keys("Escape")
+        term.wait_for("Framework basics")
+        term.keys("q")
+        term.wait_for("EXIT=0")
+    assert rows(data_dir, "SELECT question_id, answer, score FROM attempts") == [
+        ("basics.open-source", "They cost nothing because the frameworks are free", 0.5)]
+    assert rows(data_dir, "SELECT question_id, rating FROM review_logs") == [("basics.open-source", 3)]
+
+
+def test_an_invalid_bank_lists_its_problems_then_exits_1(tmp_path):
+    (tmp_path / "deck.yaml").write_text("deck: {id: d, title: {zh: 题, en: D}}\nquestions: 3\n", encoding="utf-8")
+    command = [*QUIZ_COMMAND, "--bank", str(tmp_path), "--data-dir", str(tmp_path / "data")]
+    with Terminal(command, env=ENV, width=120) as term:
+        term.wait_for("problem(s)")
+        assert f"{tmp_path}/deck.yaml:2:12: " in term.text()
+        term.keys("q")
+        term.wait_for("EXIT=1")
+
+
+def test_edit_opens_the_workspace_file_in_editor_and_comes_back(tmp_path):
+    """`e` on an exercise suspends the app, runs $EDITOR on the workspace file, and resumes."""
+    from quiz.bank.commands import known_exercises
+
+    names = sorted(known_exercises())
+    if not names:
+        pytest.skip("no packaged exercise yet")
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\necho "# edited in the editor" >> "$1"\n')
+    editor.chmod(0o755)
+    data_dir = tmp_path / "data"
+    command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
+    with Terminal(command, env={**ENV, "EDITOR": str(editor), "VISUAL": ""}) as term:
+        term.wait_for("Framework basics")
+        term.keys("e")
+        term.wait_for(names[0])
+        term.keys("Enter")
+        term.wait_for("Not started")
+        term.keys("s")
+        term.wait_for("Workspace:")
+        term.keys("e")
+        term.wait_for("Run tests (r)")  # back in the app after the editor ran
+        term.keys("Escape")
+        time.sleep(0.3)  # two Escapes in one burst would read as Alt+Escape
+        term.keys("Escape")
+        term.wait_for("Framework basics")
+        term.keys("q")
+        term.wait_for("EXIT=0")
+    solution = data_dir / "workspace" / names[0] / "solution.py"
+    assert solution.read_text(encoding="utf-8").endswith("# edited in the editor\n")
