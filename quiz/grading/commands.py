@@ -1,5 +1,147 @@
-"""Subcommands of this room (not yet built)."""
+"""`quiz grade EXERCISE SUBMISSION...`: run an exercise's tests on submissions in a sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from quiz import paths
+from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+
+FORMATS = ("text", "json", "junit", "gradescope", "exercism")
+SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
 
 
-def register(sub, parent) -> None:
-    return None
+def register(sub, parent: argparse.ArgumentParser) -> None:
+    grade = sub.add_parser(
+        "grade", parents=[parent], help="grade submissions of an exercise in a sandbox",
+        description="Run an exercise's tests on each submission in its own sandbox (no network, limited time, "
+                    "memory, output and processes). Exit 0 when every submission passes, 1 when any fails or "
+                    "errors, 2 on usage errors.")
+    grade.add_argument("exercise", metavar="EXERCISE", help="an exercise name (see exercises/) or its folder")
+    grade.add_argument("submissions", metavar="SUBMISSION", nargs="+",
+                       help="a .py file, or a folder whose .py files are graded one by one")
+    grade.add_argument("--format", choices=FORMATS, default="text", help="result format (default: text)")
+    grade.add_argument("--output", metavar="PATH",
+                       help="write the result there instead of standard output (gradescope/exercism with several "
+                            "submissions: a folder, one <name>/results.json each)")
+    grade.add_argument("--csv", metavar="PATH", help="also write a one-line-per-submission CSV summary")
+    grade.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    grade.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="wall-clock limit per submission (default 120)")
+    grade.add_argument("--memory", type=int, default=2048, metavar="MB",
+                       help="memory limit per submission, all its processes together (default 2048)")
+    grade.set_defaults(run=run_grade)
+
+
+def resolve_exercise(name: str) -> Path:
+    """A name under the packaged exercises/, or a path to an exercise folder."""
+    given = Path(name)
+    if given.is_dir():
+        folder = given
+    elif "/" in name or name.startswith("."):
+        raise UsageError(f"no such exercise folder: {name}")
+    else:
+        root = paths.exercises_dir()
+        folder = root / name
+        if not folder.is_dir():
+            known = sorted(p.name for p in root.iterdir() if (p / "tests").is_dir()) if root.is_dir() else []
+            raise UsageError(f"unknown exercise '{name}' (known: {', '.join(known) or 'none'})")
+    if not (folder / "tests").is_dir():
+        raise UsageError(f"{folder} is not an exercise: it has no tests/ folder")
+    return folder.resolve()
+
+
+def expand_submissions(given: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for item in given:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.glob("*.py") if p.is_file() and p.name not in SKIPPED_FILES)
+            if not files:
+                raise UsageError(f"no .py submissions in {item}")
+            found.extend(files)
+        elif path.is_file():
+            if path.suffix != ".py":
+                raise UsageError(f"not a Python file: {item}")
+            found.append(path)
+        else:
+            raise UsageError(f"no such file or directory: {item}")
+    return found
+
+
+def check_limits(args: argparse.Namespace) -> None:
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be more than 0 seconds (got {args.timeout:g})")
+    if args.memory < 64:
+        raise UsageError(f"--memory must be at least 64 MB (got {args.memory})")
+
+
+class Progress:
+    """A bar on stderr when it is a terminal, plain lines otherwise (logs, CI)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.tty = sys.stderr.isatty()
+        self.lock = threading.Lock()
+        if self.tty:
+            self.draw()
+
+    def draw(self, last: str = "") -> None:
+        width = 30
+        filled = width * self.done // self.total
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} graded {last}"
+                         f"\033[K")
+        sys.stderr.flush()
+
+    def __call__(self, result) -> None:
+        with self.lock:
+            self.done += 1
+            label = f"{Path(result.submission).name}: {result.status} {result.score:g}/{result.max_score:g}"
+            if self.tty:
+                self.draw(label)
+                if self.done == self.total:
+                    sys.stderr.write("\n")
+            else:
+                print(f"[{self.done}/{self.total}] {label}", file=sys.stderr, flush=True)
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    from quiz.grading import formats
+    from quiz.grading.runner import grade_batch
+
+    check_limits(args)
+    exercise = resolve_exercise(args.exercise)
+    submissions = expand_submissions(args.submissions)
+    per_submission_dir = args.format in formats.PER_SUBMISSION and args.output and len(submissions) > 1
+    if args.output and not per_submission_dir and Path(args.output).is_dir():
+        raise UsageError(f"--output is a folder: {args.output}")
+    for target in (args.output, args.csv):
+        if target and not per_submission_dir and not Path(target).resolve().parent.is_dir():
+            raise UsageError(f"no such folder for {target}")
+
+    progress = Progress(len(submissions)) if len(submissions) > 1 else None
+    results = grade_batch(exercise, submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
+                          on_done=progress)
+    name = exercise.name
+    if per_submission_dir:
+        written = formats.write_per_submission(args.format, results, Path(args.output))
+        print(f"wrote {len(written)} results.json file(s) under {args.output}", file=sys.stderr)
+    else:
+        text = {"text": lambda: formats.render_text(results),
+                "json": lambda: formats.render_json(name, results),
+                "junit": lambda: formats.render_junit(name, results),
+                "gradescope": lambda: formats.render_per_submission("gradescope", results),
+                "exercism": lambda: formats.render_per_submission("exercism", results)}[args.format]()
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    if args.csv:
+        Path(args.csv).write_text(formats.render_csv(results), encoding="utf-8")
+    return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID

@@ -1,0 +1,181 @@
+"""Result formats: text, our JSON, JUnit XML, Gradescope and Exercism results.json, and the CSV summary.
+
+How each format covers a batch (several submissions):
+- text: one block per submission (its tests), then one summary table.
+- json: always one object for the batch, `{"version", "exercise", "summary", "results": [...]}`.
+- junit: one <testsuite> per submission inside <testsuites>.
+- gradescope / exercism: these formats describe ONE submission. With one submission the output is that
+  results.json object; with several, `--output DIR` writes DIR/<submission name>/results.json for each, and
+  standard output gets a JSON array of the objects (each with a "submission" field added).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from quiz.grading.results import SubmissionResult, batch_to_dict
+
+SYMBOLS = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip"}
+
+
+def submission_label(result: SubmissionResult) -> str:
+    return Path(result.submission).name
+
+
+def points(value: float) -> str:
+    return f"{value:g}"
+
+
+def render_text(results: list[SubmissionResult]) -> str:
+    lines = []
+    for result in results:
+        lines.append(f"{submission_label(result)}: {result.status.upper()}  "
+                     f"{points(result.score)}/{points(result.max_score)} points  {result.duration:.1f} s")
+        for test in result.tests:
+            lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})")
+            if test.status in ("fail", "error") and test.message:
+                lines.extend("        " + line for line in test.message.splitlines()[:6])
+        if result.status != "pass":
+            lines.append(f"  -> {result.message}")
+        lines.append("")
+    if len(results) > 1:
+        lines.append(summary_table(results))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_table(results: list[SubmissionResult]) -> str:
+    rows = [("submission", "status", "score", "tests passed", "time")]
+    for r in results:
+        counted = [t for t in r.tests if t.status != "skip"]
+        rows.append((submission_label(r), r.status, f"{points(r.score)}/{points(r.max_score)}",
+                     f"{sum(t.status == 'pass' for t in counted)}/{len(counted)}", f"{r.duration:.1f} s"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    passed = sum(r.passed for r in results)
+    out.append(f"{passed} of {len(results)} submissions passed")
+    return "\n".join(out)
+
+
+def render_json(exercise: str, results: list[SubmissionResult]) -> str:
+    return json.dumps(batch_to_dict(exercise, results), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
+    suites = ET.Element("testsuites", name=f"quiz grade {exercise}")
+    for result in results:
+        counted = [t for t in result.tests if t.status != "skip"]
+        suite = ET.SubElement(suites, "testsuite", name=submission_label(result), tests=str(len(result.tests)),
+                              failures=str(sum(t.status == "fail" for t in counted)),
+                              errors=str(sum(t.status == "error" for t in counted) + (not result.tests)),
+                              skipped=str(sum(t.status == "skip" for t in result.tests)),
+                              time=f"{result.duration:.3f}")
+        props = ET.SubElement(suite, "properties")
+        for key, value in (("status", result.status), ("score", points(result.score)),
+                           ("max_score", points(result.max_score)), ("message", result.message)):
+            ET.SubElement(props, "property", name=key, value=value)
+        if not result.tests:  # nothing collected: one synthetic case so CI shows the reason
+            case = ET.SubElement(suite, "testcase", classname=submission_label(result), name="collection",
+                                 time="0")
+            ET.SubElement(case, "error", message=result.message).text = result.message
+        for test in result.tests:
+            case = ET.SubElement(suite, "testcase", classname=submission_label(result), name=test.name,
+                                 time=f"{test.duration:.3f}")
+            if test.status in ("fail", "error"):
+                tag = "failure" if test.status == "fail" else "error"
+                ET.SubElement(case, tag, message=first_line(test.message)).text = test.message
+            elif test.status == "skip":
+                ET.SubElement(case, "skipped", message=test.message)
+            if test.output:
+                ET.SubElement(case, "system-out").text = test.output
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def gradescope(result: SubmissionResult) -> dict:
+    """Gradescope's results.json: tests get their weight as max_score; hidden tests are not a thing here."""
+    tests = []
+    for test in result.tests:
+        if test.status == "skip":
+            continue
+        output = "\n".join(part for part in (test.message, test.output) if part)
+        tests.append({"name": test.name, "score": test.score, "max_score": test.weight,
+                      "status": "passed" if test.status == "pass" else "failed",
+                      "output": output, "visibility": "visible"})
+    data = {"score": result.score, "max_score": result.max_score, "output": result.message,
+            "execution_time": round(result.duration, 3), "tests": tests}
+    if result.status in ("timeout", "memory", "error") and not result.tests:
+        data["score"] = 0
+    return data
+
+
+def exercism(result: SubmissionResult) -> dict:
+    """Exercism's results.json, version 3: a top-level status and message, tests in file order."""
+    status = {"pass": "pass", "fail": "fail"}.get(result.status, "error")
+    data: dict = {"version": 3, "status": status}
+    if status == "error":
+        data["message"] = result.message
+    tests = []
+    for test in result.tests:
+        entry = {"name": test.name, "status": {"pass": "pass", "fail": "fail"}.get(test.status, "error"),
+                 "test_code": test.test_code}
+        if test.status == "skip":
+            continue
+        if test.status != "pass":
+            entry["message"] = test.message
+        if test.output:
+            entry["output"] = test.output
+        if test.task_id is not None:
+            entry["task_id"] = test.task_id
+        tests.append(entry)
+    data["tests"] = tests
+    return data
+
+
+PER_SUBMISSION = {"gradescope": gradescope, "exercism": exercism}
+
+
+def render_per_submission(kind: str, results: list[SubmissionResult]) -> str:
+    convert = PER_SUBMISSION[kind]
+    if len(results) == 1:
+        return json.dumps(convert(results[0]), indent=2, ensure_ascii=False) + "\n"
+    batch = [{"submission": r.submission, **convert(r)} for r in results]
+    return json.dumps(batch, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_per_submission(kind: str, results: list[SubmissionResult], folder: Path) -> list[Path]:
+    """DIR/<submission name>/results.json for each submission (the layout both platforms expect)."""
+    convert = PER_SUBMISSION[kind]
+    written = []
+    used: set[str] = set()
+    for result in results:
+        name = Path(result.submission).stem
+        while name in used:
+            name += "_"
+        used.add(name)
+        target = folder / name / "results.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(convert(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def render_csv(results: list[SubmissionResult]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", "status", "score", "max_score", "tests_passed", "tests", "duration_s",
+                     "message"])
+    for r in results:
+        counted = [t for t in r.tests if t.status != "skip"]
+        writer.writerow([r.submission, r.status, points(r.score), points(r.max_score),
+                         sum(t.status == "pass" for t in counted), len(counted), f"{r.duration:.2f}",
+                         first_line(r.message)])
+    return buffer.getvalue()

@@ -1,0 +1,73 @@
+"""What grading produces: one TestResult per test the suite defines, one SubmissionResult per submission.
+
+Plain dataclasses with `to_dict`/`from_dict`, so the CLI formats, the Textual app and the golden-file tests all
+read the same shape; `result.schema.json` beside this file describes `to_dict`'s output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+
+TEST_STATUSES = ("pass", "fail", "error", "skip")
+SUBMISSION_STATUSES = ("pass", "fail", "error", "timeout", "memory")
+FORMAT_VERSION = 1
+
+
+@dataclass
+class TestResult:
+    __test__ = False  # not a pytest test class
+
+    name: str
+    status: str  # pass / fail / error / skip
+    message: str = ""
+    duration: float = 0.0
+    output: str = ""
+    weight: float = 1
+    score: float = 0
+    task_id: int | None = None
+    test_code: str = ""
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    exercise: str
+    status: str  # pass / fail / error / timeout / memory
+    tests: list[TestResult] = field(default_factory=list)
+    score: float = 0
+    max_score: float = 0
+    duration: float = 0.0
+    isolation: dict = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SubmissionResult":
+        tests = [TestResult(**t) for t in data.get("tests", [])]
+        return cls(**{**data, "tests": tests})
+
+
+def batch_to_dict(exercise: str, results: list[SubmissionResult]) -> dict:
+    """Our JSON format: one object for the whole batch (a single submission is a batch of one)."""
+    return {
+        "version": FORMAT_VERSION,
+        "exercise": exercise,
+        "summary": {
+            "submissions": len(results),
+            "passed": sum(r.passed for r in results),
+            "statuses": {s: sum(r.status == s for r in results) for s in SUBMISSION_STATUSES},
+        },
+        "results": [r.to_dict() for r in results],
+    }
+
+
+def schema() -> dict:
+    return json.loads(resources.files("quiz.grading").joinpath("result.schema.json").read_text(encoding="utf-8"))

@@ -1,0 +1,472 @@
+"""One submission's sandbox: a fresh folder, a separate process tree, limits, and the watch over it.
+
+The layout of a sandbox (a fresh temporary folder, mode 0711 so other sandboxes cannot list it):
+
+    suite/        a read-only copy of the exercise (root-owned, 0444/0555): the tests, reference.py, data
+    pytest.ini    our ini, passed with -c so no ini or conftest of the submission's is read
+    box/          the submission's working directory and HOME: box/submission.py, box/tmp/ (its TMPDIR)
+
+Isolation is detected once per process (`isolation_mode`) and the best available is used:
+
+- "namespaces" (root, `unshare` works): new network, pid and mount namespaces. pid 1 inside is
+  `quiz.grading.sandbox_init`, which brings `lo` up, makes /tmp, /var/tmp and /run/lock read-only and gives
+  /dev/shm a fresh tmpfs, then runs pytest as an unprivileged uid of its own (so RLIMIT_NPROC is enforced and
+  the submission can write nowhere but its box). Killing pid 1 takes down every process, setsid'd or not.
+- "user-namespaces" (not root, `unshare -r` works): the same namespaces inside a user namespace; no uid change.
+- "session" (nothing else works): a new session and process group, rlimits, and sockets refused in-process.
+
+In every mode: rlimits (data = the memory limit, file size, no core dumps, open files, CPU as a backstop), a
+scrubbed environment, a wall-clock limit that kills everything, the whole tree's RSS watched and killed over
+the memory limit, and both output pipes read with a cap.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import itertools
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quiz import paths
+
+SANDBOX_PREFIX = "quiz-grade-"
+UID_BASE = 1_900_000_000  # unprivileged uids with no passwd entry: one per sandbox, so NPROC counts are separate
+NAMESPACE_FLAGS = ["--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
+READONLY_DIRS = ["/tmp", "/var/tmp", "/run/lock"]
+FRESH_TMPFS = ["/dev/shm"]
+PASSTHROUGH_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "TZ")
+POLL_SECONDS = 0.2
+_uids = itertools.count()
+
+HIDDEN_REFERENCE = '"""The reference solution is not available while grading."""\n'
+
+PYTEST_INI = """\
+# Written by the quiz grader: the only ini this run reads.
+[pytest]
+addopts =
+markers =
+    weight(n): points for a test when graded
+    gpu: needs a GPU
+    slow: runs TensorFlow in a subprocess
+    task(taskno): the exercise task a test belongs to
+"""
+
+
+@dataclass
+class Limits:
+    timeout: float = 120.0
+    memory_mb: int = 2048
+    output_bytes: int = 4 * 2**20  # pytest's own terminal output (the submission's prints are captured per test)
+    report_bytes: int = 16 * 2**20
+    file_mb: int = 64
+    nproc: int = 1024  # threads count too: TensorFlow starts a few per core
+    nofile: int = 1024
+
+
+@dataclass
+class RunOutcome:
+    """What the watch saw: the exit, why it killed (if it did), pytest's output, and the isolation used."""
+
+    exit_code: int | None
+    killed_for: str | None  # None, "timeout", "memory" or "output"
+    duration: float
+    output: str
+    isolation: dict = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+
+
+def _probe(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+MODES = ("namespaces", "user-namespaces", "session")  # strongest first
+MODE_ENV = "QUIZ_GRADE_ISOLATION"  # ask for a weaker mode than the machine allows (debugging, tests)
+
+
+@functools.cache
+def available_mode() -> str:
+    """The strongest isolation this machine allows, detected once."""
+    if sys.platform != "linux" or shutil.which("unshare") is None:
+        return "session"
+    if os.geteuid() == 0 and _probe(["unshare", *NAMESPACE_FLAGS, "true"]):
+        return "namespaces"
+    if _probe(["unshare", "--user", "--map-root-user", *NAMESPACE_FLAGS, "true"]):
+        return "user-namespaces"
+    return "session"
+
+
+def isolation_mode() -> str:
+    """The mode to use: the available one, or a weaker one named in $QUIZ_GRADE_ISOLATION (never stronger)."""
+    best = available_mode()
+    asked = os.environ.get(MODE_ENV)
+    if asked in MODES and MODES.index(asked) > MODES.index(best):
+        return asked
+    return best
+
+
+def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
+    namespaced = mode != "session"
+    return {
+        "mode": mode,
+        "network": "network namespace, loopback only" if namespaced else "sockets refused in-process",
+        "processes": "pid namespace (one kill takes every process)" if namespaced
+        else "new session and process group",
+        "filesystem": ("own uid; /tmp, /var/tmp, /run/lock read-only; private /dev/shm; exercises hidden"
+                       if mode == "namespaces"
+                       else "read-only /tmp, /var/tmp, /run/lock; private /dev/shm; exercises hidden" if namespaced
+                       else "suite copy made read-only (same uid); reference readable elsewhere"),
+        "uid": uid,
+        "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB)",
+        "rlimits": rlimits(limits, uid is not None),
+        "problems": [],
+    }
+
+
+def rlimits(limits: Limits, own_uid: bool) -> dict[str, int]:
+    cpu = int((limits.timeout + 5) * (os.cpu_count() or 1))  # a backstop only: threads add up CPU time
+    values = {"data": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20, "core": 0,
+              "nofile": limits.nofile, "cpu": cpu}
+    if own_uid:
+        values["nproc"] = limits.nproc
+    return values
+
+
+class Sandbox:
+    """The folder of one grading run; `run` starts and watches the process tree; `remove` cleans up."""
+
+    def __init__(self, exercise_dir: Path, submission: Path, limits: Limits) -> None:
+        self.limits = limits
+        self.mode = isolation_mode()
+        self.uid = UID_BASE + (os.getpid() % 100_000) * 100 + next(_uids) % 100 if self.mode == "namespaces" \
+            else None
+        self.key = secrets.token_hex(16)  # proves a report line came from our reporter (see reporter.py)
+        sweep_stale_sandboxes()
+        self.root = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
+        self.lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(self.lock, fcntl.LOCK_EX)  # "in use" for as long as this process lives
+        try:
+            self._build(exercise_dir, submission)
+        except BaseException:
+            self.remove()
+            raise
+
+    def _build(self, exercise_dir: Path, submission: Path) -> None:
+        self.root.chmod(0o711)
+        self.suite = self.root / "suite"
+        shutil.copytree(exercise_dir, self.suite, symlinks=False,
+                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".*"))
+        self.ini = self.root / "pytest.ini"
+        self.ini.write_text(PYTEST_INI, encoding="utf-8")
+        self.ini.chmod(0o444)
+        self.box = self.root / "box"
+        (self.box / "tmp").mkdir(parents=True)
+        self.submission = self.box / "submission.py"
+        shutil.copyfile(submission, self.submission)
+        if (self.suite / "reference.py").is_file():  # kept as a marker: the plugin finds the exercise by it
+            (self.suite / "reference.py").write_text(HIDDEN_REFERENCE, encoding="utf-8")
+        self.hidden = hidden_paths([exercise_dir, paths.exercises_dir()], [self.root, *needed_paths()])
+        for folder, dirs, files in os.walk(self.suite):
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o444)
+            os.chmod(folder, 0o555)
+        if self.uid is not None:
+            for folder, dirs, files in os.walk(self.box):
+                os.chown(folder, self.uid, self.uid)
+                for name in files:
+                    os.chown(os.path.join(folder, name), self.uid, self.uid)
+            self.box.chmod(0o700)
+
+    def remove(self) -> None:
+        remove_tree(self.root)
+        os.close(self.lock)
+
+    def environment(self) -> dict[str, str]:
+        venv_bin = os.path.dirname(sys.executable)
+        env = {
+            "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.box), "TMPDIR": str(self.box / "tmp"),
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox",
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg",
+        }
+        env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
+        return env
+
+    def pytest_argv(self, report_fd: int, key_fd: int) -> list[str]:
+        tests = self.suite / "tests"
+        return [
+            sys.executable, "-I", "-B", "-m", "pytest",
+            "-c", str(self.ini), "--rootdir", str(self.suite), "--confcutdir", str(self.suite),
+            "-p", "no:cacheprovider", "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
+            "--quiz-report-fd", str(report_fd), "--quiz-key-fd", str(key_fd),
+            "--submission", str(self.submission),
+            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",
+            str(tests if tests.is_dir() else self.suite),
+        ]
+
+    def command(self, report_fd: int, key_fd: int, lifeline_fd: int) -> list[str]:
+        namespaced = self.mode != "session"
+        spec = {
+            "loopback": namespaced, "mounts": namespaced,
+            "readonly": READONLY_DIRS, "fresh_tmpfs": FRESH_TMPFS, "writable": [str(self.box)],
+            "uid": self.uid, "rlimits": rlimits(self.limits, self.uid is not None), "cwd": str(self.box),
+            "argv": self.pytest_argv(report_fd, key_fd), "env": self.environment(),
+            "close_fds": [report_fd, key_fd], "expose": needed_paths() if self.uid is not None else [],
+            "hide": self.hidden, "lifeline": lifeline_fd, "pid1": namespaced,
+        }
+        init = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
+        if self.mode == "namespaces":
+            return ["unshare", *NAMESPACE_FLAGS, *init]
+        if self.mode == "user-namespaces":
+            return ["unshare", "--user", "--map-root-user", *NAMESPACE_FLAGS, *init]
+        return init
+
+    def run(self, on_report_line: Callable[[bytes], bool]) -> RunOutcome:
+        """Start the tree, stream report lines to `on_report_line` (it returns False to stop the run: the
+        report is forged or flooding), and stop everything at the first limit reached."""
+        report_r, report_w = os.pipe()
+        key_r, key_w = os.pipe()
+        lifeline_r, lifeline_w = os.pipe()  # held open while we watch; its EOF tells pid 1 to kill everything
+        settings = {"key": self.key, "deny_network": self.mode == "session"}
+        isolation = describe_isolation(self.mode, self.uid, self.limits)
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(self.command(report_w, key_r, lifeline_r), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.root,
+                                       env=self.environment(), pass_fds=(report_w, key_r, lifeline_r),
+                                       start_new_session=True)
+        except BaseException:
+            os.close(lifeline_w)
+            raise
+        finally:
+            os.close(report_w)
+            os.close(key_r)
+            os.close(lifeline_r)
+        try:
+            os.write(key_w, json.dumps(settings).encode())
+        finally:
+            os.close(key_w)
+        watch = Watch(process, self.mode, self.limits, started)
+        try:
+            watch.follow(report_r, on_report_line)
+        finally:
+            watch.kill_all()
+            os.close(lifeline_w)
+            os.close(report_r)
+            process.stdout.close()
+            process.wait()
+        isolation["problems"] = [line.split(":", 1)[1].strip() for line in watch.output_text().splitlines()
+                                 if line.startswith("quiz-sandbox:")]
+        return RunOutcome(exit_code=process.returncode if watch.killed_for is None else None,
+                          killed_for=watch.killed_for, duration=time.monotonic() - started,
+                          output=watch.output_text(), isolation=isolation, peak_rss_mb=watch.peak_rss / 2**20)
+
+
+class Watch:
+    """Reads both pipes with caps, keeps time, sums the tree's memory, and kills the whole tree."""
+
+    def __init__(self, process: subprocess.Popen, mode: str, limits: Limits, started: float) -> None:
+        self.process = process
+        self.mode = mode
+        self.limits = limits
+        self.deadline = started + limits.timeout
+        self.killed_for: str | None = None
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.output_total = 0
+        self.report_total = 0
+        self.peak_rss = 0
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.own_pidns = _readlink("/proc/self/ns/pid")
+
+    def follow(self, report_fd: int, on_report_line: Callable[[bytes], bool]) -> None:
+        out_fd = self.process.stdout.fileno()
+        open_fds = {report_fd, out_fd}
+        pending = b""
+        next_memory_check = 0.0
+        exited_at = None
+        while open_fds:
+            now = time.monotonic()
+            if now >= self.deadline:
+                return self.stop("timeout")
+            if now >= next_memory_check:
+                next_memory_check = now + POLL_SECONDS
+                rss = self.tree_rss()
+                self.peak_rss = max(self.peak_rss, rss)
+                if rss > self.limits.memory_mb * 2**20:
+                    return self.stop("memory")
+                if self.process.poll() is not None:
+                    exited_at = exited_at or now
+                    if now - exited_at > 2.0:  # pipes held open by leftovers of a finished run
+                        return
+            ready, _, _ = select.select(list(open_fds), [], [], min(POLL_SECONDS, max(0.0, self.deadline - now)))
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                    continue
+                if fd == out_fd:
+                    self.keep_output(chunk)
+                    if self.output_total > self.limits.output_bytes:
+                        return self.stop("output")
+                    continue
+                self.report_total += len(chunk)
+                if self.report_total > self.limits.report_bytes:
+                    return self.stop("output")
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if not on_report_line(line):
+                        return self.stop("tampering")
+        if pending and not on_report_line(pending):
+            self.stop("tampering")
+
+    def keep_output(self, chunk: bytes) -> None:
+        self.output_total += len(chunk)
+        if len(self.head) < 8192:
+            self.head += chunk[:8192 - len(self.head)]
+        self.tail = (self.tail + chunk)[-8192:]
+
+    def output_text(self) -> str:
+        if self.output_total <= len(self.head):
+            return self.head.decode(errors="replace")
+        return (self.head.decode(errors="replace") + "\n[...]\n" + self.tail.decode(errors="replace"))
+
+    def stop(self, reason: str) -> None:
+        self.killed_for = reason
+        self.kill_all()
+
+    def members(self) -> list[int]:
+        """Every process of this sandbox: those in its pid namespace, or (without one) in its session."""
+        found = []
+        target = None
+        if self.mode != "session":
+            target = _readlink(f"/proc/{self.process.pid}/ns/pid_for_children")
+            if target is None or target == self.own_pidns:
+                return []  # unshare has not made the namespace yet: nothing of ours runs so far
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            if target is not None:
+                if _readlink(f"/proc/{pid}/ns/pid") == target:
+                    found.append(pid)
+            elif _session_of(pid) == self.process.pid:
+                found.append(pid)
+        return found
+
+    def tree_rss(self) -> int:
+        total = 0
+        for pid in self.members():
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as statm:
+                    total += int(statm.read().split()[1]) * self.page
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def kill_all(self) -> None:
+        if self.process.poll() is None or self.mode == "session":
+            for pid in self.members():
+                _kill(pid)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+def remove_tree(root: Path) -> None:
+    """rmtree that also works without root, where the suite copy's folders are read-only."""
+    def make_writable(function, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(root, onerror=make_writable)
+
+
+@functools.cache
+def sweep_stale_sandboxes() -> None:
+    """Remove sandbox folders left by graders that were killed (SIGKILL runs no cleanup), once per process. A
+    live grader holds a lock on its folder; a folder whose lock is free and that is a minute old is stale."""
+    for folder in Path(tempfile.gettempdir()).glob(SANDBOX_PREFIX + "*"):
+        try:
+            if folder.stat().st_uid != os.geteuid() or time.time() - folder.stat().st_mtime < 60:
+                continue
+            handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            remove_tree(folder)
+        except OSError:
+            pass  # a live grader's
+        finally:
+            os.close(handle)
+
+
+def hidden_paths(candidates: list[Path], keep: list) -> list[str]:
+    """The exercise folders (the reference solutions), to be covered by an empty tmpfs inside the sandbox,
+    unless covering one would also hide something the run needs."""
+    hidden = []
+    for candidate in candidates:
+        folder = os.path.realpath(candidate)
+        if not os.path.isdir(folder) or folder in hidden:
+            continue
+        if any(os.path.commonpath([folder, os.path.realpath(k)]) == folder for k in keep):
+            continue
+        hidden.append(folder)
+    return hidden
+
+
+def needed_paths() -> list[str]:
+    """What the sandbox's uid must be able to reach: the interpreter, its installation, the venv and us."""
+    import quiz
+
+    return sorted({os.path.realpath(sys.executable), sys.base_prefix, sys.prefix,
+                   os.path.dirname(os.path.dirname(os.path.abspath(quiz.__file__)))})
+
+
+def _readlink(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def _session_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return int(fields[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

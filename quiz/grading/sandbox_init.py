@@ -1,0 +1,194 @@
+"""The first process inside a submission's sandbox: it finishes the isolation, then runs pytest as its child.
+
+Run by the grader as `python -I -m quiz.grading.sandbox_init SPEC_JSON`, usually under
+`unshare --net --pid --fork --kill-child --mount-proc`, where it is pid 1 of a new pid namespace. Why a process of
+our own rather than a `preexec_fn`: the steps that need root inside the namespaces (bringing `lo` up, the
+read-only mounts) must happen after `unshare` and before the privileges are dropped; and pid 1 has to stay alive
+to reap the submission's orphans and to take every one of them down when it exits (the kernel kills the whole
+namespace with its init). Only the standard library is used here: this runs before pytest and the submission.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+import threading
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+PR_SET_NO_NEW_PRIVS = 38  # setuid programs (su, mount...) cannot raise the submission's privileges
+
+RLIMITS = {
+    "data": resource.RLIMIT_DATA,
+    "fsize": resource.RLIMIT_FSIZE,
+    "core": resource.RLIMIT_CORE,
+    "nproc": resource.RLIMIT_NPROC,
+    "nofile": resource.RLIMIT_NOFILE,
+    "cpu": resource.RLIMIT_CPU,
+}
+
+
+def warn(text: str) -> None:
+    os.write(2, f"quiz-sandbox: {text}\n".encode())
+
+
+def loopback_up() -> None:
+    """Bring `lo` up in the new network namespace, so the submission's own processes can talk over
+    127.0.0.1 while nothing outside the namespace is reachable."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    encode = lambda s: s.encode() if s is not None else None  # noqa: E731
+    if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+
+def lock_filesystem(readonly: list[str], fresh_tmpfs: list[str], writable: list[str]) -> list[str]:
+    """World-writable places become read-only (or a fresh private tmpfs), then the sandbox folder is bound
+    writable again on top. Returns what could not be done (recorded, not fatal)."""
+    problems = []
+    for path in readonly:
+        if not os.path.isdir(path):
+            continue
+        try:
+            mount(path, path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        except OSError as exc:
+            problems.append(str(exc))
+    for path in fresh_tmpfs:
+        if not os.path.isdir(path):
+            continue
+        try:
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        except OSError as exc:
+            problems.append(str(exc))
+    for path in writable:
+        try:
+            mount(path, path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)  # a bind copies "ro"
+        except OSError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def expose(paths: list[str]) -> list[str]:
+    """Make the interpreter reachable by the sandbox's uid when it lives under a private folder (pyenv under
+    /root, mode 0700): that folder gets an empty tmpfs and only the needed child is bound back, which also
+    hides the rest of it (keys, credentials) from the submission."""
+    problems = []
+    groups: dict[str, set[str]] = {}
+    for path in paths:
+        parts = os.path.realpath(path).split("/")
+        for depth in range(2, len(parts)):
+            folder = "/".join(parts[:depth])
+            if not os.stat(folder).st_mode & 0o001:
+                groups.setdefault(folder, set()).add("/".join(parts[:depth + 1]))
+                break
+    for folder, children in groups.items():
+        try:
+            handles = {child: os.open(child, os.O_PATH) for child in children}
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+            for child, handle in handles.items():
+                if os.path.isdir(f"/proc/self/fd/{handle}"):
+                    os.mkdir(child)
+                else:
+                    open(child, "w").close()
+                mount(f"/proc/self/fd/{handle}", child, None, MS_BIND | MS_REC)
+                os.close(handle)
+        except OSError as exc:
+            problems.append(f"could not expose {folder}: {exc}")
+    return problems
+
+
+def hide(paths: list[str]) -> list[str]:
+    """Cover the exercise folders (reference solutions) with an empty read-only tmpfs."""
+    problems = []
+    for path in paths:
+        try:
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
+        except OSError as exc:
+            problems.append(f"could not hide {path}: {exc}")
+    return problems
+
+
+def become_submission(spec: dict) -> None:
+    """In the child, just before exec: limits, then an unprivileged uid (RLIMIT_NPROC is not enforced for
+    root) and no way back up through setuid programs, then the sandbox folder as the working directory."""
+    for name, value in spec["rlimits"].items():
+        resource.setrlimit(RLIMITS[name], (value, value))
+    uid = spec.get("uid")
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        warn("could not set no_new_privs: setuid programs keep their powers")
+    os.chdir(spec["cwd"])
+    os.umask(0o077)
+
+
+def die_with_the_grader(lifeline: int, child: int, pid1: bool) -> None:
+    """The grader holds the other end of `lifeline` for the whole run. If it dies (killed, crashed) the pipe
+    reads EOF and everything in the sandbox goes with it, instead of running on unsupervised."""
+    while os.read(lifeline, 1):
+        pass
+    if pid1:
+        os.kill(-1, signal.SIGKILL)  # inside our own pid namespace: every process but us
+    else:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    os._exit(137)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[1])
+    if spec.get("loopback"):
+        try:
+            loopback_up()
+        except OSError as exc:
+            warn(f"could not bring lo up: {exc}")
+    if spec.get("mounts"):
+        problems = lock_filesystem(spec["readonly"], spec["fresh_tmpfs"], spec["writable"])
+        for problem in problems + expose(spec.get("expose", [])) + hide(spec.get("hide", [])):
+            warn(problem)
+    child = os.fork()
+    if child == 0:
+        try:
+            if spec.get("lifeline") is not None:
+                os.close(spec["lifeline"])
+            become_submission(spec)
+            os.execve(spec["argv"][0], spec["argv"], spec["env"])
+        except BaseException as exc:  # noqa: BLE001 - report and leave; never return into the parent's code
+            warn(f"could not start the tests: {type(exc).__name__}: {exc}")
+        os._exit(127)
+    if spec.get("lifeline") is not None:
+        threading.Thread(target=die_with_the_grader, args=(spec["lifeline"], child, spec.get("pid1")),
+                         daemon=True).start()
+    for fd in spec.get("close_fds", []):
+        try:
+            os.close(fd)  # the report pipe belongs to pytest; our copy would keep it open after pytest dies
+        except OSError:
+            pass
+    while True:  # as pid 1, reap every orphan until our own child is done
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            return 1
+        if pid == child:
+            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,109 @@
+"""Hostile submissions (tests/grading/fixtures/hostile/): each ends as fail, error, timeout or memory with a clear
+message, the grader returns within its limit plus a few seconds, nothing outside the sandbox changes, and the
+next submission of the same batch is graded normally."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from quiz.grading.runner import grade_batch
+
+from quiz.grading.sandbox import isolation_mode
+
+from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, processes_of, snapshot
+
+PLANTED = [Path("/tmp/quiz-grading-planted.txt"), Path("/var/tmp/quiz-grading-planted.txt"),
+           Path("/dev/shm/quiz-grading-planted.txt")]
+
+# fixture -> (statuses it may end with, a phrase its message must contain)
+EXPECTED = {
+    "loop_at_import": ({"timeout"}, "the time limit of 5 s was reached"),
+    "loop_in_train": ({"timeout"}, "while running tests/test_toy.py::test_train_returns_the_mean"),
+    "memory_bomb": ({"fail", "memory"}, "memory"),
+    "memory_bomb_forked": ({"memory"}, f"more than {MEMORY_MB} MB of memory"),
+    "fork_bomb": ({"memory", "timeout"}, "stopped:"),
+    "exit_at_import": ({"error"}, "never reported: the test process ended early (exit code 0)"),
+    "sys_exit_at_import": ({"error"}, "SystemExit"),
+    "write_outside": ({"fail"}, "assert 6 == 5"),
+    "delete_files": ({"fail"}, "assert -1 == 5"),
+    "print_100mb": ({"fail"}, "File too large"),
+    "network": ({"fail"}, "Error"),
+    "tamper_pytest": ({"error"}, "tampering detected: _pytest.python.Function.runtest was replaced"),
+    "copy_reference": ({"fail"}, "has no attribute 'add'"),
+    "forge_results": ({"error"}, "tampering detected: a line on the report channel does not carry this run's key"),
+}
+
+
+# Only the full sandbox (root: own uid, read-only /tmp, process limit, hidden exercises) can contain these;
+# elsewhere they would damage the machine running the tests (or find the reference).
+NEED_FULL_SANDBOX = {"write_outside", "delete_files", "fork_bomb", "copy_reference"}
+
+
+def test_every_hostile_fixture_has_an_expectation():
+    assert sorted(p.stem for p in HOSTILE.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.fixture
+def listener(canary):
+    """A server on the host's loopback; its port is in the canary folder for network.py to find."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.setblocking(False)
+    (canary / "port").write_text(str(server.getsockname()[1]))
+    (canary / "port").chmod(0o644)
+    yield server
+    server.close()
+
+
+def accepted(server: socket.socket) -> bool:
+    try:
+        server.accept()[0].close()
+        return True
+    except BlockingIOError:
+        return False
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_hostile_submission_is_contained(name, canary, listener):
+    if name in NEED_FULL_SANDBOX and isolation_mode() != "namespaces":
+        pytest.skip(f"{name} needs the full sandbox (root and unshare); this machine offers {isolation_mode()}")
+    statuses, phrase = EXPECTED[name]
+    before_canary, before_exercise = snapshot(canary), snapshot(TOY)
+    started = time.monotonic()
+    hostile, reference = grade_batch(TOY, [HOSTILE / f"{name}.py", TOY / "reference.py"], jobs=1,
+                                     timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    elapsed = time.monotonic() - started
+
+    assert hostile.status in statuses, hostile.message
+    messages = hostile.message + "\n" + "\n".join(t.message for t in hostile.tests)
+    assert phrase in messages
+    assert len(hostile.tests) == 4 and hostile.status != "pass"
+    assert hostile.duration < TIMEOUT + 5
+    assert elapsed < 2 * TIMEOUT + 10  # both submissions, each bounded by its own limit
+    assert snapshot(canary) == before_canary
+    assert snapshot(TOY) == before_exercise
+    assert not [p for p in PLANTED if p.exists()]
+    assert not accepted(listener)
+    assert reference.status == "pass", reference.message
+    assert reference.score == reference.max_score == 7
+    assert processes_of(hostile.isolation["uid"]) == []
+
+
+def test_a_test_that_never_reports_is_an_error_even_after_passing_ones():
+    (result,) = grade_batch(TOY, [HOSTILE / "loop_in_train.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert [t.status for t in result.tests] == ["pass", "pass", "error", "error"]
+    assert result.tests[2].message == "this test was running when the time limit of 5 s was reached"
+    assert result.tests[3].message == "this test never reported: the time limit of 5 s was reached"
+    assert (result.score, result.max_score) == (3, 7)
+
+
+def test_tampered_results_count_for_nothing():
+    (result,) = grade_batch(TOY, [HOSTILE / "tamper_pytest.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert result.status == "error" and result.score == 0
+    assert {t.status for t in result.tests} == {"error"}
+    assert all(t.message == "not counted: the run was tampered with" for t in result.tests)
