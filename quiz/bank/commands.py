@@ -74,6 +74,10 @@ def run_list(args: argparse.Namespace) -> int:
     if bank is None:
         return EXIT_INVALID
     lang = args.lang
+    for option, known in (("topic", bank.topics()), ("deck", [d.id for d in bank.decks])):
+        wanted = getattr(args, option)
+        if wanted and wanted not in known:  # a typo would otherwise list nothing and exit 0
+            raise UsageError(f"no {option} '{wanted}' in the bank (known: {', '.join(known)})")
     questions = [q for q in bank.questions
                  if (not args.topic or q.topic == args.topic)
                  and (not args.type or q.type == args.type)
@@ -85,7 +89,8 @@ def run_list(args: argparse.Namespace) -> int:
         print()
         return EXIT_OK
     width = max((len(q.id) for q in questions), default=2)
+    topic_width = max((len(q.topic) for q in questions), default=5)
     for q in questions:
-        print(f"{q.id:<{width}}  {q.type:<11}  {q.topic:<10}  {q.prompt(lang).splitlines()[0]}")
+        print(f"{q.id:<{width}}  {q.type:<11}  {q.topic:<{topic_width}}  {q.prompt(lang).splitlines()[0]}")
     print(f"{len(questions)} question(s)", file=sys.stderr)
     return EXIT_OK

@@ -67,12 +67,18 @@ def bank_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file()))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file()
+                                and not _hidden(p.relative_to(path))))
         elif path.is_file():
             files.append(path)
         else:
             problems.append(Problem(path, 1, 1, "no such file or directory"))
     return files, problems
+
+
+def _hidden(relative: Path) -> bool:
+    """Inside a hidden folder or a hidden file (.git, .github/workflows/*.yml, editor files): not part of the bank."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -198,20 +204,19 @@ def _check_python(parsed: ParsedFile, label: str, node_path: list[object], sourc
         line, col = locate.position(node)
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
             line += exc.lineno or 1  # a block scalar's text starts on the line after its indicator
-            col = _block_indent(parsed.root, node) + (exc.offset or 1)
+            col = _block_indent(parsed.text or "", node) + (exc.offset or 1)
         parsed.problem(f"{label}Python snippet does not parse: {exc.msg} (snippet line {exc.lineno})", at=(line, col))
     except (ValueError, RecursionError) as exc:
         parsed.problem(f"{label}Python snippet does not parse: {exc}", node_path)
 
 
-def _block_indent(root: yaml.Node | None, node: yaml.ScalarNode) -> int:
-    """Column (0-based) where a block scalar's text starts: read from the node's first content line."""
-    buffer = node.start_mark.buffer
-    if not buffer:
-        return node.start_mark.column
-    start = buffer.find("\n", node.start_mark.pointer) + 1
-    line = buffer[start:buffer.find("\n", start) if "\n" in buffer[start:] else len(buffer)]
-    return len(line) - len(line.lstrip(" "))
+def _block_indent(text: str, node: yaml.ScalarNode) -> int:
+    """Column (0-based) where a block scalar's text starts, read from its first non-blank line in the file text
+    (the C loader's marks carry no buffer to read it from)."""
+    for line in text.splitlines()[node.start_mark.line + 1:]:
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return node.start_mark.column
 
 
 def _question_label(data: object, node_path: list[object]) -> str:

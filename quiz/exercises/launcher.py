@@ -19,9 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from quiz.exercises.worker import FAILED_MARK, LAUNCHER_PID_ENV
 
@@ -78,6 +78,12 @@ def _child_search_path(env: dict[str, str]) -> set[str]:
     return from_site | split(env.get("PYTHONPATH"))
 
 
+def connection_trouble(lines: Iterable[str]) -> bool:
+    """A worker's output says it failed because a peer or a port went away: a consequence of another worker's
+    failure, or a flake worth one retry."""
+    return any(mark in line for line in lines for mark in RETRYABLE)
+
+
 @dataclass
 class Worker:
     index: int
@@ -101,10 +107,6 @@ class Worker:
                 return line
         return f"no error message; its last output was: {lines[-1]}" if lines else "no output"
 
-    def connection_trouble(self) -> bool:
-        """It failed because a peer or a port went away: a consequence, or a flake worth one retry."""
-        return any(mark in line for line in self.tail for mark in RETRYABLE)
-
 
 @dataclass
 class Outcome:
@@ -113,7 +115,6 @@ class Outcome:
     ok: bool
     reason: str
     out_dir: Path
-    returncodes: list[int | None]
     failed_worker: int | None = None
     timed_out: bool = False
     seconds: float = 0.0
@@ -125,7 +126,7 @@ class Outcome:
         """The failed worker died of a connection problem, not of the submission's own error or a signal."""
         if self.ok or self.failed_worker is None:
             return False
-        return any(mark in line for line in self.tails[self.failed_worker] for mark in RETRYABLE)
+        return connection_trouble(self.tails[self.failed_worker])
 
 
 def describe_exit(code: int | None) -> str:
@@ -200,7 +201,7 @@ class Cluster:
                         if worker.reader is not None:
                             worker.reader.join(timeout=2)  # its last lines say why
                     # a peer's connection error is a consequence: name the worker that failed on its own
-                    failed = min(failures, key=lambda w: (w.connection_trouble(), w.index))
+                    failed = min(failures, key=lambda w: (connection_trouble(w.tail), w.index))
                     self.stop()
                     how = describe_exit(failed.process.returncode)
                     return self._outcome(False, f"worker {failed.index} failed ({how}){_colon(failed.failure_line())}",
@@ -246,7 +247,6 @@ class Cluster:
 
     def _outcome(self, ok: bool, reason: str, **extra) -> Outcome:
         return Outcome(ok=ok, reason=reason, out_dir=self.out_dir,
-                       returncodes=[w.process.returncode for w in self.workers],
                        seconds=round(time.monotonic() - self.started_at, 1),
                        tails=[list(w.tail) for w in self.workers], **extra)
 

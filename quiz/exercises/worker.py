@@ -234,6 +234,16 @@ def describe_error(exc: BaseException) -> str:
     return text.strip().rstrip(":")
 
 
+def print_submission_traceback(exc: BaseException) -> None:
+    """The traceback of what the submission raised, without the worker's frames that wrapped it: that is what the
+    candidate can fix. A missing function has no traceback worth showing; the FAILED_MARK line says it all."""
+    if isinstance(exc, SubmissionError):
+        if exc.__cause__ is None:
+            return
+        exc = exc.__cause__
+    traceback.print_exception(exc)
+
+
 def outside_scope_hint(report: Report) -> str:
     names = sorted({v["name"] for job in report.data["jobs"].values() for v in job.get("variables", [])
                     if not v["in_strategy_scope"]})
@@ -281,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         message = describe_error(exc) + outside_scope_hint(report)
         report.data.update(status="failed", error=message)
         report.save()
-        traceback.print_exc()
+        print_submission_traceback(exc)
         print(f"{FAILED_MARK} {message}", flush=True)
         sys.stdout.flush()
         os._exit(1)  # TensorFlow's collective threads can keep a normal exit waiting for a dead peer

@@ -58,16 +58,18 @@ def open_store(args: argparse.Namespace):
 def _read_answer(args: argparse.Namespace) -> str:
     if args.answer is not None:
         return args.answer
-    if args.answer_file == "-":
-        return sys.stdin.read()
-    try:
-        return Path(args.answer_file).read_text(encoding="utf-8")
+    from_stdin = args.answer_file == "-"
+    name = "standard input" if from_stdin else args.answer_file
+    try:  # bytes, decoded here: the locale's text decoding would turn bad bytes into a traceback or mojibake
+        raw = sys.stdin.buffer.read() if from_stdin else Path(args.answer_file).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"no such file: {args.answer_file}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{args.answer_file} is not UTF-8 text") from None
     except OSError as exc:
-        raise UsageError(f"cannot read {args.answer_file}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{name} is not UTF-8 text") from None
 
 
 def _chosen_options(question, answer: str) -> list[str]:
@@ -168,7 +170,10 @@ def run_export(args: argparse.Namespace) -> int:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:  # the folder does not exist or cannot be written: there is nothing to clean up
+            pass
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     print(f"exported {len(history['attempts'])} answer(s) and {len(history['reviews'])} review(s) to {target}",
           file=sys.stderr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from quiz.bank.model import Question
 from quiz.review import text
@@ -61,23 +62,10 @@ class _Compiled:
     prompt_ngrams: frozenset[tuple[str, ...]]  # 2- and 3-unit runs of the prompt, 4-unit runs of the code
 
 
-_compiled_cache: dict[int, tuple[Question, _Compiled]] = {}
-
-
+@lru_cache(maxsize=4096)
 def _compile(question: Question) -> _Compiled:
-    """Key points as unit sequences, built once per question object (bank objects are not hashable, so the
-    cache is keyed by identity and keeps the question alive so the id cannot be reused)."""
-    cached = _compiled_cache.get(id(question))
-    if cached is not None and cached[0] is question:
-        return cached[1]
-    if len(_compiled_cache) > 4096:
-        _compiled_cache.clear()
-    compiled = _build(question)
-    _compiled_cache[id(question)] = (question, compiled)
-    return compiled
-
-
-def _build(question: Question) -> _Compiled:
+    """Key points as unit sequences, built once per question (a frozen, hashable value: an edited question is a
+    new key)."""
     prompts = [text.units(question.prompt.zh), text.units(question.prompt.en)]
     ngrams: set[tuple[str, ...]] = set()
     for seq in prompts:

@@ -37,7 +37,7 @@ def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
     reviews = {qid: (n, passed) for qid, n, passed in conn.execute(
         "SELECT question_id, COUNT(*), SUM(rating >= 3) FROM review_logs GROUP BY question_id")}
     cards = dict(conn.execute("SELECT question_id, due FROM cards"))
-    unscored = {qid for (qid,) in conn.execute("SELECT DISTINCT question_id FROM attempts")}
+    attempted = {qid for (qid,) in conn.execute("SELECT DISTINCT question_id FROM attempts")}
 
     cutoff, week = iso(now), iso(now + timedelta(days=7))
     sums: dict[str, dict] = defaultdict(lambda: {"score_sum": 0.0, "passed": 0})
@@ -79,6 +79,6 @@ def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
                    for d in ((today + timedelta(days=i)).date().isoformat() for i in range(AHEAD_DAYS))]
 
     known = set(topic_of)
-    removed = sorted((set(attempts) | set(reviews) | set(cards) | unscored) - known)
+    removed = sorted((set(attempts) | set(reviews) | set(cards) | attempted) - known)
     return {"now": iso(now), "topics": dict(sorted(topics.items())), "total": total,
             "reviews_per_day": reviews_per_day, "due_per_day": due_per_day, "removed_questions": removed}

@@ -59,12 +59,19 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         check = conn.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
-            raise _Unreadable(f"it is damaged ({check[0][0]})")
+            raise _Unreadable(f"it is damaged: {_first_finding(check)}")
         _migrate(conn, path)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _first_finding(check: list[tuple[str]]) -> str:
+    """quick_check's first finding on one line: a row can hold many lines, under a '*** in database' header."""
+    findings = [line for (row,) in check for line in row.splitlines() if line.strip() and not line.startswith("***")]
+    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    return (findings[0] if findings else "quick_check failed") + more
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:

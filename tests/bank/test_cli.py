@@ -60,6 +60,12 @@ def test_list_filters_by_type_and_topic():
     assert result.stdout.split()[0] == "sample.open" and "sample.choice" not in result.stdout
 
 
+def test_list_with_a_topic_the_bank_lacks_names_the_known_ones():
+    result = quiz("list", "--bank", str(VALID_BANK), "--topic", "cots")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == "quiz: no topic 'cots' in the bank (known: cost, speed)"
+
+
 def test_bank_from_environment_variable():
     result = quiz("list", "--json", env={"QUIZ_BANK": str(VALID_BANK)})
     assert [row["id"] for row in json.loads(result.stdout)] == ["sample.open", "sample.choice"]

@@ -49,7 +49,7 @@ def test_wrong_type_and_enum(write):
 
 def test_missing_language_is_reported_at_the_text(write):
     path = write("lang.yaml", QUESTION.replace("prompt: {zh: 问, en: Q}", "prompt: {zh: 问}"))
-    assert problems_of(path) == [f"{path}:10:13: question 'd.one': missing required key 'en'"]
+    assert problems_of(path) == [f"{path}:10:13: question 'd.one': 'prompt' is missing required key 'en'"]
 
 
 def test_duplicate_ids_across_files_name_both_places(write):
@@ -76,6 +76,13 @@ def test_options_on_an_open_question_are_refused(write):
         f"{path}:17:5: question 'd.one': 'correct' is only allowed on questions of type 'choice'"]
 
 
+def test_hidden_folders_of_a_bank_directory_are_not_read(write, tmp_path):
+    write("deck.yaml", QUESTION)
+    write(".github/workflows/ci.yml", "on: push\n")
+    write(".#deck.yaml", "not: [a deck\n")
+    assert problems_of(tmp_path) == []
+
+
 def test_python_snippet_that_does_not_parse_points_into_the_snippet(write):
     snippet = (
         "    code:\n"
@@ -85,7 +92,7 @@ def test_python_snippet_that_does_not_parse_points_into_the_snippet(write):
         "          x = tf.keras.layers GlobalAveragePooling2D()(x)\n")
     path = write("code.yaml", QUESTION + snippet)
     [problem] = problems_of(path)
-    assert problem.startswith(f"{path}:21:")  # the line of the bad statement in the file
+    assert problem.startswith(f"{path}:21:31:")  # the line and column of the bad token in the file
     assert "question 'd.one': Python snippet does not parse" in problem
     assert "(snippet line 2)" in problem
 

@@ -56,6 +56,14 @@ def test_score_reads_the_answer_from_stdin():
     assert json.loads(done.stdout)["covered"] == ["free", "pretrained"]
 
 
+def test_score_refuses_standard_input_that_is_not_utf8():
+    done = subprocess.run([sys.executable, "-m", "quiz", "score", "test.open-source", "--answer-file", "-"],
+                          input="免费".encode("gbk"), capture_output=True, cwd=REPO, timeout=60,
+                          env={**os.environ, "QUIZ_BANK": str(REVIEW_BANK)})
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode() == "quiz: standard input is not UTF-8 text\n"
+
+
 def test_score_a_choice_question_by_option_letters(capsys):
     code, out, _ = run(capsys, "score", "test.pick", "--answer", "a,c", "--json")
     assert code == 0 and json.loads(out)["score"] == 1.0

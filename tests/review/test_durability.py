@@ -75,7 +75,7 @@ def _filled_store(data_dir: Path) -> None:
             store.record_attempt(session, f"q{i}", "答案 " * 50, None, 1.0)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "scribbled"])
 def test_a_damaged_file_is_moved_aside_and_a_fresh_store_started(tmp_path, damage):
     path = tmp_path / STORE
     if damage == "garbage":
@@ -84,7 +84,13 @@ def test_a_damaged_file_is_moved_aside_and_a_fresh_store_started(tmp_path, damag
         _filled_store(tmp_path)
         assert not Path(str(path) + "-wal").exists()
         with open(path, "r+b") as handle:
-            handle.truncate(path.stat().st_size // 3)
+            if damage == "truncated":
+                handle.truncate(path.stat().st_size // 3)
+            else:  # the header stays valid, the pages behind it do not: SQLite's own check finds many faults
+                pages = bytearray(handle.read())
+                pages[4096::7] = b"\xab" * len(pages[4096::7])
+                handle.seek(0)
+                handle.write(pages)
     damaged = path.read_bytes()
     with ReviewStore.open(tmp_path) as store:
         moved = store.recovered_from
