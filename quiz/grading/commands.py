@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -75,8 +76,8 @@ def expand_submissions(given: list[str]) -> list[Path]:
 def check_limits(args: argparse.Namespace) -> None:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout must be more than 0 seconds (got {args.timeout:g})")
+    if not 0 < args.timeout < float("inf"):
+        raise UsageError(f"--timeout must be a number of seconds above 0 (got {args.timeout:g})")
     if args.memory < 64:
         raise UsageError(f"--memory must be at least 64 MB (got {args.memory})")
 
@@ -111,6 +112,30 @@ class Progress:
                 print(f"[{self.done}/{self.total}] {label}", file=sys.stderr, flush=True)
 
 
+def check_writable(target: str | None, is_folder: bool) -> None:
+    """Before grading, so a typo in a path does not throw away a batch's results."""
+    if not target:
+        return
+    where = Path(target).resolve()
+    if is_folder:  # created when written: the nearest existing folder above it must be writable
+        while not where.exists():
+            where = where.parent
+    else:
+        where = where.parent
+        if not where.is_dir():
+            raise UsageError(f"no such folder for {target}")
+    if not os.access(where, os.W_OK):
+        raise UsageError(f"cannot write {target}: permission denied")
+
+
+def write_file(target: str, text: str) -> None:
+    """One clear line, not a traceback, when the file cannot be written after all (a read-only mount...)."""
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
 def run_grade(args: argparse.Namespace) -> int:
     from quiz.grading import formats
     from quiz.grading.runner import grade_batch
@@ -121,16 +146,18 @@ def run_grade(args: argparse.Namespace) -> int:
     per_submission_dir = args.format in formats.PER_SUBMISSION and args.output and len(submissions) > 1
     if args.output and not per_submission_dir and Path(args.output).is_dir():
         raise UsageError(f"--output is a folder: {args.output}")
-    for target in (args.output, args.csv):
-        if target and not per_submission_dir and not Path(target).resolve().parent.is_dir():
-            raise UsageError(f"no such folder for {target}")
+    for target, is_folder in ((args.output, per_submission_dir), (args.csv, False)):
+        check_writable(target, is_folder)
 
     progress = Progress(len(submissions)) if len(submissions) > 1 else None
     results = grade_batch(exercise, submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
                           on_done=progress)
     name = exercise.name
     if per_submission_dir:
-        written = formats.write_per_submission(args.format, results, Path(args.output))
+        try:
+            written = formats.write_per_submission(args.format, results, Path(args.output))
+        except OSError as exc:
+            raise UsageError(f"cannot write under {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {len(written)} results.json file(s) under {args.output}", file=sys.stderr)
     else:
         text = {"text": lambda: formats.render_text(results),
@@ -139,9 +166,9 @@ def run_grade(args: argparse.Namespace) -> int:
                 "gradescope": lambda: formats.render_per_submission("gradescope", results),
                 "exercism": lambda: formats.render_per_submission("exercism", results)}[args.format]()
         if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
+            write_file(args.output, text)
         else:
             sys.stdout.write(text)
     if args.csv:
-        Path(args.csv).write_text(formats.render_csv(results), encoding="utf-8")
+        write_file(args.csv, formats.render_csv(results))
     return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID

@@ -17,7 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from quiz.grading.results import SubmissionResult, batch_to_dict
+from quiz.grading.results import SubmissionResult, batch_to_dict, first_line
 
 SYMBOLS = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip"}
 
@@ -69,7 +69,7 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
     suites = ET.Element("testsuites", name=f"quiz grade {exercise}")
     for result in results:
         counted = [t for t in result.tests if t.status != "skip"]
-        suite = ET.SubElement(suites, "testsuite", name=submission_label(result), tests=str(len(result.tests)),
+        suite = ET.SubElement(suites, "testsuite", name=submission_label(result), tests=str(len(result.tests) or 1),
                               failures=str(sum(t.status == "fail" for t in counted)),
                               errors=str(sum(t.status == "error" for t in counted) + (not result.tests)),
                               skipped=str(sum(t.status == "skip" for t in result.tests)),
@@ -96,10 +96,6 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
-
-
 def gradescope(result: SubmissionResult) -> dict:
     """Gradescope's results.json: tests get their weight as max_score; hidden tests are not a thing here."""
     tests = []
@@ -110,25 +106,26 @@ def gradescope(result: SubmissionResult) -> dict:
         tests.append({"name": test.name, "score": test.score, "max_score": test.weight,
                       "status": "passed" if test.status == "pass" else "failed",
                       "output": output, "visibility": "visible"})
-    data = {"score": result.score, "max_score": result.max_score, "output": result.message,
+    return {"score": result.score, "max_score": result.max_score, "output": result.message,
             "execution_time": round(result.duration, 3), "tests": tests}
-    if result.status in ("timeout", "memory", "error") and not result.tests:
-        data["score"] = 0
-    return data
 
 
 def exercism(result: SubmissionResult) -> dict:
     """Exercism's results.json, version 3: a top-level status and message, tests in file order."""
-    status = {"pass": "pass", "fail": "fail"}.get(result.status, "error")
+    ran = [t for t in result.tests if t.status != "skip"]
+    # Exercism: "error" only when no test ran; a timeout or crash after some tests ran is a "fail".
+    if result.passed:
+        status = "pass"
+    elif not ran or all(t.status == "error" for t in ran):
+        status = "error"
+    else:
+        status = "fail"
     data: dict = {"version": 3, "status": status}
     if status == "error":
         data["message"] = result.message
     tests = []
-    for test in result.tests:
-        entry = {"name": test.name, "status": {"pass": "pass", "fail": "fail"}.get(test.status, "error"),
-                 "test_code": test.test_code}
-        if test.status == "skip":
-            continue
+    for test in ran:
+        entry = {"name": test.name, "status": test.status, "test_code": test.test_code}
         if test.status != "pass":
             entry["message"] = test.message
         if test.output:

@@ -15,6 +15,7 @@ import pytest
 
 SUBMISSION_MODULE = "submission"
 _imported: dict[Path, ModuleType] = {}
+_import_failures: dict[Path, str] = {}  # a broken submission is run once, not once per test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +54,8 @@ def import_submission(path: Path) -> ModuleType:
     """Import the file at `path` as the module `submission`, without adding its folder to sys.path."""
     if path in _imported:
         return _imported[path]
+    if path in _import_failures:
+        pytest.fail(_import_failures[path], pytrace=False)
     if not path.is_file():
         pytest.fail(f"submission not found: {path}", pytrace=False)
     spec = importlib.util.spec_from_file_location(SUBMISSION_MODULE, path)
@@ -63,11 +66,12 @@ def import_submission(path: Path) -> ModuleType:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        sys.modules.pop(SUBMISSION_MODULE, None)
-        pytest.fail(f"the submission does not compile: {exc.msg} (line {exc.lineno})", pytrace=False)
+        _import_failures[path] = f"the submission does not compile: {exc.msg} (line {exc.lineno})"
     except Exception as exc:  # noqa: BLE001 - any failure at import is the candidate's to see
+        _import_failures[path] = f"the submission failed at import: {type(exc).__name__}: {exc}"
+    if path in _import_failures:
         sys.modules.pop(SUBMISSION_MODULE, None)
-        pytest.fail(f"the submission failed at import: {type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(_import_failures[path], pytrace=False)
     _imported[path] = module
     return module
 

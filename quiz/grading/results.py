@@ -69,5 +69,9 @@ def batch_to_dict(exercise: str, results: list[SubmissionResult]) -> dict:
     }
 
 
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
 def schema() -> dict:
     return json.loads(resources.files("quiz.grading").joinpath("result.schema.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from quiz.grading.results import SubmissionResult, TestResult
+from quiz.grading.results import SubmissionResult, TestResult, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
 
 DEFAULT_TIMEOUT = 120.0
@@ -65,6 +65,7 @@ class ReportReader:
         self.on_test = on_test
         self.seq = 0
         self.expected: list[dict] | None = None
+        self.weights: dict[str, dict] = {}
         self.results: dict[str, TestResult] = {}
         self.running: str | None = None
         self.collect_errors: list[str] = []
@@ -106,6 +107,8 @@ class ReportReader:
         nodeid = event.get("nodeid")
         if self.expected is None or nodeid not in self.weights or nodeid in self.results:
             return self.forged(f"a result for {nodeid!r} that was not expected")
+        if nodeid != self.running:  # pytest always announces a test before it reports it
+            return self.forged(f"a result for {nodeid!r}, which had not started")
         info = self.weights[nodeid]
         status = event.get("status")
         if status not in ("pass", "fail", "error", "skip"):
@@ -116,8 +119,7 @@ class ReportReader:
                             weight=weight, score=weight if status == "pass" else 0,
                             task_id=info.get("task_id"), test_code=info.get("test_code", ""))
         self.results[nodeid] = result
-        if self.running == nodeid:
-            self.running = None
+        self.running = None
         if self.on_test is not None:
             self.on_test(result)
         return True
@@ -146,10 +148,6 @@ def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: L
                else f"this test never reported: {reason}")
     return TestResult(name=nodeid, status="error", message=message, weight=info.get("weight", 1), score=0,
                       task_id=info.get("task_id"), test_code=info.get("test_code", ""))
-
-
-def first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunOutcome,

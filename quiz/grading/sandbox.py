@@ -127,9 +127,10 @@ def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
         "network": "network namespace, loopback only" if namespaced else "sockets refused in-process",
         "processes": "pid namespace (one kill takes every process)" if namespaced
         else "new session and process group",
-        "filesystem": ("own uid; /tmp, /var/tmp, /run/lock read-only; private /dev/shm; exercises hidden"
+        "filesystem": ("own uid; /tmp, /var/tmp, /run/lock read-only; private /dev/shm; exercises and .git hidden"
                        if mode == "namespaces"
-                       else "read-only /tmp, /var/tmp, /run/lock; private /dev/shm; exercises hidden" if namespaced
+                       else "read-only /tmp, /var/tmp, /run/lock; private /dev/shm; exercises and .git hidden"
+                       if namespaced
                        else "suite copy made read-only (same uid); reference readable elsewhere"),
         "uid": uid,
         "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB)",
@@ -180,7 +181,9 @@ class Sandbox:
         shutil.copyfile(submission, self.submission)
         if (self.suite / "reference.py").is_file():  # kept as a marker: the plugin finds the exercise by it
             (self.suite / "reference.py").write_text(HIDDEN_REFERENCE, encoding="utf-8")
-        self.hidden = hidden_paths([exercise_dir, paths.exercises_dir()], [self.root, *needed_paths()])
+        shipped = paths.exercises_dir()
+        self.hidden = hidden_paths([exercise_dir, shipped, *git_dirs([exercise_dir, shipped])],
+                                   [self.root, *needed_paths()])
         for folder, dirs, files in os.walk(self.suite):
             for name in files:
                 os.chmod(os.path.join(folder, name), 0o444)
@@ -439,6 +442,17 @@ def hidden_paths(candidates: list[Path], keep: list) -> list[str]:
             continue
         hidden.append(folder)
     return hidden
+
+
+def git_dirs(folders: list[Path]) -> list[Path]:
+    """The .git folders of the checkouts holding these folders: their objects hold every committed reference.py."""
+    found = []
+    for folder in folders:
+        for parent in (Path(os.path.realpath(folder)), *Path(os.path.realpath(folder)).parents):
+            if (parent / ".git").is_dir():
+                found.append(parent / ".git")
+                break
+    return found
 
 
 def needed_paths() -> list[str]:

@@ -21,7 +21,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     given.add_argument("--answer", metavar="TEXT", help="the answer")
     given.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE ('-': standard input)")
     score.add_argument("--json", action="store_true",
-                       help='print {"id", "score", "covered", "missed", "suggested_rating"}')
+                       help='print {"id", "score", "covered", "missed", "suggested_rating"}, and for a choice '
+                            'question "wrong": the options chosen that are not correct')
     score.set_defaults(run=run_score)
 
     stats = sub.add_parser("stats", parents=[parent], help="show progress: accuracy, reviews and due cards per topic")
@@ -100,9 +101,11 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         result = score_answer(question, answer)
     if args.json:
-        print(json.dumps({"id": question.id, "score": result.score, "covered": list(result.covered),
-                          "missed": list(result.missed), "suggested_rating": result.suggested_rating},
-                         ensure_ascii=False))
+        figures = {"id": question.id, "score": result.score, "covered": list(result.covered),
+                   "missed": list(result.missed), "suggested_rating": result.suggested_rating}
+        if question.type == "choice":
+            figures["wrong"] = list(result.wrong)
+        print(json.dumps(figures, ensure_ascii=False))
         return EXIT_OK
     lang = args.lang
     if question.type == "choice":
@@ -111,12 +114,15 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         texts = {kp.id: kp.point(lang) for kp in question.key_points}
         total, noun = len(question.key_points), "key points"
-    print(f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}), "
+    wrong = f", {len(result.wrong)} wrong" if result.wrong else ""
+    print(f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}{wrong}), "
           f"suggested rating: {RATING_NAMES[result.suggested_rating]}")
     for point_id in result.covered:
         print(f"  + {texts[point_id]}")
     for point_id in result.missed:
         print(f"  - {texts[point_id]}")
+    for option_id in result.wrong:
+        print(f"  x {texts[option_id]} (wrong)")
     return EXIT_OK
 
 

@@ -36,6 +36,7 @@ class ScoreResult:
     covered: tuple[str, ...]  # key point ids (option ids for choice questions)
     missed: tuple[str, ...]
     suggested_rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    wrong: tuple[str, ...] = ()  # choice questions: options chosen that are not correct, in option order
 
 
 def suggest_rating(score: float) -> int:
@@ -158,15 +159,17 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
 
 def score_choice(question: Question, chosen: Iterable[str]) -> ScoreResult:
     """Right options chosen, minus wrong ones, over the number of right options; a single-answer question is
-    all or nothing. Covered/missed are the correct option ids chosen/not chosen. A full mark suggests Good, not
-    Easy: picking an option shows less recall than explaining it."""
+    all or nothing. Covered/missed are the correct option ids chosen/not chosen, wrong the other ids chosen. A
+    full mark suggests Good, not Easy: picking an option shows less recall than explaining it."""
     picked = {c.strip().lower() for c in chosen if c.strip()}
     correct = tuple(question.correct)
     hits = [c for c in correct if c in picked]
-    wrong = picked.difference(correct)
+    order = {option.id: index for index, option in enumerate(question.options)}
+    wrong = sorted(picked.difference(correct), key=lambda c: (order.get(c, len(order)), c))
     score = max(0.0, (len(hits) - len(wrong)) / len(correct)) if correct else 0.0
     if len(correct) == 1:
         score = 1.0 if picked == set(correct) else 0.0
     score = round(score, 4)
     rating = GOOD if score >= 0.999 else suggest_rating(score)
-    return ScoreResult(question.id, score, tuple(hits), tuple(c for c in correct if c not in picked), rating)
+    return ScoreResult(question.id, score, tuple(hits), tuple(c for c in correct if c not in picked), rating,
+                       wrong=tuple(wrong))

@@ -3,7 +3,8 @@
 Built so that nothing already answered is lost: WAL mode, and every answer and rating is its own transaction,
 committed before the call returns. Several instances may share the file: each waits for a lock (busy timeout)
 and every read-modify-write runs inside BEGIN IMMEDIATE. A file that cannot be read is moved aside under a
-timestamped name (never overwritten, never deleted) and a fresh store is started in its place.
+timestamped name (never overwritten, never deleted) and a fresh store is started in its place, under an
+exclusive lock on a lock file beside it, so that two instances finding the same damaged file recover it once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from fsrs import Card
 from quiz.review import migrations, schedule
 from quiz.review.paths import STORE_NAME, data_dir as default_data_dir
 from quiz.review.scorer import ScoreResult
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, recovery runs unguarded as before
+    fcntl = None
 
 BUSY_TIMEOUT_S = 10.0
 MODES = ("practice", "drill", "mock")
@@ -53,13 +59,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Check before switching to WAL: the switch rewrites the header of a file kept in another journal mode,
+        # and a damaged file is to be moved aside exactly as it was.
+        check = conn.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise _Unreadable(f"it is damaged: {_first_finding(check)}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"cannot use write-ahead logging for {path} (journal mode stays {mode})")
         conn.execute("PRAGMA synchronous = FULL")
-        check = conn.execute("PRAGMA quick_check").fetchall()
-        if check != [("ok",)]:
-            raise _Unreadable(f"it is damaged: {_first_finding(check)}")
         _migrate(conn, path)
     except BaseException:
         conn.close()
@@ -99,6 +107,23 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+@contextmanager
+def _file_lock(path: Path, exclusive: bool) -> Iterator[None]:
+    """Every open holds the lock file shared while it connects; recovery holds it exclusive. So no instance
+    connects to a file while another moves it aside (and its WAL with it), and only one moves a file aside."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot open the lock file {lock_path}: {exc.strerror or exc}") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock; the file stays (deleting it would race)
+
+
 def _move_aside(path: Path, now: datetime) -> Path:
     """Rename the file (and its WAL and shared-memory files, which belong to it) to a name no file has."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -119,6 +144,18 @@ def _move_aside(path: Path, now: datetime) -> Path:
     return target
 
 
+def _connect_or_reason(path: Path) -> tuple[sqlite3.Connection | None, str | None]:
+    """A connection, or why the file is unreadable (other errors are raised: they are not the file's fault)."""
+    try:
+        return _connect(path), None
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT_CODES:
+            raise
+        return None, f"it is not a readable SQLite database ({exc})"
+    except _Unreadable as exc:
+        return None, str(exc)
+
+
 class ReviewStore:
     """Sessions, answers, FSRS cards and review logs of one user. Thread-safe: one connection behind a lock."""
 
@@ -129,6 +166,7 @@ class ReviewStore:
         self.path = path
         self.recovered_from = recovered_from  # where an unreadable file was moved, when one was
         self.recovered_reason = recovered_reason
+        self._own_reviews: list[int] = []  # review ids this instance wrote, newest last: what undo takes back
 
     @classmethod
     def open(cls, data_dir: Path | str | None = None) -> "ReviewStore":
@@ -139,16 +177,16 @@ class ReviewStore:
             raise StoreError(f"cannot create the data directory {directory}: {exc.strerror or exc}") from None
         path = directory / STORE_NAME
         try:
-            try:
-                return cls(_connect(path), path)
-            except sqlite3.DatabaseError as exc:
-                if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT_CODES:
-                    raise
-                reason = f"it is not a readable SQLite database ({exc})"
-            except _Unreadable as exc:
-                reason = str(exc)
-            moved = _move_aside(path, datetime.now(timezone.utc))
-            return cls(_connect(path), path, recovered_from=moved, recovered_reason=reason)
+            with _file_lock(path, exclusive=False):
+                conn, reason = _connect_or_reason(path)
+            if conn is not None:
+                return cls(conn, path)
+            with _file_lock(path, exclusive=True):
+                conn, reason = _connect_or_reason(path)  # another instance may have recovered it meanwhile
+                if conn is not None:
+                    return cls(conn, path)
+                moved = _move_aside(path, datetime.now(timezone.utc))
+                return cls(_connect(path), path, recovered_from=moved, recovered_reason=reason)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the progress store {path}: {exc}") from None
         except _Unreadable as exc:  # pragma: no cover - a fresh file is always readable
@@ -221,39 +259,68 @@ class ReviewStore:
         """Apply the user's rating to the question's card; returns when it is due next (UTC)."""
         now = schedule.utc(now)
         sched = schedule.scheduler(self.settings()["desired_retention"])
-        with self._write() as conn:
-            row = conn.execute("SELECT card, first_review FROM cards WHERE question_id = ?",
-                               (question_id,)).fetchone()
-            before = Card.from_json(row[0]) if row else schedule.new_card(question_id, now)
-            after = schedule.review(sched, before, rating, now)
-            conn.execute(
-                "INSERT INTO cards (question_id, card, due, state, first_review, last_review)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET"
-                " card = excluded.card, due = excluded.due, state = excluded.state,"
-                " last_review = excluded.last_review",
-                (question_id, after.to_json(), iso(after.due), int(after.state), iso(now), iso(now)))
-            conn.execute("INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
-                         " VALUES (?, ?, ?, ?, ?)",
-                         (question_id, rating, iso(now), iso(after.due), row[0] if row else None))
+        with self._lock:  # the review joins this instance's undo stack only once it is committed
+            with self._write() as conn:
+                row = conn.execute("SELECT card, first_review FROM cards WHERE question_id = ?",
+                                   (question_id,)).fetchone()
+                before = Card.from_json(row[0]) if row else schedule.new_card(question_id, now)
+                after = schedule.review(sched, before, rating, now)
+                conn.execute(
+                    "INSERT INTO cards (question_id, card, due, state, first_review, last_review)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET"
+                    " card = excluded.card, due = excluded.due, state = excluded.state,"
+                    " last_review = excluded.last_review",
+                    (question_id, after.to_json(), iso(after.due), int(after.state), iso(now), iso(now)))
+                review_id = conn.execute(
+                    "INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (question_id, rating, iso(now), iso(after.due), row[0] if row else None)).lastrowid
+            self._own_reviews.append(review_id)
         return after.due.astimezone(timezone.utc)
 
     def undo_last_rating(self) -> str | None:
-        """Put the most recently rated card back as it was and drop that review; None when nothing is left."""
-        with self._write() as conn:
-            last = conn.execute("SELECT id, question_id, card_before FROM review_logs"
-                                " ORDER BY id DESC LIMIT 1").fetchone()
-            if last is None:
-                return None
-            log_id, question_id, card_before = last
-            if card_before is None:
-                conn.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
-            else:
-                card = Card.from_json(card_before)
-                conn.execute("UPDATE cards SET card = ?, due = ?, state = ?, last_review = ? WHERE question_id = ?",
-                             (card_before, iso(card.due), int(card.state),
-                              iso(card.last_review or card.due), question_id))
-            conn.execute("DELETE FROM review_logs WHERE id = ?", (log_id,))
+        """Take back this instance's most recent rating (another instance on the same file keeps its own) and
+        put the card back as it was; None when this instance has none left. Ratings of the same question made
+        since by another instance are kept: they are applied again to the card as it was."""
+        with self._lock:  # the stack changes only with the transaction that committed
+            with self._write() as conn:
+                while self._own_reviews:
+                    log_id = self._own_reviews[-1]
+                    found = conn.execute("SELECT question_id, card_before FROM review_logs WHERE id = ?",
+                                         (log_id,)).fetchone()
+                    if found is not None:
+                        break
+                    self._own_reviews.pop()  # no longer in the file: nothing of it to take back
+                else:
+                    return None
+                question_id, card_before = found
+                later = conn.execute("SELECT id, rating, reviewed_at FROM review_logs WHERE question_id = ?"
+                                     " AND id > ? ORDER BY id", (question_id, log_id)).fetchall()
+                conn.execute("DELETE FROM review_logs WHERE id = ?", (log_id,))
+                self._replay(conn, question_id, card_before, later)
+            self._own_reviews.pop()
         return question_id
+
+    def _replay(self, conn: sqlite3.Connection, question_id: str, card_before: str | None,
+                later: list[tuple[int, int, str]]) -> None:
+        """Set the card to `card_before` with the `later` reviews applied again, in order, and give each of them
+        its new card_before (so its own undo stays right). No card and no review left: the question is new."""
+        card = Card.from_json(card_before) if card_before else None
+        sched = schedule.scheduler(self.settings()["desired_retention"])
+        first_review = later[0][2] if card is None and later else None  # the undone one was the first
+        for review_id, rating, reviewed_at in later:
+            moment = parse_time(reviewed_at)
+            before = card
+            card = schedule.review(sched, before or schedule.new_card(question_id, moment), rating, moment)
+            conn.execute("UPDATE review_logs SET card_before = ?, due_after = ? WHERE id = ?",
+                         (before.to_json() if before else None, iso(card.due), review_id))
+        if card is None:
+            conn.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
+            return
+        conn.execute("UPDATE cards SET card = ?, due = ?, state = ?, last_review = ?,"
+                     " first_review = COALESCE(?, first_review) WHERE question_id = ?",
+                     (card.to_json(), iso(card.due), int(card.state), iso(card.last_review or card.due),
+                      first_review, question_id))
 
     def _cards_due(self) -> dict[str, str]:
         return dict(self._query("SELECT question_id, due FROM cards"))

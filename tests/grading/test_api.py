@@ -53,8 +53,8 @@ def test_long_output_is_capped_at_500_characters(toy, tmp_path):
     result = grade_submission(toy, chatty, timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert result.status == "pass"
     output = result.tests[0].output
-    assert output.startswith("y" * 500) and "y" * 501 not in output
-    assert output.endswith("[output truncated to 500 characters]")
+    assert len(output) == 500, "Exercism's limit: 500 characters, the truncation note included"
+    assert output.startswith("y" * 400) and output.endswith("y\n[output truncated to 500 characters]")
 
 
 def test_batch_keeps_order_and_reports_each_when_done(toy, reference, tmp_path):
@@ -74,3 +74,12 @@ def test_grading_modules_do_not_import_tensorflow():
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_submission_that_fails_at_import_runs_once_not_once_per_test(toy, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("print('importing the submission')\nraise ValueError('broken at import')\n")
+    result = grade_submission(toy, broken, timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert [t.status for t in result.tests] == ["error"] * 4
+    assert all(t.message == "the submission failed at import: ValueError: broken at import" for t in result.tests)
+    assert [t.output.count("importing the submission") for t in result.tests] == [1, 0, 0, 0]

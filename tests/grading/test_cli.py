@@ -68,8 +68,11 @@ def test_failing_submission_exits_1_and_names_the_mistake(submissions):
     ([str(TOY), str(TOY / "README.md")], "quiz: not a Python file:"),
     ([str(TOY / "tests"), str(TOY / "reference.py")], "is not an exercise: it has no tests/ folder"),
     ([str(TOY), str(TOY / "reference.py"), "--jobs", "0"], "quiz: --jobs must be at least 1 (got 0)"),
-    ([str(TOY), str(TOY / "reference.py"), "--timeout", "0"], "quiz: --timeout must be more than 0 seconds"),
+    ([str(TOY), str(TOY / "reference.py"), "--timeout", "0"], "quiz: --timeout must be a number of seconds above 0"),
+    ([str(TOY), str(TOY / "reference.py"), "--timeout", "inf"], "quiz: --timeout must be a number of seconds above 0"),
     ([str(TOY), str(TOY / "reference.py"), "--memory", "10"], "quiz: --memory must be at least 64 MB"),
+    ([str(TOY), str(TOY / "reference.py"), "--output", "/proc/quiz-result.json"],
+     "quiz: cannot write /proc/quiz-result.json"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(args, message):
     done = quiz("grade", *args)
@@ -147,6 +150,17 @@ def test_exercism_results_version_3(submissions):
     assert [t["status"] for t in data["tests"]] == ["error"] * 4
     assert data["tests"][0]["name"] == "tests/test_toy.py::test_add_small_numbers"
     assert "def test_add_small_numbers(submission)" in data["tests"][0]["test_code"]
+
+
+def test_exercism_status_is_fail_not_error_when_some_tests_ran_before_a_timeout():
+    """Exercism's spec: "error" only when no test ran. Two toy tests pass before the submission loops."""
+    looping = Path(__file__).parent / "golden" / "timeout" / "submission.py"
+    done = grade(str(looping), "--format", "exercism")
+    assert done.returncode == 1
+    data = json.loads(done.stdout)
+    assert data["status"] == "fail" and "message" not in data
+    assert [t["status"] for t in data["tests"]] == ["pass", "pass", "error", "error"]
+    assert data["tests"][2]["message"] == "this test was running when the time limit of 5 s was reached"
 
 
 def test_per_submission_formats_write_one_file_each_for_a_batch(submissions, tmp_path):

@@ -35,6 +35,7 @@ EXPECTED = {
     "tamper_pytest": ({"error"}, "tampering detected: _pytest.python.Function.runtest was replaced"),
     "copy_reference": ({"fail"}, "has no attribute 'add'"),
     "forge_results": ({"error"}, "tampering detected: a line on the report channel does not carry this run's key"),
+    "forge_via_reporter": ({"error"}, "tampering detected: a result for 'tests/test_toy.py::test_add_negative"),
 }
 
 

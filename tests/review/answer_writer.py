@@ -1,5 +1,6 @@
 """A separate process that answers questions as fast as it can, printing each answer's id once the store
-has returned (committed). The durability tests kill it or run two of it at once.
+has returned (committed). The durability tests kill it or run two of it at once. When it had to move an
+unreadable store aside, it says so on standard error, as the CLI does.
 
 usage: python answer_writer.py DATA_DIR NAME COUNT [START_FILE]
 """
@@ -20,6 +21,8 @@ def main() -> None:
         while not Path(sys.argv[4]).exists():
             time.sleep(0.005)
     store = ReviewStore.open(data_dir)
+    if store.recovered_from is not None:
+        print(store.recovery_message(), file=sys.stderr, flush=True)
     session = store.start_session("drill")
     for i in range(count):
         question = f"{name}.q{i % 7}"

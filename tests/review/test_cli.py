@@ -38,7 +38,7 @@ def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
     done = quiz("score", "test.hw-accel", "--json", "--answer", "GPU 并行计算，吞吐量高。")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"id": "test.hw-accel", "score": 0.6667, "covered": ["throughput", "parallel-hw"],
-                                       "missed": ["latency"], "suggested_rating": 3}
+                                       "missed": ["latency"], "suggested_rating": 3}  # no "wrong": not a choice
 
 
 def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):
@@ -66,9 +66,24 @@ def test_score_refuses_standard_input_that_is_not_utf8():
 
 def test_score_a_choice_question_by_option_letters(capsys):
     code, out, _ = run(capsys, "score", "test.pick", "--answer", "a,c", "--json")
-    assert code == 0 and json.loads(out)["score"] == 1.0
+    assert code == 0 and json.loads(out) == {"id": "test.pick", "score": 1.0, "covered": ["a", "c"], "missed": [],
+                                             "suggested_rating": 3, "wrong": []}
     code, _, err = run(capsys, "score", "test.pick", "--answer", "GPU")
     assert code == 2 and err.count("\n") == 1 and "option letters among a, b, c" in err
+
+
+def test_score_names_the_wrong_options_chosen():
+    done = quiz("score", "test.pick", "--json", "--answer", "b a")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"id": "test.pick", "score": 0.0, "covered": ["a"], "missed": ["c"],
+                                       "suggested_rating": 1, "wrong": ["b"]}
+    done = quiz("--lang", "en", "score", "test.pick", "--answer", "b,a")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "test.pick: score 0.00 (1 of 2 correct option(s), 1 wrong), suggested rating: Again",
+        "  + a) GPU", "  - c) TPU", "  x b) Floppy disk (wrong)"]
+    done = quiz("--lang", "zh", "score", "test.single", "--answer", "b")
+    assert "x b) 某商业软件 (wrong)" in done.stdout and "- a) TensorFlow" in done.stdout
 
 
 @pytest.mark.parametrize("args, message", [

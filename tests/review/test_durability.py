@@ -104,6 +104,40 @@ def test_a_damaged_file_is_moved_aside_and_a_fresh_store_started(tmp_path, damag
         assert [a["answer"] for a in store.history()["attempts"]] == ["a fresh start"]
 
 
+def _damaged_at_the_end(path: Path) -> None:
+    """7 MB of sound pages and a broken last one: checking it takes tens of milliseconds before it fails, so two
+    instances started together are both still checking when the first one gives up on it."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.executemany("INSERT INTO notes VALUES (?)", (("答案 " * 50,) for _ in range(20_000)))
+    conn.commit()
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek(-2000, os.SEEK_END)
+        handle.write(b"\xab" * 2000)
+
+
+def test_two_processes_opening_one_damaged_file_at_once_recover_it_once_and_keep_every_answer(tmp_path):
+    """The second must not move the first one's fresh store aside: its answers would vanish into that file."""
+    _damaged_at_the_end(tmp_path / STORE)
+    damaged = (tmp_path / STORE).read_bytes()
+    go = tmp_path / "go"
+    writers = [_writer(tmp_path, name, 40, go) for name in ("left", "right")]
+    go.touch()
+    outputs = [w.communicate(timeout=120) for w in writers]
+    for writer, (out, err) in zip(writers, outputs):
+        assert writer.returncode == 0, err
+        assert out.splitlines()[-1] == "done"
+    (moved,) = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert moved.read_bytes() == damaged
+    assert sum("moved it to" in err for _, err in outputs) == 1  # one of them recovered, the other found it done
+    with ReviewStore.open(tmp_path) as store:
+        assert store.recovered_from is None
+        answers = {a["answer"] for a in store.history()["attempts"]}
+    assert answers == {f"{name} answer {i}" for name in ("left", "right") for i in range(40)}
+    assert _integrity(tmp_path / STORE) == "ok"
+
+
 def test_moving_aside_never_overwrites_an_earlier_one(tmp_path):
     path = tmp_path / STORE
     moved = []

@@ -60,7 +60,7 @@ def test_words_of_the_prompt_do_not_count_but_the_answers_own_words_do(review_ba
 ])
 def test_off_topic_empty_or_one_word_answers_score_low(accel, answer):
     result = score_answer(accel, answer)
-    assert result.covered == () and result.score < 0.2
+    assert result.covered == () and result.score < 0.2 and result.wrong == ()
 
 
 def test_choice_questions_score_the_chosen_options(review_bank):
@@ -70,6 +70,7 @@ def test_choice_questions_score_the_chosen_options(review_bank):
     half = score_choice(both, ["a"])
     assert half.score == 0.5 and half.covered == ("a",) and half.missed == ("c",)
     assert score_choice(both, ["a", "b"]).score == 0.0  # a wrong pick cancels a right one
+    assert score_choice(both, ["B", "a"]).wrong == ("b",) and score_choice(both, ["c", "a"]).wrong == ()
     single = review_bank.by_id["test.single"]
     assert score_choice(single, ["a"]).suggested_rating == GOOD
     assert score_choice(single, ["a", "b"]).score == 0.0 and score_choice(single, []).suggested_rating == AGAIN

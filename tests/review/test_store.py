@@ -100,6 +100,37 @@ def test_undo_restores_the_card_and_drops_the_review(store):
     assert store.undo_last_rating() is None
 
 
+def test_undo_takes_back_this_instances_rating_not_the_newest_in_the_file(tmp_path):
+    with ReviewStore.open(tmp_path) as mine, ReviewStore.open(tmp_path) as other:
+        mine.rate("mine.q", 3, now=T0)
+        other.rate("other.q", 1, now=T0 + timedelta(minutes=1))  # the newest rating in the file is not mine
+        assert mine.undo_last_rating() == "mine.q"
+        assert [(r["question_id"], r["rating"]) for r in mine.history()["reviews"]] == [("other.q", 1)]
+        assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) \
+            == {"due": 1, "new": 1, "week": 1}  # mine is new again, the other one is still there
+        assert mine.undo_last_rating() is None  # nothing of mine is left, though the file has a rating
+        assert other.undo_last_rating() == "other.q"
+        assert other.history()["reviews"] == []
+
+
+def test_undoing_my_rating_keeps_a_later_rating_of_the_same_question_by_another_instance(tmp_path):
+    later = T0 + timedelta(hours=1)
+    with ReviewStore.open(tmp_path / "alone") as alone:  # what the other rating alone gives
+        due_alone = alone.rate("q", 1, now=later)
+    with ReviewStore.open(tmp_path) as mine, ReviewStore.open(tmp_path) as other:
+        mine.rate("q", 4, now=T0)
+        other.rate("q", 1, now=later)
+        assert mine.undo_last_rating() == "q"
+        (kept,) = other.history()["reviews"]
+        assert kept["rating"] == 1 and datetime.fromisoformat(kept["due_after"]) == due_alone
+        assert other.due_queue(["q"], now=due_alone) == ["q"]
+        assert other.due_queue(["q"], now=due_alone - timedelta(seconds=1)) == []
+        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 0, "week": 1}  # not new: rated once
+        assert other.undo_last_rating() == "q"  # and the other's own undo still makes it new
+        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 1, "week": 0}
+        assert other.history()["reviews"] == []
+
+
 def test_stats_per_topic_and_history_of_removed_questions(store, review_bank):
     session = store.start_session("practice")
     store.record_attempt(session, "test.hw-accel", "a", ScoreResult("test.hw-accel", 1.0, (), (), 4), 5)

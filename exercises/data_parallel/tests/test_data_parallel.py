@@ -174,6 +174,9 @@ def test_train_splits_the_global_batch_across_replicas(two_replica_run):
     if steps == run.epochs * -(-run.samples // (run.batch_size // 2)):
         hint = (" It looks like the per-replica batch (batch_size / replicas) was passed to fit: pass the GLOBAL "
                 "batch_size; MirroredStrategy splits each batch across the replicas itself.")
+    elif steps == run.epochs * -(-run.samples // (run.batch_size * 2)):
+        hint = (" It looks like batch_size was multiplied by the number of replicas: it already is the GLOBAL "
+                "batch; pass it to fit as it is.")
     assert steps == run.expected_steps, (
         f"the optimizer took {steps} steps for {run.epochs} epochs of {run.samples} samples with "
         f"batch_size={run.batch_size}, expected {run.expected_steps} (epochs x ceil(N / batch_size)).{hint}")
@@ -194,7 +197,7 @@ def test_train_learns_the_digits(two_replica_run):
 
 # ---------------------------------------------------------------- one step on 2 replicas == one step on 1 device
 
-STEP_SAMPLES = 64
+STEP_SAMPLES = 96  # neither 64 (train's default) nor 32 (fit's): a train that ignores batch_size takes 2 steps
 STEP_LEARNING_RATE = 0.5
 
 
@@ -239,9 +242,11 @@ def _one_step(submission, monkeypatch, strategy, digits, train_once):
                     pytrace=False)
     steps = steps_taken(run.model)
     replicas = strategy.num_replicas_in_sync
+    why = ("batch_size is the GLOBAL batch, split across the replicas" if replicas > 1 else
+           "pass train's batch_size argument to fit (do not hard-code a batch size)")
     assert steps == 1, (
         f"one epoch of {STEP_SAMPLES} samples with batch_size={STEP_SAMPLES} took {steps} optimizer steps on "
-        f"{replicas} replica(s), expected 1: batch_size is the GLOBAL batch, split across the replicas")
+        f"{replicas} replica(s), expected 1: {why}")
     return [np.asarray(weight) for weight in run.model.get_weights()]
 
 

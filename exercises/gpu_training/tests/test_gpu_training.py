@@ -176,7 +176,8 @@ def test_train_runs_the_requested_epochs_and_batches(default_run):
     expected = run.epochs * math.ceil(run.samples / run.batch_size)
     assert steps == expected, (
         f"the optimizer took {steps} steps for {run.epochs} epochs of {run.samples} samples, expected {expected} "
-        f"(epochs x ceil(N / batch_size={run.batch_size}))")
+        f"(epochs x ceil(N / batch_size={run.batch_size})): pass train's batch_size to make_dataset, do not "
+        "hard-code one")
 
 
 def test_train_mixed_precision_defaults_to_on_with_a_gpu_only(default_run, gpu_count):
