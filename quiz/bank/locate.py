@@ -55,20 +55,25 @@ def duplicate_keys(root: yaml.Node | None) -> list[tuple[yaml.Node, str]]:
     """Keys given twice in one mapping: YAML keeps the last silently, losing the first."""
     found: list[tuple[yaml.Node, str]] = []
     stack = [root] if root is not None else []
-    seen_nodes: set[int] = set()
+    seen: set[int] = set()  # aliases can share nodes
+    mapping, sequence, scalar = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
     while stack:
         node = stack.pop()
-        if id(node) in seen_nodes:  # aliases can share nodes
+        kind = node.__class__
+        if kind is scalar or id(node) in seen:
             continue
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    if key_node.value in keys:
-                        found.append((key_node, key_node.value))
-                    keys.add(key_node.value)
-                stack.append(value_node)
-        elif isinstance(node, yaml.SequenceNode):
+        seen.add(id(node))
+        if kind is mapping:
+            pairs = node.value
+            keys = [k.value for k, _ in pairs if k.__class__ is scalar]
+            if len(set(keys)) != len(keys):
+                first: set[str] = set()
+                for key_node, _ in pairs:
+                    if key_node.__class__ is scalar:
+                        if key_node.value in first:
+                            found.append((key_node, key_node.value))
+                        first.add(key_node.value)
+            stack.extend(value for _, value in pairs)
+        elif kind is sequence:
             stack.extend(node.value)
     return found
