@@ -106,6 +106,8 @@ class QuizApp(App[int]):
             apply = getattr(screen, "apply_lang", None)
             if apply is not None:
                 apply()
+            for button in screen.query("Button"):  # auto-width buttons take the widths of their new labels
+                button.refresh(layout=True)
 
     def action_help(self) -> None:
         from quiz.tui.screens.help_screen import HelpScreen

@@ -38,8 +38,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "type.choice": ("选择", "choice"),
     "type.code-review": ("代码评审", "code review"),
     "type.exercise": ("编程", "exercise"),
-    "q.header": ("{mode} {n}/{total} · {topic} · {difficulty} · {type}",
-                 "{mode} {n}/{total} · {topic} · {difficulty} · {type}"),
+    # the mode is already in the header bar: this line leaves room for the mock interview's timer
+    "q.header": ("{n}/{total} · {topic} · {difficulty} · {type}", "{n}/{total} · {topic} · {difficulty} · {type}"),
     "q.answer_here": ("在此作答（Ctrl+S 提交，Esc 离开输入框）", "Type your answer (Ctrl+S submits, Esc leaves the box)"),
     "q.submit": ("提交", "Submit"),
     "q.reveal": ("显示答案", "Reveal"),

@@ -60,6 +60,8 @@ def drive(app: QuizApp, scenario, size=(80, 24)):
     async def main():
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
+            await app.workers.wait_for_complete()  # home's due counts load in a worker after the first paint
+            await pilot.pause()
             return await scenario(pilot)
     return asyncio.run(main())
 

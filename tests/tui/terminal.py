@@ -21,7 +21,6 @@ class Terminal:
         shell = f"{environment} {shlex.join(command)}; echo EXIT=$?; sleep 30"
         if cwd:
             shell = f"cd {shlex.quote(cwd)} && {shell}"
-        self.started = time.perf_counter()
         self._tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), shell)
 
     @staticmethod
@@ -35,14 +34,29 @@ class Terminal:
     def text(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
-    def wait_for(self, needle: str, timeout: float = 40.0, poll: float = 0.02) -> float:
-        """Seconds since start when `needle` first shows on the screen; raises with the screen on timeout."""
+    def wait_for(self, *needles: str, timeout: float = 60.0, poll: float = 0.1) -> str:
+        """The screen once every needle shows on it at the same time; raises with the screen on timeout.
+        Polls rather than sleeps, with a deadline generous enough for a loaded 2-core machine; asserting on the
+        screen this returns (not on a later capture) keeps a half-painted frame out of the test."""
         deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if needle in self.text():
-                return time.perf_counter() - self.started
+        while True:
+            screen = self.text()
+            if all(needle in screen for needle in needles):
+                return screen
+            if time.perf_counter() > deadline:
+                raise AssertionError(f"{needles!r} did not all appear in {timeout} s; the screen shows:\n{screen}")
             time.sleep(poll)
-        raise AssertionError(f"{needle!r} did not appear in {timeout} s; the screen shows:\n{self.text()}")
+
+    def wait_gone(self, needle: str, timeout: float = 60.0, poll: float = 0.1) -> str:
+        """The screen once `needle` has left it (a screen was closed); raises with the screen on timeout."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            screen = self.text()
+            if needle not in screen:
+                return screen
+            if time.perf_counter() > deadline:
+                raise AssertionError(f"{needle!r} still on the screen after {timeout} s:\n{screen}")
+            time.sleep(poll)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)

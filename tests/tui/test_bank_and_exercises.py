@@ -103,6 +103,8 @@ class TestExerciseScreen:
             assert isinstance(app.screen, ExerciseScreen)
             assert "toy" in screen_text(app) and "Not started" in screen_text(app)
             await pilot.press("v")  # the reference stays locked before an attempt
+            await pilot.pause()
+            assert isinstance(app.screen, ExerciseScreen)
             await pilot.press("s")
             await pilot.pause()
             assert solution.read_text() == (exercises / "toy" / "starter.py").read_text()
@@ -119,10 +121,14 @@ class TestExerciseScreen:
             await pilot.press("y", "escape")  # unsaved changes: the first Escape only warns
             await pilot.pause()
             assert not isinstance(app.screen, ExerciseScreen)
+            await pilot.press("ctrl+s", "z", "escape")  # saved, changed again: Escape warns again
+            await pilot.pause()
+            assert not isinstance(app.screen, ExerciseScreen)
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, ExerciseScreen)
-            assert solution.read_text() == "# my attempt\nx = 1\n"
+            assert app.screen.sub_title == "Exercises · toy"  # the header no longer names the editor's file
+            assert solution.read_text() == "# my attempt\nx = 1y\n"
 
         drive(app, scenario)
         assert not (data_dir / "workspace" / "toy" / "last_result.json").exists()
@@ -149,7 +155,7 @@ class TestExerciseScreen:
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
-            assert "test_add_small_numbers | ✓ pass" in text
+            assert "✓ pass | test_add_small_numbers |" in text
             assert "✗ fail" in text and "fail · score" in text
             table = app.screen.query_one("#ex-results")
             assert table.row_count == 4

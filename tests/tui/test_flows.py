@@ -93,6 +93,7 @@ class TestPractice:
             await pilot.pause()
             assert isinstance(app.screen, ReviewScreen)
             assert "Score 100%" in screen_text(app)
+            assert "**2. (b) A GPU**" in screen_text(app)  # the key and the letter the explanations cite
             await pilot.press("4")
             await pilot.pause()
             assert "Which of these speed up training? (several)" in screen_text(app)
@@ -194,7 +195,7 @@ class TestPractice:
             assert "They ship pre-trained models" in text  # the missed key point
             ended = rows(data_dir, "SELECT mode, ended_at IS NOT NULL FROM sessions")
             assert ended == [("practice", 1)]
-            await pilot.press("escape")
+            await pilot.press("enter")  # the footer's "Home", though the table has the focus
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
 
@@ -215,13 +216,13 @@ class TestDrillAndMock:
             await pilot.press("d")
             await pilot.pause()
             assert isinstance(app.screen, QuestionScreen)
-            assert "Drill 1/2" in screen_text(app)
+            assert "1/2 · " in screen_text(app) and app.screen.sub_title == "Drill"
             assert "Which hardware suits training deep networks best?" in screen_text(app)
             await pilot.press("2")
             await pilot.pause()
             await pilot.press("3")
             await pilot.pause()
-            assert "Drill 2/2" in screen_text(app)
+            assert "2/2 · " in screen_text(app)
             assert "What does the pooling layer" in screen_text(app)  # the first never-reviewed card
 
         drive(app, scenario)
@@ -235,7 +236,7 @@ class TestDrillAndMock:
             await pilot.press("ctrl+a", "ctrl+k", "2", "tab", "ctrl+a", "ctrl+k", *"60", "ctrl+s")  # 2 questions, 60 s each
             await pilot.pause()
             assert isinstance(app.screen, QuestionScreen)
-            assert "Mock interview 1/2" in screen_text(app)
+            assert "1/2 · " in screen_text(app) and app.screen.sub_title == "Mock interview"
             clock.advance(75)
             app.screen.query_one("#timer").tick()
             assert "this question 01:15 / 01:00 · total 01:15" in screen_text(app)
@@ -286,6 +287,9 @@ class TestFeel:
             await pilot.pause()
             text = screen_text(app)
             assert "Practice" in text and "Drill" in text and "Quit" in text and "Ctrl+P" in text
+            await pilot.press("l")  # the language switches under the help too
+            await pilot.pause()
+            assert "## 帮助" in screen_text(app) and "Practice" in screen_text(app)
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
@@ -308,6 +312,37 @@ class TestFeel:
 
         drive(app, scenario)
         assert app.return_code == 0
+
+    def test_home_counts_stay_visible_at_80_columns(self, data_dir):
+        """Long English deck titles are cut (with …) so the question, due and new counts still show."""
+        import argparse
+        import re
+
+        from quiz.tui.launch import build_app
+
+        app = build_app(argparse.Namespace(bank=None, lang="en", data_dir=str(data_dir)), now=FIXED_NOW)
+
+        async def scenario(pilot):
+            lines = str(app.screen.query_one("#decks").render()).splitlines()
+            assert lines[0].split()[-3:] == ["Questions", "Due", "New"]
+            assert all(re.search(r"\S\s+\d+\s+\d+\s+\d+$", line) for line in lines[1:]), lines
+            assert any("…" in line for line in lines)
+            return lines
+
+        assert len(drive(app, scenario)) == len(app.bank.decks) + 1
+
+    def test_buttons_fit_their_labels_after_a_language_switch(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press("escape", "l")
+            await pilot.pause()
+            for button_id, label in (("#submit", "Submit (Ctrl+S)"), ("#reveal", "Reveal (Space)")):
+                button = app.screen.query_one(button_id)
+                assert str(button.label) == label and button.region.width >= len(label) + 2
+
+        drive(app, scenario)
 
     def test_resizing_keeps_the_question_readable(self, make_app):
         app = make_app("zh")

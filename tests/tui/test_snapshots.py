@@ -13,7 +13,8 @@ ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing becaus
 
 
 async def settle(pilot) -> None:
-    """Stop the blinking and the toasts, so the picture is the same every run."""
+    """Wait for the due counts, stop the blinking and the toasts, so the picture is the same every run."""
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     for widget in pilot.app.screen.query("TextArea, Input"):
         widget.cursor_blink = False

@@ -22,6 +22,7 @@ class EditorScreen(Screen):
         self.read_only = read_only
         self.saved_text = ""
         self.warned = False
+        self.sub_title = str(self.path)
 
     def compose(self) -> ComposeResult:
         self.saved_text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
@@ -32,19 +33,16 @@ class EditorScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.sub_title = str(self.path)
         self.query_one("#editor").focus()
 
     def check_action(self, action: str, parameters) -> bool | None:
         return not (action == "save" and self.read_only)
 
-    def apply_lang(self) -> None:
-        self.app.sub_title = str(self.path)
-
     def action_save(self) -> None:
         text = self.query_one("#editor", TextArea).text
         self.path.write_text(text, encoding="utf-8")
         self.saved_text = text
+        self.warned = False  # the next unsaved change warns again
         self.notify(self.app.tr("e.saved", path=self.path))
 
     def action_close(self) -> None:

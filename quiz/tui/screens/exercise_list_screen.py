@@ -44,7 +44,7 @@ class ExerciseListScreen(Screen):
 
     def apply_lang(self) -> None:
         app = self.app
-        app.sub_title = app.tr("e.title")
+        self.sub_title = app.tr("e.title")
         empty = not exercise_names(app.exercises_dir())
         self.query_one("#ex-list-title", Static).update(
             app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Markdown, Progres
 
 from quiz.tui.app import StoreUnavailable
 
+TEST_NAME_WIDTH = 30
 STATUS_MARKS = {"pass": "✓ pass", "fail": "✗ fail", "error": "! error", "skip": "- skip"}
 SOLUTION = "solution.py"
 LAST_RESULT = "last_result.json"
@@ -39,8 +40,8 @@ class ExerciseScreen(Screen):
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("e", "edit", "Edit"),
-        Binding("b", "builtin_editor", "Built-in editor"),
-        Binding("r", "run_tests", "Run tests"),
+        Binding("b", "builtin_editor", "Editor", tooltip="Edit the solution in the built-in editor"),
+        Binding("r", "run_tests", "Test", tooltip="Run the tests on your solution"),
         Binding("v", "reference", "Reference"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
@@ -85,6 +86,7 @@ class ExerciseScreen(Screen):
         yield ProgressBar(id="ex-progress", show_eta=False)
         yield Static(id="ex-result")
         yield DataTable(id="ex-results", cursor_type="row", zebra_stripes=True)
+        yield Static(id="ex-detail", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -99,7 +101,7 @@ class ExerciseScreen(Screen):
 
     def apply_lang(self) -> None:
         app = self.app
-        app.sub_title = f"{app.tr('e.title')} · {self.exercise}"
+        self.sub_title = f"{app.tr('e.title')} · {self.exercise}"
         try:
             started = self.solution.exists()
         except StoreUnavailable:
@@ -113,7 +115,9 @@ class ExerciseScreen(Screen):
         table = self.query_one("#ex-results", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         table.clear(columns=True)
-        table.add_columns(app.tr("e.test"), app.tr("e.status"), app.tr("e.message"))
+        table.add_column(app.tr("e.status"))
+        table.add_column(app.tr("e.test"), width=TEST_NAME_WIDTH)
+        table.add_column(app.tr("e.message"))
         for row in rows:
             table.add_row(*row)
 
@@ -157,7 +161,7 @@ class ExerciseScreen(Screen):
                 subprocess.run([*shlex.split(editor), str(self.solution)], check=False)
         except (OSError, ValueError) as exc:
             self.notify(self.app.tr("e.editor_failed", editor=editor, error=exc), severity="error")
-        except Exception as exc:  # SuspendNotSupported (e.g. under a test driver): fall back
+        except SuspendNotSupported as exc:  # e.g. under a test driver: fall back to the built-in editor
             self.notify(self.app.tr("e.editor_failed", editor=editor, error=type(exc).__name__),
                         severity="warning")
             self.action_builtin_editor()
@@ -183,6 +187,7 @@ class ExerciseScreen(Screen):
         self.grading = True
         table = self.query_one("#ex-results", DataTable)
         table.clear()
+        self.query_one("#ex-detail", Static).update("")
         bar = self.query_one("#ex-progress", ProgressBar)
         bar.update(total=count_tests(self.exercise_dir), progress=0)
         bar.add_class("-running")
@@ -207,12 +212,18 @@ class ExerciseScreen(Screen):
     def on_exercise_screen_test_arrived(self, event: TestArrived) -> None:
         test = event.result
         table = self.query_one("#ex-results", DataTable)
-        table.add_row(test.name, STATUS_MARKS.get(test.status, test.status),
-                      " ".join((test.message or "").split())[:200])
+        # status first and the test's name cut short, so the message still shows at 80 columns; the row under
+        # the cursor is spelled out in full below the table
+        table.add_row(STATUS_MARKS.get(test.status, test.status), test.name.split("::", 1)[-1],
+                      " ".join((test.message or "").split())[:500])
         bar = self.query_one("#ex-progress", ProgressBar)
         if table.row_count > (bar.total or 0):
             bar.update(total=table.row_count)
         bar.update(progress=table.row_count)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        status, name, message = event.data_table.get_row(event.row_key)
+        self.query_one("#ex-detail", Static).update(f"{name}: {message}" if message else name)
 
     def on_exercise_screen_grading_done(self, event: GradingDone) -> None:
         self.grading = False

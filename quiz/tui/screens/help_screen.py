@@ -10,7 +10,8 @@ from textual.widgets import Markdown
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close help")]
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close help"),
+                Binding("l", "app.toggle_lang", "中/EN", show=False)]  # a modal screen hides the app's bindings
 
     def __init__(self, under):
         super().__init__()
@@ -20,16 +21,21 @@ class HelpScreen(ModalScreen):
         with VerticalScroll(id="help"):
             yield Markdown(self.text())
 
+    def apply_lang(self) -> None:
+        self.query_one(Markdown).update(self.text())
+
     def text(self) -> str:
         app = self.app
         rows = []
         seen = set()
         for key, active in self.under.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.description in seen or binding.system:
+            if (not binding.description or binding.description in seen or binding.system
+                    or binding.action == "command_palette"):  # listed once, below
                 continue
             seen.add(binding.description)
-            rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {binding.description} |")
+            action = f"{binding.description}: {binding.tooltip}" if binding.tooltip else binding.description
+            rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {action} |")
         rows.append("| `Ctrl+P` | Command palette |")
         return (f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
                 "| Key | Action |\n|---|---|\n" + "\n".join(rows))

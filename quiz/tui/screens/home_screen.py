@@ -7,12 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from rich.cells import cell_len
-from rich.text import Text as RichText
 from textual.content import Content
 from textual.widgets import Footer, Header, Static
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.count_table import CountTable
 
 MODE_BUTTONS = (("practice", "mode.practice", "p"), ("drill", "mode.drill", "d"), ("mock", "mode.mock", "m"),
                 ("exercises", "mode.exercises", "e"), ("stats", "mode.stats", "s"))
@@ -35,8 +34,8 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
         with Horizontal(id="home-tables"):
-            yield Static(id="decks")
-            yield Static(id="topics")
+            yield CountTable(id="decks")
+            yield CountTable(id="topics")
         yield Static(id="home-summary")
         yield Static(id="modes")
         yield Footer(compact=True)
@@ -76,17 +75,15 @@ class HomeScreen(Screen):
     def apply_lang(self) -> None:
         app, lang = self.app, self.app.lang
         self.app.title = app.tr("title")
-        self.app.sub_title = ""
         bank = app.bank
         counts = self.due or {}
         deck_rows = [(deck.title(lang), len(deck.questions), _n(counts.get(f"deck:{deck.id}"), "due"),
                       _n(counts.get(f"deck:{deck.id}"), "new")) for deck in bank.decks]
-        self.query_one("#decks", Static).update(
-            columns((app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("new")), deck_rows))
+        self.query_one("#decks", CountTable).show(
+            (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("new")), deck_rows)
         topic_rows = [(topic, sum(q.topic == topic for q in bank.questions), _n(counts.get(f"topic:{topic}"), "due"))
                       for topic in bank.topics()]
-        self.query_one("#topics", Static).update(
-            columns((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows))
+        self.query_one("#topics", CountTable).show((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows)
         total = counts.get("")
         summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],
                           week=total["week"]) if total else
@@ -120,19 +117,6 @@ class HomeScreen(Screen):
         from quiz.tui.screens.stats_screen import StatsScreen
 
         self.app.push_screen(StatsScreen())
-
-
-def columns(headers: tuple[str, ...], rows: list[tuple]) -> RichText:
-    """A plain aligned table (first column left, numbers right), sized by terminal cells so Chinese lines up.
-    Cheaper to paint than a DataTable, which matters on the first screen."""
-    cells = [tuple(str(c) for c in headers)] + [tuple(str(c) for c in row) for row in rows]
-    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
-    text = RichText(no_wrap=True, overflow="ellipsis")
-    for number, row in enumerate(cells):
-        parts = [row[0] + " " * (widths[0] - cell_len(row[0]))]
-        parts += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in range(1, len(row))]
-        text.append("  ".join(parts) + "\n", style="bold" if number == 0 else "")
-    return text
 
 
 def _n(counts: dict | None, key: str) -> str | int:

@@ -24,6 +24,12 @@ def prompt_markdown(question, lang: str) -> str:
     return "\n\n".join(parts)
 
 
+def option_label(number: int, option, lang: str) -> str:
+    """`2. (b) text`: the key that picks the option, and its letter, which the bank's explanations cite."""
+    letter = f"({option.id}) " if len(option.id) == 1 else ""
+    return f"{number}. {letter}{option.text(lang)}"
+
+
 class QuestionScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit"),
@@ -31,8 +37,8 @@ class QuestionScreen(Screen):
         Binding("1", "choose(1)", "Choose", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", "Choose", show=False) for n in range(2, 10)],
         Binding("o", "open_exercise", "Exercise"),
-        Binding("u", "undo", "Undo rating"),
-        Binding("escape", "back", "End session"),
+        Binding("u", "undo", "Undo", tooltip="Take back the last rating"),
+        Binding("escape", "back", "Finish", tooltip="End the session and see its summary"),
     ]
 
     def __init__(self, session):
@@ -56,7 +62,8 @@ class QuestionScreen(Screen):
             yield Markdown(id="prompt")
             if q.type == "choice":
                 if self.multiple:
-                    yield SelectionList(*[(o.text(self.app.lang), o.id) for o in q.options], id="choices")
+                    yield SelectionList(*[(option_label(n, o, self.app.lang), o.id)
+                                          for n, o in enumerate(q.options, 1)], id="choices")
                 else:
                     yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
             yield Static(id="q-hint")
@@ -88,16 +95,16 @@ class QuestionScreen(Screen):
 
     def apply_lang(self) -> None:
         app, lang, q = self.app, self.app.lang, self.question
-        app.sub_title = app.tr(f"mode.{self.session.mode}")
+        self.sub_title = app.tr(f"mode.{self.session.mode}")
         self.query_one("#q-header", Static).update(app.tr(
-            "q.header", mode=app.tr(f"mode.{self.session.mode}"), n=self.session.index + 1,
+            "q.header", n=self.session.index + 1,
             total=len(self.session.items), topic=q.topic, difficulty=q.difficulty, type=app.tr(f"type.{q.type}")))
         self.query_one("#prompt", Markdown).update(prompt_markdown(q, lang))
         hint = ""
         if q.type == "choice":
             choices = self.query_one("#choices")
             for index, option in enumerate(q.options):
-                choices.replace_option_prompt_at_index(index, f"{index + 1}. {option.text(lang)}")
+                choices.replace_option_prompt_at_index(index, option_label(index + 1, option, lang))
             hint = app.tr("q.choose_many" if self.multiple else "q.choose")
         elif q.type == "exercise":
             hint = app.tr("q.exercise_hint")

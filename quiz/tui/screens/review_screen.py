@@ -17,7 +17,9 @@ from quiz.tui.widgets.rating_bar import RatingBar
 def reference_markdown(question, lang: str) -> str:
     parts = [question.answer(lang).strip()]
     if question.type == "choice":
-        labels = {o.id: f"{i + 1}. {o.text(lang)}" for i, o in enumerate(question.options)}
+        from quiz.tui.screens.question_screen import option_label
+
+        labels = {o.id: option_label(n, o, lang) for n, o in enumerate(question.options, 1)}
         parts.insert(0, "**" + "; ".join(labels.get(c, c) for c in question.correct) + "**")
     for snippet in question.code:
         if snippet.correction is not None:
@@ -50,8 +52,8 @@ class ReviewScreen(Screen):
         Binding("2", "rate(2)", "Hard"),
         Binding("3", "rate(3)", "Good"),
         Binding("4", "rate(4)", "Easy"),
-        Binding("u", "undo", "Undo rating"),
-        Binding("escape", "back", "End session"),
+        Binding("u", "undo", "Undo", tooltip="Take back the last rating"),
+        Binding("escape", "back", "Finish", tooltip="End the session and see its summary"),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(10)", "Page down", show=False),
@@ -68,11 +70,11 @@ class ReviewScreen(Screen):
         result = self.item.result
         yield Header(show_clock=False, icon="?")
         yield Static(id="r-header")
-        with VerticalScroll(id="r-body"):
-            yield Markdown(id="reference")
+        with VerticalScroll(id="r-body"):  # what was missed first: the reference answer can be long
             if self.question.key_points:
                 yield KeyPointList(self.question, result, self.app.lang, id="key-points")
             yield Static(id="your-answer")
+            yield Markdown(id="reference")
         yield RatingBar(self.app.lang, result.suggested_rating if result is not None else None, id="ratings")
         yield Footer(compact=True)
 
@@ -83,7 +85,7 @@ class ReviewScreen(Screen):
 
     def apply_lang(self) -> None:
         app, lang, item = self.app, self.app.lang, self.item
-        app.sub_title = app.tr(f"mode.{self.session.mode}")
+        self.sub_title = app.tr(f"mode.{self.session.mode}")
         if item.result is None:
             header = app.tr("r.revealed")
         else:
@@ -95,8 +97,9 @@ class ReviewScreen(Screen):
         if self.question.key_points:
             self.query_one(KeyPointList).set_lang(lang)
         answer = item.answer.strip()
-        if answer and self.question.type != "choice":
-            self.query_one("#your-answer", Static).update(f"[b]{app.tr('r.your_answer')}[/b]\n{_escape(answer)}")
+        your_answer = self.query_one("#your-answer", Static)
+        your_answer.set_class(not answer or self.question.type == "choice", "-empty")
+        your_answer.update(f"[b]{app.tr('r.your_answer')}[/b]\n{_escape(answer)}")
         self.query_one(RatingBar).set_lang(lang)
 
     def action_scroll(self, lines: int) -> None:

@@ -14,6 +14,8 @@ from quiz.tui.app import StoreUnavailable
 
 TYPES = ("open", "choice", "code-review", "exercise")
 DRILL_LIMIT = 20
+DEFAULT_COUNT = {"practice": 10, "mock": 5}
+DEFAULT_BUDGET_S = 180
 
 
 def begin(app, mode: str, questions, budget_s: float = 180.0) -> None:
@@ -67,13 +69,13 @@ class SetupScreen(Screen):
                     yield SelectionList(*[(self.app.tr(f"type.{t}"), t) for t in TYPES], id="pick-types")
             with Horizontal(classes="setup-row"):
                 yield Label(id="count-label")
-                yield Input(str(10 if self.mode == "practice" else 5), id="count", type="integer", compact=True)
+                yield Input(str(DEFAULT_COUNT[self.mode]), id="count", type="integer", compact=True)
                 if self.mode == "practice":
                     yield Label(id="shuffle-label")
                     yield Switch(value=False, id="shuffle", animate=False)
                 else:
                     yield Label(id="budget-label")
-                    yield Input("180", id="budget", type="integer", compact=True)
+                    yield Input(str(DEFAULT_BUDGET_S), id="budget", type="integer", compact=True)
             with Horizontal(classes="setup-row"):
                 yield Button(id="start", variant="primary", compact=True)
                 yield Static(id="matching")
@@ -85,7 +87,7 @@ class SetupScreen(Screen):
 
     def apply_lang(self) -> None:
         app = self.app
-        app.sub_title = app.tr(f"mode.{self.mode}")
+        self.sub_title = app.tr(f"mode.{self.mode}")
         self.query_one("#setup-intro", Static).update(app.tr("setup.mock") if self.mode == "mock" else "")
         self.query_one("#count-label", Label).update(app.tr("setup.count"))
         self.query_one("#start", Button).label = f"{app.tr('setup.start')} (Ctrl+S)"
@@ -134,7 +136,7 @@ class SetupScreen(Screen):
 
     def action_start(self) -> None:
         app = self.app
-        count = self._number("#count", 10)
+        count = self._number("#count", DEFAULT_COUNT[self.mode])
         if self.mode == "practice":
             questions = sessions.practice_questions(app.bank, count=count, seed=app.seed,
                                                     shuffle=self.query_one("#shuffle", Switch).value,
@@ -142,4 +144,4 @@ class SetupScreen(Screen):
             begin(app, "practice", questions)
         else:
             begin(app, "mock", sessions.mock_questions(app.bank, count, seed=app.seed),
-                  budget_s=self._number("#budget", 180))
+                  budget_s=self._number("#budget", DEFAULT_BUDGET_S))

@@ -37,7 +37,7 @@ class StatsScreen(Screen):
 
     def apply_lang(self) -> None:
         app, figures = self.app, self.figures
-        app.sub_title = app.tr("st.title")
+        self.sub_title = app.tr("st.title")
         if figures is None:
             return
         total = figures["total"]

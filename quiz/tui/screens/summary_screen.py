@@ -31,7 +31,7 @@ class SummaryScreen(Screen):
     BINDINGS = [
         Binding("escape,enter", "home", "Home"),
         Binding("s", "stats", "Stats"),
-        Binding("u", "undo", "Undo rating"),
+        Binding("u", "undo", "Undo", tooltip="Take back the last rating"),
     ]
 
     def __init__(self, session):
@@ -53,7 +53,7 @@ class SummaryScreen(Screen):
     def apply_lang(self) -> None:
         app, lang, session = self.app, self.app.lang, self.session
         mock = session.mode == "mock"
-        app.sub_title = app.tr("s.title.mock" if mock else "s.title")
+        self.sub_title = app.tr("s.title.mock" if mock else "s.title")
         totals = app.tr("s.totals", answered=len(session.answered()), total=len(session.items),
                         mean="-" if session.mean_score() is None else f"{session.mean_score():.0%}",
                         time=clock_text(session.total_s))
@@ -83,6 +83,10 @@ class SummaryScreen(Screen):
                 missed_lines.append(f"{number}. **{q.id}** — " + "; ".join(names.get(m, m) for m in item.result.missed))
         text = f"**{app.tr('s.missed')}**\n\n" + ("\n".join(f"- {line}" for line in missed_lines) or "-")
         self.query_one("#missed", Markdown).update(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """The table has the focus and takes Enter; Enter still goes home, as the footer says."""
+        self.action_home()
 
     def action_home(self) -> None:
         self.app.pop_screen()

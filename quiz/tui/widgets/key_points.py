@@ -35,4 +35,5 @@ class KeyPointList(Static):
                 text.append("  ✗ ", style="bold red")
                 text.append(f"{point.point(self.lang)}", style="red")
                 text.append(f"  ({tr('r.missed', self.lang)})\n", style="dim")
+        text.rstrip()
         return text
