@@ -112,6 +112,9 @@ WRONG_SOLUTIONS = [
      "wrong architecture: the hidden Dense layer has 64 units, expected 128"),
     ("gpu_training", "seed_program", "test_build_model_mixed_precision_computes_hidden_layer_in_float16",
      "with mixed precision the hidden Dense layer should compute in float16"),
+    ("gpu_training", "fit_on_arrays", "test_train_uses_make_dataset_on_the_training_device",
+     "train did not build its input pipeline with make_dataset: call make_dataset(x_train, y_train, batch_size, "
+     "training=True) and feed model.fit the dataset make_dataset returns, not the numpy arrays"),
 ]
 
 

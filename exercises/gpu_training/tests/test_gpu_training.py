@@ -202,6 +202,71 @@ def test_train_with_mixed_precision_on_the_cpu(submission, digits, train_once):
     assert np.isfinite(loss), f"training with mixed precision gave a loss of {loss}"
 
 
+PIPELINE_TRAIN_SAMPLES, PIPELINE_VAL_SAMPLES, PIPELINE_BATCH = 200, 120, 40  # sizes that tell the calls apart
+FEED_THE_DATASET = "feed model.fit the dataset make_dataset returns, not the numpy arrays"
+
+
+def _recording_make_dataset(make_dataset, calls: list):
+    """Stands in for the submission's make_dataset: delegates to it, and records each call and how many samples
+    were then read from the dataset it returned, so the test sees whether fit consumed that pipeline."""
+
+    def recording(x, y, batch_size, training=True):
+        call = {"samples": len(x), "batch_size": batch_size, "training": training, "read": 0}
+        calls.append(call)
+
+        def count(images):
+            call["read"] += int(images.shape[0])
+            return images
+
+        def counted(images, labels):
+            passed = tf.py_function(count, [images], images.dtype)
+            passed.set_shape(images.shape)
+            return passed, labels
+
+        return make_dataset(x, y, batch_size, training=training).map(counted)
+
+    return recording
+
+
+def _pipeline_call(calls, samples, training):
+    return next((call for call in calls if call["samples"] == samples and bool(call["training"]) == training), None)
+
+
+def _same_device(device: str, expected: str) -> bool:
+    found, wanted = tf.DeviceSpec.from_string(device), tf.DeviceSpec.from_string(expected)
+    return (found.device_type or "").upper() == (wanted.device_type or "").upper() and \
+        (found.device_index or 0) == (wanted.device_index or 0)
+
+
+def test_train_uses_make_dataset_on_the_training_device(submission, digits, monkeypatch, train_once):
+    calls = []
+    monkeypatch.setattr(submission, "make_dataset", _recording_make_dataset(submission.make_dataset, calls))
+    run = train_once(submission, digits.x_train[:PIPELINE_TRAIN_SAMPLES], digits.y_train[:PIPELINE_TRAIN_SAMPLES],
+                     validation_data=(digits.x_val[:PIPELINE_VAL_SAMPLES], digits.y_val[:PIPELINE_VAL_SAMPLES]),
+                     epochs=1, batch_size=PIPELINE_BATCH).require()
+    training = _pipeline_call(calls, PIPELINE_TRAIN_SAMPLES, training=True)
+    assert training is not None, (
+        "train did not build its input pipeline with make_dataset: call make_dataset(x_train, y_train, batch_size, "
+        f"training=True) and {FEED_THE_DATASET}")
+    assert training["batch_size"] == PIPELINE_BATCH, (
+        f"train called make_dataset with batch_size={training['batch_size']!r}, expected {PIPELINE_BATCH}: pass "
+        "train's batch_size argument on, do not hard-code one")
+    assert training["read"] > 0, (
+        f"train called make_dataset but fit never read the training dataset it returned: {FEED_THE_DATASET}")
+    validation = _pipeline_call(calls, PIPELINE_VAL_SAMPLES, training=False)
+    assert validation is not None, (
+        "train did not build its validation pipeline with make_dataset: call make_dataset(x_val, y_val, "
+        "batch_size, training=False) (not shuffled) and pass that dataset as fit's validation_data, not the arrays")
+    assert validation["read"] > 0, (
+        "train called make_dataset for the validation data but fit never read that dataset: pass it as fit's "
+        "validation_data, not the numpy arrays")
+    expected = submission.training_device()
+    device = run.model.trainable_variables[0].value.device
+    assert _same_device(device, expected), (
+        f"the model's variables are on {device}, not on training_device() ({expected}): build the model and call "
+        "fit inside `with tf.device(training_device()):`")
+
+
 @pytest.mark.gpu
 def test_train_places_the_variables_on_the_gpu(default_run):
     run = default_run.require()
