@@ -75,6 +75,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "s.rating": ("自评", "Rating"),
     "s.time": ("用时", "Time"),
     "s.missed": ("遗漏要点", "Missed key points"),
+    "s.none": ("无", "none"),
     "s.totals": ("作答 {answered}/{total} · 平均得分 {mean} · 总用时 {time}",
                  "Answered {answered}/{total} · mean score {mean} · total time {time}"),
     "s.over_budget": ("超时 {n} 题（每题 {budget}）", "{n} over the {budget} budget"),
@@ -88,6 +89,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "st.per_day": ("近 30 天每日复习（共 {n} 次）", "Reviews per day, last 30 days ({n} in all)"),
     "st.ahead": ("未来 14 天每日到期（共 {n} 张）", "Cards due per day, next 14 days ({n} in all)"),
     "st.none": ("还没有复习记录。", "No reviews yet."),
+    # captions under the sparklines, at their two ends
+    "st.days_ago": ("{n} 天前", "{n} days ago"),
+    "st.today": ("今天", "today"),
+    "st.in_days": ("{n} 天后", "in {n} days"),
     "e.title": ("编程练习", "Exercises"),
     "e.none": ("没有找到编程练习（{path}）", "No exercises found ({path})"),
     "e.workspace": ("工作区：{path}", "Workspace: {path}"),

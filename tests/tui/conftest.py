@@ -55,10 +55,11 @@ def make_app(bank, data_dir, clock):
     return make
 
 
-def drive(app: QuizApp, scenario, size=(80, 24)):
-    """Run `scenario(pilot)` against the app in a headless terminal of `size`."""
+def drive(app: QuizApp, scenario, size=(80, 24), notifications: bool = False):
+    """Run `scenario(pilot)` against the app in a headless terminal of `size`. Textual's test mode shows no
+    toasts unless `notifications` asks for them."""
     async def main():
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()  # home's due counts load in a worker after the first paint
             await pilot.pause()

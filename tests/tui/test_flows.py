@@ -25,6 +25,15 @@ async def start_practice(pilot, *types: int) -> None:
     await pilot.pause()
 
 
+def assert_axis_under(screen, sparkline_id: str, start: str, end: str) -> None:
+    """The caption on the line under a sparkline names the day at its left end and the day at its right end."""
+    spark = screen.query_one(sparkline_id).region
+    left, right = screen.query_one(f"{sparkline_id}-start"), screen.query_one(f"{sparkline_id}-end")
+    assert (str(left.render()), str(right.render())) == (start, end)
+    assert left.region.y == right.region.y == spark.bottom  # the line right below it
+    assert left.region.x == spark.x and right.region.right == spark.right
+
+
 async def reveal(pilot) -> None:
     """Space reveals; from inside the answer box, Escape leaves it first."""
     from textual.widgets import TextArea
@@ -132,9 +141,21 @@ class TestPractice:
             assert app.screen.query_one("#shuffle").value is True
             await pilot.press("ctrl+s")
             await pilot.pause()
-            return [item.question.id for item in app.screen.session.items]
+            shown = []  # per question screen, the ids of the bank prompts it shows
+            for _ in bank.questions:
+                assert isinstance(app.screen, QuestionScreen)
+                text = screen_text(app)
+                shown.append([q.id for q in bank.questions if q.prompt("en") in text])
+                await pilot.click("#reveal")
+                await pilot.pause()
+                await pilot.press("1")
+                await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            return shown
 
-        order = drive(app, scenario)
+        shown = drive(app, scenario)
+        assert all(len(ids) == 1 for ids in shown), shown
+        order = [ids[0] for ids in shown]
         assert sorted(order) == sorted(q.id for q in bank.questions)
         assert order != [q.id for q in bank.questions]
 
@@ -198,6 +219,47 @@ class TestPractice:
             await pilot.press("enter")  # the footer's "Home", though the table has the focus
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
+
+        drive(app, scenario)
+
+    def test_summary_counts_every_key_point_of_a_revealed_question_as_missed(self, make_app):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await reveal(pilot)
+            await pilot.press("1")
+            await pilot.pause()
+            await pilot.press("escape", "escape")  # leave the answer box of question 2, end the session
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            text = screen_text(app)
+            assert "1 | Why do open-source frameworks low… | revealed | Again" in text
+            assert ("- 1. **basics.open-source** — The frameworks are free to use; They ship pre-trained models"
+                    in text)
+
+        drive(app, scenario)
+
+    def test_summary_says_none_when_an_answer_missed_nothing(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot, 1)  # only "choice"
+            await pilot.press("2")  # the right option
+            await pilot.pause()
+            await pilot.press("3")  # Good
+            await pilot.pause()
+            # the multiple-choice question, revealed: its correct options are what was missed. Space ticks an
+            # option in this list, so the Reveal button it is.
+            await pilot.click("#reveal")
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            lines = app.screen.query_one("#missed").source.splitlines()
+            assert "- 1. **basics.gpu** — 无" in lines
+            assert "- 2. **basics.parallel** — 数据并行; 混合精度" in lines
+            assert all(line.strip() not in ("-", "*") for line in lines), lines
 
         drive(app, scenario)
 
@@ -373,6 +435,12 @@ class TestFeel:
             assert "Cards due per day, next 14 days (1 in all)" in text
             assert sum(app.screen.query_one("#per-day").data) == 3
             assert "speed | 2 |" in text
+            assert_axis_under(app.screen, "#per-day", "29 days ago", "today")
+            assert_axis_under(app.screen, "#ahead", "today", "in 13 days")
+            await pilot.press("l")
+            await pilot.pause()
+            assert_axis_under(app.screen, "#per-day", "29 天前", "今天")
+            assert_axis_under(app.screen, "#ahead", "今天", "13 天后")
 
         drive(app, scenario)
 
@@ -396,8 +464,9 @@ class TestFeel:
 
         async def scenario(pilot):
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
-            assert any("corrupt" in m and "unreadable" in m for m in messages), messages
+            toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+            assert any(f"The progress file was corrupt: moved to {data_dir / 'progress.sqlite3.unreadable-'}" in t
+                       and t.endswith(", started a new one") for t in toasts), toasts
 
-        drive(app, scenario)
+        drive(app, scenario, notifications=True)
         assert list(data_dir.glob("progress.sqlite3.unreadable-*"))

@@ -1,11 +1,12 @@
 """Progress: per-topic accuracy and reviews, reviews per day over the last 30 days and cards due in the next
-14 days (Sparklines), all from the review store."""
+14 days (Sparklines), all from the review store. A sparkline has no axis, so a caption under each names the
+days at its two ends: without it nobody can tell which end is today."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
@@ -22,8 +23,14 @@ class StatsScreen(Screen):
             yield DataTable(id="topic-stats", cursor_type="row", zebra_stripes=True)
             yield Static(id="per-day-label", classes="spark-label")
             yield Sparkline([], id="per-day")
+            with Horizontal(id="per-day-axis", classes="spark-axis"):
+                yield Static(id="per-day-start", classes="axis-start")
+                yield Static(id="per-day-end", classes="axis-end")
             yield Static(id="ahead-label", classes="spark-label")
             yield Sparkline([], id="ahead")
+            with Horizontal(id="ahead-axis", classes="spark-axis"):
+                yield Static(id="ahead-start", classes="axis-start")
+                yield Static(id="ahead-end", classes="axis-end")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -58,6 +65,11 @@ class StatsScreen(Screen):
         self.query_one("#ahead-label", Static).update(app.tr("st.ahead", n=sum(ahead)))
         self.query_one("#per-day", Sparkline).data = per_day
         self.query_one("#ahead", Sparkline).data = ahead
+        # the history ends today and the outlook starts today; their other ends are as far as the data reaches
+        self.query_one("#per-day-start", Static).update(app.tr("st.days_ago", n=len(per_day) - 1))
+        self.query_one("#per-day-end", Static).update(app.tr("st.today"))
+        self.query_one("#ahead-start", Static).update(app.tr("st.today"))
+        self.query_one("#ahead-end", Static).update(app.tr("st.in_days", n=len(ahead) - 1))
 
 
 def _pct(value) -> str:

@@ -78,10 +78,14 @@ class SummaryScreen(Screen):
             if mock and item.done and item.duration > session.budget_s:
                 time_text += " !"
             table.add_row(number, _short(q.prompt(lang), 34), score, rating, time_text, key=str(number))
-            if item.done and item.result is not None and item.result.missed:
-                names = {kp.id: kp.point(lang) for kp in q.key_points}
-                missed_lines.append(f"{number}. **{q.id}** — " + "; ".join(names.get(m, m) for m in item.result.missed))
-        text = f"**{app.tr('s.missed')}**\n\n" + ("\n".join(f"- {line}" for line in missed_lines) or "-")
+            if item.done:
+                missed = missed_points(q, item.result, lang)
+                if missed:
+                    listed = "; ".join(missed)
+                else:
+                    listed = app.tr("s.none" if item.result is not None else "s.revealed")
+                missed_lines.append(f"{number}. **{q.id}** — {listed}")
+        text = f"**{app.tr('s.missed')}**\n\n" + "\n".join(f"- {line}" for line in missed_lines)
         self.query_one("#missed", Markdown).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -101,6 +105,19 @@ class SummaryScreen(Screen):
 
         self.session.ended = False  # going back into the session reopens it
         undo_rating(self.app, self.session)
+
+
+def missed_points(question, result, lang: str) -> list[str]:
+    """The points the user did not show. A revealed question (result None) was never answered, so every key
+    point of it (the correct options of a choice question) counts as missed. Choice questions miss options:
+    their text reads better than their letters."""
+    names = {kp.id: kp.point(lang) for kp in question.key_points}
+    names.update({option.id: option.text(lang) for option in question.options})
+    if result is None:
+        ids = [kp.id for kp in question.key_points] or list(question.correct)
+    else:
+        ids = list(result.missed)
+    return [names.get(i, i) for i in ids]
 
 
 def _short(text: str, width: int) -> str:
