@@ -30,6 +30,13 @@ def option_label(number: int, option, lang: str) -> str:
     return f"{number}. {letter}{option.text(lang)}"
 
 
+class ChoiceList(SelectionList, inherit_bindings=False):
+    """The options of a question with several right answers. Numbers and Enter tick them; Space is left to the
+    screen, where it reveals the answer as on every other question."""
+
+    BINDINGS = OptionList.BINDINGS
+
+
 class QuestionScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit"),
@@ -62,7 +69,7 @@ class QuestionScreen(Screen):
             yield Markdown(id="prompt")
             if q.type == "choice":
                 if self.multiple:
-                    yield SelectionList(*[(option_label(n, o, self.app.lang), o.id)
+                    yield ChoiceList(*[(option_label(n, o, self.app.lang), o.id)
                                           for n, o in enumerate(q.options, 1)], id="choices")
                 else:
                     yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
