@@ -65,11 +65,10 @@ def pick_bank(explicit: str | None) -> tuple[Path, str]:
     sys.path.insert(0, str(ROOT))
     from quiz import paths
     from quiz.bank import BankError, load_bank
-    from quiz.bank.commands import known_exercises
 
     for candidate in ([Path(explicit)] if explicit else [paths.packaged_bank_dir(), ROOT / "tests/tui/bank"]):
         try:
-            bank = load_bank(candidate, known_exercises())
+            bank = load_bank(candidate, set(paths.exercise_names()))
         except BankError:
             continue
         return candidate, bank.decks[0].title("en")

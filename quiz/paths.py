@@ -24,6 +24,12 @@ def exercises_dir() -> Path:
     return _shipped("exercises")
 
 
+def exercise_names(root: Path | None = None) -> list[str]:
+    """The exercises under `root` (default: the shipped ones): its folders that hold a tests/ suite."""
+    root = exercises_dir() if root is None else root
+    return sorted(p.name for p in root.iterdir() if (p / "tests").is_dir()) if root.is_dir() else []
+
+
 def bank_dir(explicit: str | os.PathLike | None = None) -> Path:
     """The bank to use: --bank, else $QUIZ_BANK, else the packaged one."""
     if explicit:

@@ -28,11 +28,6 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     listing.set_defaults(run=run_list)
 
 
-def known_exercises() -> set[str]:
-    root = paths.exercises_dir()
-    return {p.name for p in root.iterdir() if (p / "tests").is_dir()} if root.is_dir() else set()
-
-
 def run_validate(args: argparse.Namespace) -> int:
     from quiz.bank import check_files
 
@@ -40,7 +35,7 @@ def run_validate(args: argparse.Namespace) -> int:
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    parsed_files, problems = check_files(targets, known_exercises())
+    parsed_files, problems = check_files(targets, set(paths.exercise_names()))
     for problem in problems:
         print(problem)
     if problems:
@@ -60,7 +55,7 @@ def load_or_report(args: argparse.Namespace):
     if not target.exists():
         raise UsageError(f"no such bank: {target}")
     try:
-        return load_bank(target, known_exercises())
+        return load_bank(target, set(paths.exercise_names()))
     except BankError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -48,7 +48,7 @@ def resolve_exercise(name: str) -> Path:
         root = paths.exercises_dir()
         folder = root / name
         if not folder.is_dir():
-            known = sorted(p.name for p in root.iterdir() if (p / "tests").is_dir()) if root.is_dir() else []
+            known = paths.exercise_names(root)
             raise UsageError(f"unknown exercise '{name}' (known: {', '.join(known) or 'none'})")
     if not (folder / "tests").is_dir():
         raise UsageError(f"{folder} is not an exercise: it has no tests/ folder")

@@ -342,13 +342,23 @@ class ReviewStore:
 
     def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
         """{"due": due now, "new": new cards available today, "week": due within 7 days (including now)}."""
+        return self.due_counts_by_group({"": question_ids}, now=now)[""]
+
+    def due_counts_by_group(self, groups: dict[str, Iterable[str]], now: datetime | None = None
+                            ) -> dict[str, dict[str, int]]:
+        """due_counts for each group of question ids, reading the cards and today's allowance once (the home
+        screen asks for the whole bank, every deck and every topic at once)."""
         now = schedule.utc(now)
-        ids = list(dict.fromkeys(question_ids))
         cards = self._cards_due()
+        new_left = self._new_left_today(now)
         cutoff, week = iso(now), iso(now + timedelta(days=7))
-        return {"due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
-                "new": min(sum(1 for q in ids if q not in cards), self._new_left_today(now)),
-                "week": sum(1 for q in ids if q in cards and cards[q] <= week)}
+        counts = {}
+        for key, question_ids in groups.items():
+            ids = list(dict.fromkeys(question_ids))
+            counts[key] = {"due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
+                           "new": min(sum(1 for q in ids if q not in cards), new_left),
+                           "week": sum(1 for q in ids if q in cards and cards[q] <= week)}
+        return counts
 
     # --- settings -------------------------------------------------------------------------------------------
 

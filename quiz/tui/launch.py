@@ -10,20 +10,19 @@ import argparse
 import os
 import sys
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+from quiz.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 
 def build_app(args: argparse.Namespace, **options):
     """The app for these arguments: the bank loaded (or its problems), nothing else opened yet."""
     from quiz import paths
     from quiz.bank import BankError, load_bank
-    from quiz.bank.commands import known_exercises
     from quiz.tui.app import QuizApp
 
     bank_path = paths.bank_dir(getattr(args, "bank", None))
     bank, problems = None, []
     try:
-        bank = load_bank(bank_path, known_exercises())
+        bank = load_bank(bank_path, set(paths.exercise_names()))
     except BankError as exc:
         problems = exc.problems
     return QuizApp(bank=bank, bank_path=bank_path, problems=problems, lang=getattr(args, "lang", None) or "en",

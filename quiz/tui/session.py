@@ -67,9 +67,13 @@ def practice_questions(bank: Bank, *, count: int, shuffle: bool, seed: int | Non
     return chosen[:max(count, 0)]
 
 
-def mock_questions(bank: Bank, count: int, seed: int | None = None) -> list[Question]:
+def mock_pool(bank: Bank) -> list[Question]:
     """A mock interview talks: coding exercises are left to the exercise screen."""
-    pool = [q for q in bank.questions if q.type != "exercise"]
+    return [q for q in bank.questions if q.type != "exercise"]
+
+
+def mock_questions(bank: Bank, count: int, seed: int | None = None) -> list[Question]:
+    pool = mock_pool(bank)
     return random.Random(seed).sample(pool, min(count, len(pool)))
 
 

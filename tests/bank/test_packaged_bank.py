@@ -8,7 +8,6 @@ import pytest
 
 from quiz import paths
 from quiz.bank import load_bank
-from quiz.bank.commands import known_exercises
 
 DOCUMENT_QUESTIONS = ["cost.open-source-frameworks", "cost.hardware-prices", "speed.parallel-processing",
                       "speed.hardware-acceleration", "summary.industry-impact"]
@@ -16,7 +15,7 @@ DOCUMENT_QUESTIONS = ["cost.open-source-frameworks", "cost.hardware-prices", "sp
 
 @pytest.fixture(scope="module")
 def bank():
-    return load_bank(paths.packaged_bank_dir(), known_exercises())
+    return load_bank(paths.packaged_bank_dir(), set(paths.exercise_names()))
 
 
 def test_every_document_question_is_there_with_key_points(bank):
@@ -34,7 +33,7 @@ def test_beyond_the_document_there_are_choice_and_code_review_questions(bank):
 
 
 def test_each_exercise_has_a_question(bank):
-    shipped = known_exercises()
+    shipped = set(paths.exercise_names())
     assert {"data_parallel", "gpu_training", "multi_worker"} <= shipped
     assert {q.exercise for q in bank.questions if q.type == "exercise"} == shipped
 

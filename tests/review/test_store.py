@@ -70,6 +70,11 @@ def test_due_queue_puts_most_overdue_first_then_new_cards_up_to_the_daily_limit(
     assert store.due_queue(ids, now=T0) == ["later", "late", "n1", "n2"]
     assert store.due_queue(ids, now=day) == ["later", "late", "n1", "n2", "n3"]
     assert store.due_counts(ids, now=day) == {"due": 2, "new": 3, "week": 3}
+    # the home screen asks for every deck and topic at once: each group counts as if asked alone
+    groups = {"all": ids, "old": ["late", "later", "fresh"], "unseen": ["n1", "n2", "n3", "n4"], "none": []}
+    assert store.due_counts_by_group(groups, now=day) == {
+        "all": {"due": 2, "new": 3, "week": 3}, "old": {"due": 2, "new": 0, "week": 3},
+        "unseen": {"due": 0, "new": 3, "week": 0}, "none": {"due": 0, "new": 0, "week": 0}}
 
 
 def test_settings_change_the_schedule_and_are_checked(store):

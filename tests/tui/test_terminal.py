@@ -63,9 +63,9 @@ def test_an_invalid_bank_lists_its_problems_then_exits_1(tmp_path):
 
 def test_edit_opens_the_workspace_file_in_editor_and_comes_back(tmp_path):
     """`e` on an exercise suspends the app, runs $EDITOR on the workspace file, and resumes."""
-    from quiz.bank.commands import known_exercises
+    from quiz.paths import exercise_names
 
-    names = sorted(known_exercises())
+    names = exercise_names()
     if not names:
         pytest.skip("no packaged exercise yet")
     editor = tmp_path / "editor.sh"

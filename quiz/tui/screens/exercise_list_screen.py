@@ -10,10 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-
-def exercise_names(root: Path) -> list[str]:
-    """Folders with a tests/ suite, as `quiz validate` counts them."""
-    return sorted(p.name for p in root.iterdir() if (p / "tests").is_dir()) if root.is_dir() else []
+from quiz import paths
 
 
 def exercise_title(root: Path, name: str) -> str:
@@ -34,7 +31,7 @@ class ExerciseListScreen(Screen):
         yield Header(show_clock=False, icon="?")
         yield Static(id="ex-list-title")
         root = self.app.exercises_dir()
-        yield OptionList(*[Option(f"{name} · {exercise_title(root, name)}", id=name) for name in exercise_names(root)],
+        yield OptionList(*[Option(f"{name} · {exercise_title(root, name)}", id=name) for name in paths.exercise_names(root)],
                          id="exercise-list")
         yield Footer(compact=True)
 
@@ -45,7 +42,7 @@ class ExerciseListScreen(Screen):
     def apply_lang(self) -> None:
         app = self.app
         self.sub_title = app.tr("e.title")
-        empty = not exercise_names(app.exercises_dir())
+        empty = not paths.exercise_names(app.exercises_dir())
         self.query_one("#ex-list-title", Static).update(
             app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")
 

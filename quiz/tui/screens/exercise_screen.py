@@ -61,7 +61,6 @@ class ExerciseScreen(Screen):
         super().__init__()
         self.exercise = name
         self.grading = False
-        self.last = None
 
     @property
     def exercise_dir(self) -> Path:
@@ -232,7 +231,6 @@ class ExerciseScreen(Screen):
             self.query_one("#ex-result", Static).update(event.error or "")
             self.notify(event.error or "", severity="error")
             return
-        self.last = result
         table = self.query_one("#ex-results", DataTable)
         if table.row_count == 0:  # no live rows (the suite never started): show what came back
             for test in result.tests:

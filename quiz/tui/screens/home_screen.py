@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -67,9 +69,9 @@ class HomeScreen(Screen):
         groups: dict[str, list[str]] = {"": [q.id for q in bank.questions]}
         for deck in bank.decks:
             groups[f"deck:{deck.id}"] = [q.id for q in deck.questions]
-        for topic in bank.topics():
-            groups[f"topic:{topic}"] = [q.id for q in bank.questions if q.topic == topic]
-        self.due = {key: store.due_counts(ids, now=now) for key, ids in groups.items()}
+        for q in bank.questions:
+            groups.setdefault(f"topic:{q.topic}", []).append(q.id)
+        self.due = store.due_counts_by_group(groups, now=now)
         self.apply_lang()
 
     def apply_lang(self) -> None:
@@ -81,8 +83,8 @@ class HomeScreen(Screen):
                       _n(counts.get(f"deck:{deck.id}"), "new")) for deck in bank.decks]
         self.query_one("#decks", CountTable).show(
             (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("new")), deck_rows)
-        topic_rows = [(topic, sum(q.topic == topic for q in bank.questions), _n(counts.get(f"topic:{topic}"), "due"))
-                      for topic in bank.topics()]
+        per_topic = Counter(q.topic for q in bank.questions)
+        topic_rows = [(topic, per_topic[topic], _n(counts.get(f"topic:{topic}"), "due")) for topic in bank.topics()]
         self.query_one("#topics", CountTable).show((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows)
         total = counts.get("")
         summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],

@@ -49,7 +49,7 @@ class QuestionScreen(Screen):
     ]
 
     def __init__(self, session):
-        super().__init__(classes="-mock" if session.mode == "mock" else "")
+        super().__init__()
         self.session = session
         self.item = session.current
         self.question = self.item.question

@@ -115,7 +115,7 @@ class SetupScreen(Screen):
         if self.mode == "practice":
             n = len(sessions.matching(self.app.bank, **self.filters()))
         else:
-            n = sum(q.type != "exercise" for q in self.app.bank.questions)
+            n = len(sessions.mock_pool(self.app.bank))
         self.query_one("#matching", Static).update(self.app.tr("setup.matching", n=n))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:

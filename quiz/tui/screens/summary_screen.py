@@ -53,14 +53,14 @@ class SummaryScreen(Screen):
     def apply_lang(self) -> None:
         app, lang, session = self.app, self.app.lang, self.session
         mock = session.mode == "mock"
-        self.sub_title = app.tr("s.title.mock" if mock else "s.title")
+        title = self.sub_title = app.tr("s.title.mock" if mock else "s.title")
+        mean = session.mean_score()
         totals = app.tr("s.totals", answered=len(session.answered()), total=len(session.items),
-                        mean="-" if session.mean_score() is None else f"{session.mean_score():.0%}",
-                        time=clock_text(session.total_s))
+                        mean="-" if mean is None else f"{mean:.0%}", time=clock_text(session.total_s))
         if mock:
             over = sum(item.duration > session.budget_s for item in session.answered())
             totals += " · " + app.tr("s.over_budget", n=over, budget=clock_text(session.budget_s))
-        self.query_one("#s-totals", Static).update(f"[b]{app.tr('s.title.mock' if mock else 's.title')}[/b] · {totals}")
+        self.query_one("#s-totals", Static).update(f"[b]{title}[/b] · {totals}")
         table = self.query_one("#summary", DataTable)
         table.clear(columns=True)
         table.add_columns("#", app.tr("s.question"), app.tr("s.score"), app.tr("s.rating"), app.tr("s.time"))

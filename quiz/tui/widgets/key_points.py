@@ -27,13 +27,9 @@ class KeyPointList(Static):
         text.append(tr("r.key_points", self.lang) + "\n", style="bold")
         covered = set(self.result.covered) if self.result is not None else set()
         for point in self.question.key_points:
-            if point.id in covered:
-                text.append("  ✓ ", style="bold green")
-                text.append(f"{point.point(self.lang)}", style="green")
-                text.append(f"  ({tr('r.covered', self.lang)})\n", style="dim")
-            else:
-                text.append("  ✗ ", style="bold red")
-                text.append(f"{point.point(self.lang)}", style="red")
-                text.append(f"  ({tr('r.missed', self.lang)})\n", style="dim")
+            mark, colour, word = ("✓", "green", "r.covered") if point.id in covered else ("✗", "red", "r.missed")
+            text.append(f"  {mark} ", style=f"bold {colour}")
+            text.append(point.point(self.lang), style=colour)
+            text.append(f"  ({tr(word, self.lang)})\n", style="dim")
         text.rstrip()
         return text
