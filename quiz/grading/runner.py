@@ -12,6 +12,7 @@ Nothing here imports TensorFlow: the suite runs in the sandboxed subprocess (see
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,22 +22,49 @@ from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 2048
+# Signals of a crash in native code. TensorFlow very rarely dies of one on a correct program (seen once in CI,
+# SIGSEGV in a MirroredStrategy suite), so a run that ends this way is graded once more before it counts.
+CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
 
 
 def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB,
                      on_test: Callable[[TestResult], None] | None = None) -> SubmissionResult:
     """Run the suite of `exercise_dir` on `submission` in a fresh sandbox. `on_test` is called from this
-    (the supervising) thread as each test's result arrives."""
+    (the supervising) thread as each test's result arrives. A run whose test process crashed in native code
+    is run again in a new sandbox, and the second run is the result (its message says so)."""
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb)
+    report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
+    crash = crash_signal(outcome)
+    if crash is None or report.tampering or report.complete:  # a crash after the last report changes nothing
+        return assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    where = f" while running {report.running}" if report.running else ""
+    report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
+    result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    result.message += f" (graded twice: the first run crashed with {crash.name}{where})"
+    return result
+
+
+def run_in_sandbox(exercise_dir: Path, submission: Path, limits: Limits,
+                   on_test: Callable[[TestResult], None] | None) -> tuple[ReportReader, RunOutcome]:
     sandbox = Sandbox(exercise_dir, submission, limits)
     try:
         report = ReportReader(sandbox.key, on_test)
         outcome = sandbox.run(report.take)
     finally:
         sandbox.remove()
-    return assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    return report, outcome
+
+
+def crash_signal(outcome: RunOutcome) -> signal.Signals | None:
+    """The signal of a native crash that ended the test process, if one did. Run directly, the process reports
+    it as -N; under the namespace init (pid 1) as 128 + N."""
+    code = outcome.exit_code
+    if outcome.killed_for is not None or code is None:
+        return None
+    number = -code if code < 0 else code - 128
+    return next((crash for crash in CRASH_SIGNALS if crash == number), None)
 
 
 def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 1,
@@ -72,6 +100,11 @@ class ReportReader:
         self.ended = False
         self.tampering: list[str] = []
         self.exitstatus: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The run reported its end and a result for every test it collected."""
+        return self.ended and self.expected is not None and len(self.results) == len(self.expected)
 
     def take(self, line: bytes) -> bool:
         if not line.strip():
@@ -138,6 +171,9 @@ def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
         return f"the test run printed more than {limits.output_bytes // 2**20} MB"
     if outcome.killed_for == "tampering":
         return "the report channel was tampered with"
+    crash = crash_signal(outcome)
+    if crash is not None:
+        return f"the test process crashed with {crash.name} (a fault in native code: TensorFlow or a C extension)"
     return f"the test process ended early (exit code {outcome.exit_code})"
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .suite_process import describe, run_pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXERCISES = ("data_parallel", "gpu_training")
@@ -29,7 +31,7 @@ def run_suite(exercise: str, submission: Path | None = None) -> subprocess.Compl
     command = [sys.executable, "-m", "pytest", f"exercises/{exercise}", "-p", "no:cacheprovider", "-q"]
     if submission is not None:
         command += ["--submission", str(submission)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S)
+    return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)
 
 
 def counts(output: str) -> dict[str, int]:
@@ -42,7 +44,7 @@ def counts(output: str) -> dict[str, int]:
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_suite_passes_the_reference(exercise):
     result = run_suite(exercise)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0, describe(result)
     found = counts(result.stdout)
     assert found["passed"] >= 10 and found["failed"] == 0 and found["error"] == 0, result.stdout[-2000:]
 
@@ -67,9 +69,8 @@ def test_suite_works_copied_out_of_the_project_like_the_grader_runs_it(exercise,
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     command = [sys.executable, "-m", "pytest", str(suite), "--submission", str(solution), "-p", "quiz.grading.plugin",
                "--confcutdir", str(suite), "--rootdir", str(tmp_path), "-p", "no:cacheprovider", "-q"]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=SUITE_TIMEOUT_S)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    result = run_pytest(command, cwd=tmp_path, env=env, timeout=SUITE_TIMEOUT_S)
+    assert result.returncode == 0, describe(result)
     assert counts(result.stdout)["failed"] == 0
 
 
@@ -133,7 +134,7 @@ def test_suite_rejects_the_wrong_solution_and_names_the_mistake(exercise, fixtur
     if (exercise, fixture) in ONLY_WITHOUT_GPU and _has_gpu():
         pytest.skip("this mistake only shows on a machine without GPUs")
     result = run_suite(exercise, FIXTURES / exercise / f"{fixture}.py")
-    assert result.returncode == 1, f"the suite did not fail:\n{result.stdout[-3000:]}{result.stderr[-1000:]}"
+    assert result.returncode == 1, f"the suite did not fail:\n{describe(result)}"
     assert f"::{failing_test} " in result.stdout or f"::{failing_test}\n" in result.stdout, (
         f"{failing_test} did not fail:\n{result.stdout[-3000:]}")
     assert message in result.stdout, f"no {message!r} in the report:\n{result.stdout[-4000:]}"

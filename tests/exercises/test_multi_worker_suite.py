@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .suite_process import describe, run_pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "multi_worker"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "multi_worker"
@@ -34,7 +36,7 @@ def run_suite_in_place(submission: Path | None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "pytest", str(EXERCISE), "-rA", "-p", "no:cacheprovider"]
     if submission is not None:
         command += ["--submission", str(submission)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+    return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT)
 
 
 def run_suite_like_the_grader(submission: Path, workdir: Path) -> subprocess.CompletedProcess:
@@ -45,13 +47,13 @@ def run_suite_like_the_grader(submission: Path, workdir: Path) -> subprocess.Com
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     command = [sys.executable, "-m", "pytest", str(tests), "--submission", str(candidate), "-rA",
                "-p", "quiz.grading.plugin", "-p", "no:cacheprovider", "--noconftest", "--rootdir", str(workdir)]
-    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+    return run_pytest(command, cwd=workdir, env=env, timeout=SUITE_TIMEOUT)
 
 
 def test_the_reference_passes_every_test():
     result = run_suite_in_place(None)
     statuses = outcomes(result.stdout)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 0, describe(result)
     assert len(statuses) >= 8 and set(statuses.values()) == {"PASSED"}, statuses
 
 
@@ -81,7 +83,7 @@ def test_the_suite_names_the_mistake_of_a_wrong_solution(fixture, tmp_path):
     result = run_suite_like_the_grader(FIXTURES / fixture, tmp_path)
     test_name, messages = WRONG[fixture]
     statuses = outcomes(result.stdout)
-    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 1, describe(result)
     assert statuses.get(test_name) == "FAILED", statuses
     assert "PASSED" in statuses.values(), f"only the mistake should fail, not everything: {statuses}"
     for message in messages:

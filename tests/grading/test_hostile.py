@@ -12,7 +12,7 @@ import pytest
 
 from quiz.grading.runner import grade_batch
 
-from quiz.grading.sandbox import isolation_mode
+from quiz.grading.sandbox import MODE_ENV, isolation_mode
 
 from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, processes_of, snapshot
 
@@ -28,6 +28,8 @@ EXPECTED = {
     "fork_bomb": ({"memory", "timeout"}, "stopped:"),
     "exit_at_import": ({"error"}, "never reported: the test process ended early (exit code 0)"),
     "sys_exit_at_import": ({"error"}, "SystemExit"),
+    "segfault_in_train": ({"error"}, "graded twice: the first run crashed with SIGSEGV while running "
+                                     "tests/test_toy.py::test_train_returns_the_mean"),
     "write_outside": ({"fail"}, "assert 6 == 5"),
     "delete_files": ({"fail"}, "assert -1 == 5"),
     "print_100mb": ({"fail"}, "File too large"),
@@ -108,3 +110,31 @@ def test_tampered_results_count_for_nothing():
     assert result.status == "error" and result.score == 0
     assert {t.status for t in result.tests} == {"error"}
     assert all(t.message == "not counted: the run was tampered with" for t in result.tests)
+
+
+def test_a_native_crash_names_the_signal_and_the_test_it_ended():
+    (result,) = grade_batch(TOY, [HOSTILE / "segfault_in_train.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert [t.status for t in result.tests] == ["pass", "pass", "error", "error"]
+    assert result.tests[2].message.startswith("this test was running when the test process crashed with SIGSEGV")
+    assert result.message.startswith("2 of 4 tests never reported: the test process crashed with SIGSEGV")
+
+
+def test_a_run_that_crashes_once_is_graded_again_and_the_second_run_counts(tmp_path, monkeypatch):
+    """TensorFlow can (rarely) crash on a correct program; the candidate must not pay for it. Here the first run
+    leaves a mark outside the sandbox and crashes; the second finds the mark and answers right. Only the weakest
+    isolation lets a submission write outside its box, so that mode is asked for."""
+    mark = tmp_path / "crashed-once"
+    submission = tmp_path / "crash_once.py"
+    submission.write_text(
+        (TOY / "reference.py").read_text()
+        + "\n\nimport ctypes, os\n"
+        + f"if not os.path.exists({str(mark)!r}):\n"
+        + f"    open({str(mark)!r}, 'w').close()\n"
+        + "    ctypes.string_at(0)\n")
+    monkeypatch.setenv(MODE_ENV, "session")
+    (result,) = grade_batch(TOY, [submission], timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert mark.exists()
+    assert result.status == "pass", result.message
+    assert result.message.startswith("all 4 tests passed (graded twice: the first run crashed with SIGSEGV while "
+                                     "running tests/test_toy.py::"), result.message
+    assert (result.score, result.max_score) == (7, 7)

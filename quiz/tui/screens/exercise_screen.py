@@ -232,9 +232,9 @@ class ExerciseScreen(Screen):
             self.notify(event.error or "", severity="error")
             return
         table = self.query_one("#ex-results", DataTable)
-        if table.row_count == 0:  # no live rows (the suite never started): show what came back
-            for test in result.tests:
-                self.on_exercise_screen_test_arrived(self.TestArrived(test))
+        table.clear()  # the live rows may be missing (the suite never started) or doubled (a crashed run redone)
+        for test in result.tests:
+            self.on_exercise_screen_test_arrived(self.TestArrived(test))
         bar = self.query_one("#ex-progress", ProgressBar)
         bar.update(total=max(table.row_count, 1), progress=max(table.row_count, 1))
         line = app.tr("e.result", status=result.status, score=result.score, max_score=result.max_score,

@@ -1,0 +1,43 @@
+"""Run an exercise suite in a fresh pytest process, the way a candidate runs it, for the tests in this folder.
+
+TensorFlow very rarely dies of a native crash on a correct program (CI saw one SIGSEGV in the data_parallel suite
+in about a hundred runs; it never reproduced here). A suite process that ends that way is run once more, with a
+warning that carries the crash's first frames, so CI stays green for the right reason and the crash stays
+visible. A second crash is returned as it is and fails the test with `describe`.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import warnings
+
+CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
+
+
+def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
+    """subprocess.run(command, capture_output=True, text=True, **options), run again once after a native crash."""
+    result = subprocess.run(command, capture_output=True, text=True, **options)
+    crash = crash_signal(result)
+    if crash is not None:
+        warnings.warn(f"{' '.join(command[2:5])}: the pytest process crashed with {crash.name}; running it again. "
+                      f"{crash_dump(result.stderr)}", RuntimeWarning, stacklevel=2)
+        result = subprocess.run(command, capture_output=True, text=True, **options)
+    return result
+
+
+def crash_signal(result: subprocess.CompletedProcess) -> signal.Signals | None:
+    return next((crash for crash in CRASH_SIGNALS if result.returncode == -crash), None)
+
+
+def crash_dump(stderr: str, limit: int = 3000) -> str:
+    """The head of faulthandler's dump (the crashing thread's innermost frames come first)."""
+    start = stderr.find("Fatal Python error")
+    return stderr[start:start + limit] if start >= 0 else stderr[-limit:]
+
+
+def describe(result: subprocess.CompletedProcess) -> str:
+    """What an assertion message should show of a suite run: pytest's report, or where it crashed."""
+    if crash_signal(result) is not None:
+        return f"pytest crashed with {crash_signal(result).name}:\n{crash_dump(result.stderr)}"
+    return result.stdout[-3000:] + result.stderr[-2000:]
