@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from quiz import __version__
-from quiz.bank.schema import deck_schema
+from quiz.bank.schema import deck_schema_text
 
 
 @cache
@@ -31,7 +31,7 @@ def cache_dir() -> Path | None:
 
 @cache
 def _salt() -> bytes:
-    return f"{__version__}:{marshal.version}:{sorted(deck_schema().items())!r}".encode()
+    return f"{__version__}:{marshal.version}:{deck_schema_text()}".encode()
 
 
 def _entry(raw: bytes) -> Path | None:

@@ -1,7 +1,10 @@
 """Read question bank files: YAML in, checked `Bank` out, with every problem found in one pass.
 
-Each file is parsed once with the C YAML loader into a node tree (kept for line numbers), then built into
-Python values from those nodes, checked against the deck schema, and checked for what a schema cannot say.
+A file whose bytes were checked clean before comes from the cache (cache.py). Any other is parsed once with the
+C YAML loader into a node tree (kept for line numbers while it has problems), built into Python values from those
+nodes (yaml_values.py), checked against the deck schema, and checked for what a schema cannot say. A big bank on
+a cold cache is parsed and checked in worker processes, one per core (parallel.py). Then the checks across files
+(question ids, exercises) run here.
 """
 
 from __future__ import annotations
@@ -14,17 +17,15 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank import cache, locate
+from quiz.bank import cache, locate, parallel, yaml_values
 from quiz.bank.model import Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
 from quiz.bank.schema import deck_validator, describe, is_valid_deck, leaf_errors
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 BANK_SUFFIXES = (".yaml", ".yml")
+# Uncached bank text above which files are parsed in worker processes (one per core). Starting them costs about
+# 0.2 s; parsing and checking runs at about 3 MB/s per core here, so below this it does not pay.
+PARALLEL_BYTES = 2 * 2**20
 
 
 class ParsedFile:
@@ -42,6 +43,7 @@ class ParsedFile:
         self.cached = False
         self.parsed_ok = False  # the bytes are valid YAML, so the node tree can be composed again
         self._root: yaml.Node | None = None
+        self.repeated_keys: list[yaml.Node] = []  # key nodes that repeat a key of their mapping
         self.problems: list[Problem] = []
 
     @property
@@ -81,33 +83,53 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def parse_file(path: Path) -> ParsedFile:
+def read_file(path: Path) -> ParsedFile:
+    """The file's bytes, and its data straight from the cache when these bytes were checked clean before."""
     parsed = ParsedFile(path)
     try:
-        raw = path.read_bytes()
+        parsed.raw = path.read_bytes()
     except OSError as exc:
         parsed.problem(f"cannot read file: {exc.strerror or exc}", at=(1, 1))
         return parsed
-    parsed.raw = raw
-    parsed.data = cache.load(raw)
-    if parsed.data is not None:
-        parsed.cached = parsed.parsed_ok = True
-        return parsed
+    parsed.data = cache.load(parsed.raw)
+    parsed.cached = parsed.parsed_ok = parsed.data is not None
+    return parsed
+
+
+def parse_and_check(parsed: ParsedFile) -> None:
+    """Parse a file that was read but not found in the cache, run the checks that need only this file, and cache
+    it when they all pass."""
+    parse(parsed)
+    if parsed.root is not None or parsed.data is not None:
+        check_schema(parsed)
+        check_meaning(parsed)
+        if not parsed.problems:
+            cache.store(parsed.raw, parsed.data)
+            parsed.root = None
+
+
+def parse(parsed: ParsedFile) -> None:
+    raw = parsed.raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         parsed.problem(f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", at=(line, col))
-        return parsed
+        return
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         parsed.problem("empty file: a deck needs 'deck' and 'questions'", at=(1, 1))
-        return parsed
+        return
     parsed.text = text
-    loader = _Loader(text)
+    loader = yaml_values.Loader(text)
     try:
         parsed.root = loader.get_single_node()
-        parsed.data = loader.construct_document(parsed.root) if parsed.root is not None else None
+        if parsed.root is not None:
+            try:
+                parsed.data, parsed.repeated_keys = yaml_values.build(parsed.root, loader)
+            except yaml_values.Unusual:
+                parsed.data = loader.construct_document(parsed.root)
+                parsed.repeated_keys = locate.duplicate_keys(parsed.root)
         parsed.parsed_ok = True
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -121,12 +143,11 @@ def parse_file(path: Path) -> ParsedFile:
         parsed.root = None
     finally:
         loader.dispose()
-    return parsed
 
 
 def check_schema(parsed: ParsedFile) -> None:
-    for key_node, name in locate.duplicate_keys(parsed.root):
-        parsed.problem(f"key '{name}' is given twice in the same mapping (the first would be lost)",
+    for key_node in parsed.repeated_keys:
+        parsed.problem(f"key '{key_node.value}' is given twice in the same mapping (the first would be lost)",
                        at=locate.position(key_node))
     if not isinstance(parsed.data, dict):
         parsed.problem(f"a deck file must be a mapping with 'deck' and 'questions', not {_kind(parsed.data)}",
@@ -256,23 +277,40 @@ def _no_cycle_collection():
 
 def _check_files(paths: Iterable[Path], known_exercises: set[str] | None) -> tuple[list[ParsedFile], list[Problem]]:
     files, problems = bank_files(paths)
-    parsed_files = []
-    for path in files:
-        parsed = parse_file(path)
-        if not parsed.cached and (parsed.root is not None or parsed.data is not None):
-            check_schema(parsed)
-            check_meaning(parsed)
-            if not parsed.problems:
-                cache.store(parsed.raw, parsed.data)
-                parsed.root = None
+    parsed_files = [read_file(path) for path in files]
+    _parse_and_check_all([parsed for parsed in parsed_files if not parsed.problems and not parsed.cached])
+    for parsed in parsed_files:
         if known_exercises is not None:
             check_exercises(parsed, known_exercises)
-        parsed_files.append(parsed)
         problems.extend(parsed.problems)
     problems.extend(_duplicate_ids(parsed_files))
     if not files and not problems:
         problems.extend(Problem(Path(p), 1, 1, "no .yaml files found") for p in paths)
     return parsed_files, sorted(problems)
+
+
+def _parse_and_check_all(to_parse: list[ParsedFile]) -> None:
+    """Parse and check the files the cache did not have: in worker processes when there is enough text to pay for
+    starting them (a big bank on a cold cache), else here."""
+    outcomes = None
+    if sum(len(parsed.raw) for parsed in to_parse) >= PARALLEL_BYTES:
+        outcomes = parallel.map_in_workers(_parse_and_check_in_worker, [(p.path, p.raw) for p in to_parse],
+                                           weight=lambda args: len(args[1]))
+    if outcomes is None:
+        for parsed in to_parse:
+            parse_and_check(parsed)
+        return
+    for parsed, (data, problems, parsed_ok) in zip(to_parse, outcomes):
+        parsed.data, parsed.problems, parsed.parsed_ok = data, problems, parsed_ok  # the node tree is composed
+        # again here only if a message needs a line number
+
+
+def _parse_and_check_in_worker(path: Path, raw: bytes) -> tuple[object, list[Problem], bool]:
+    with _no_cycle_collection():
+        parsed = ParsedFile(path)
+        parsed.raw = raw
+        parse_and_check(parsed)
+        return parsed.data, parsed.problems, parsed.parsed_ok
 
 
 def _duplicate_ids(parsed_files: list[ParsedFile]) -> list[Problem]:

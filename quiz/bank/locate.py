@@ -9,15 +9,12 @@ from collections.abc import Sequence
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from quiz.bank.yaml_values import Loader
 
 
 def compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=Loader)
     except yaml.YAMLError:
         return None
 
@@ -51,9 +48,9 @@ def position(node: yaml.Node | None) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def duplicate_keys(root: yaml.Node | None) -> list[tuple[yaml.Node, str]]:
-    """Keys given twice in one mapping: YAML keeps the last silently, losing the first."""
-    found: list[tuple[yaml.Node, str]] = []
+def duplicate_keys(root: yaml.Node | None) -> list[yaml.Node]:
+    """Key nodes that repeat a key of their mapping (by text): YAML keeps the last silently, losing the first."""
+    found: list[yaml.Node] = []
     stack = [root] if root is not None else []
     seen: set[int] = set()  # aliases can share nodes
     mapping, sequence, scalar = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
@@ -71,7 +68,7 @@ def duplicate_keys(root: yaml.Node | None) -> list[tuple[yaml.Node, str]]:
                 for key_node, _ in pairs:
                     if key_node.__class__ is scalar:
                         if key_node.value in first:
-                            found.append((key_node, key_node.value))
+                            found.append(key_node)
                         first.add(key_node.value)
             stack.extend(value for _, value in pairs)
         elif kind is sequence:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -16,8 +17,13 @@ SCHEMA_FILE = "deck.schema.json"
 
 
 @cache
+def deck_schema_text() -> str:
+    return resources.files("quiz.bank").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+@cache
 def deck_schema() -> dict:
-    return json.loads(resources.files("quiz.bank").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads(deck_schema_text())
 
 
 @cache
@@ -38,7 +44,7 @@ def fast_check():
     """
     import fastjsonschema
 
-    return fastjsonschema.compile(deck_schema())
+    return fastjsonschema.compile(copy.deepcopy(deck_schema()))  # compile adds keys to the dict it is given
 
 
 def is_valid_deck(data: object) -> bool:
