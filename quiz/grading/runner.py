@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from quiz.grading.results import SubmissionResult, TestResult, first_line
+from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
 
 DEFAULT_TIMEOUT = 120.0
@@ -142,20 +142,24 @@ class ReportReader:
             return self.forged(f"a result for {nodeid!r} that was not expected")
         if nodeid != self.running:  # pytest always announces a test before it reports it
             return self.forged(f"a result for {nodeid!r}, which had not started")
-        info = self.weights[nodeid]
         status = event.get("status")
-        if status not in ("pass", "fail", "error", "skip"):
+        if status not in TEST_STATUSES:
             return self.forged(f"an unknown status {status!r}")
-        weight = info.get("weight", 1)
-        result = TestResult(name=nodeid, status=status, message=str(event.get("message", "")),
-                            duration=float(event.get("duration", 0.0)), output=str(event.get("output", "")),
-                            weight=weight, score=weight if status == "pass" else 0,
-                            task_id=info.get("task_id"), test_code=info.get("test_code", ""))
+        result = self.test_result(nodeid, status, str(event.get("message", "")),
+                                  duration=float(event.get("duration", 0.0)), output=str(event.get("output", "")))
         self.results[nodeid] = result
         self.running = None
         if self.on_test is not None:
             self.on_test(result)
         return True
+
+    def test_result(self, nodeid: str, status: str, message: str, **timing_and_output) -> TestResult:
+        """A collected test's result, with the weight, task and code the collection gave it."""
+        info = self.weights[nodeid]
+        weight = info.get("weight", 1)
+        return TestResult(name=nodeid, status=status, message=message, weight=weight,
+                          score=weight if status == "pass" else 0, task_id=info.get("task_id"),
+                          test_code=info.get("test_code", ""), **timing_and_output)
 
     def forged(self, why: str) -> bool:
         self.tampering.append(why)
@@ -178,12 +182,10 @@ def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
 
 
 def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: Limits) -> TestResult:
-    info = report.weights[nodeid]
     reason = stop_reason(outcome, limits)
     message = (f"this test was running when {reason}" if nodeid == report.running
                else f"this test never reported: {reason}")
-    return TestResult(name=nodeid, status="error", message=message, weight=info.get("weight", 1), score=0,
-                      task_id=info.get("task_id"), test_code=info.get("test_code", ""))
+    return report.test_result(nodeid, "error", message)
 
 
 def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunOutcome,
