@@ -17,6 +17,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -27,6 +28,7 @@ READY_MARK = "strategy ready:"
 SUBMISSION_MODULE = "submission"
 RESULT_FILE = "result.json"
 ONE_STEP, TRAIN = "one-step", "train"
+DIE_EXIT_STATUS = 86  # --die-during-training: how the chosen worker ends, so the suite can tell it from a crash
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,6 +45,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also call compute_loss and make_dataset on small known inputs and record what they give")
     parser.add_argument("--one-step", action="store_true",
                         help="first run one SGD step on the first global batch (the suite compares it across clusters)")
+    parser.add_argument("--die-during-training", type=int, metavar="INDEX",
+                        help=f"worker INDEX ends itself (exit status {DIE_EXIT_STATUS}) --die-after seconds into its "
+                             "training job: the suite's check that a dead worker fails the run instead of hanging it")
+    parser.add_argument("--die-after", type=float, default=1.0, metavar="SECONDS")
     return parser.parse_args(argv)
 
 
@@ -131,12 +137,16 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
 
     entry = report.data["jobs"][job] = {"epochs": epochs, "global_batch_size": global_batch_size,
                                         "examples": int(len(labels)), "variables": created, "status": "started"}
+    report.save()
     folder = report.folder
     keras.utils.set_random_seed(args.seed)
     initial = call(module, "build_model")  # the start of the model train() builds: same seed, same layers
     np.savez(folder / f"{job}-initial.npz", *initial.get_weights())
     del initial
     keras.utils.set_random_seed(args.seed)
+    if job == TRAIN and args.die_during_training == report.data["index"]:
+        print(f"worker {report.data['index']} will end itself {args.die_after:g} s into training", flush=True)
+        threading.Timer(args.die_after, os._exit, args=(DIE_EXIT_STATUS,)).start()
     started = time.monotonic()
     try:
         with tf.variable_creator_scope(record_variables):

@@ -1,8 +1,9 @@
 """Suite of the multi_worker exercise: `pytest exercises/multi_worker --submission FILE`.
 
 Everything runs on real clusters: worker processes on 127.0.0.1 started through quiz.exercises.launcher, one after
-the other: a 1-worker run (one SGD step, plus compute_loss and make_dataset called on small known inputs) and a
-2-worker run (the same step, then EPOCHS epochs). The workers write what they saw to files this suite reads and
+the other: a 1-worker run (one SGD step, plus compute_loss and make_dataset called on small known inputs), a
+2-worker run (the same step, then EPOCHS epochs), and a 2-worker run in which worker 1 ends itself during
+training (the run must fail and name it, not hang). The workers write what they saw to files this suite reads and
 judges. This process never imports TensorFlow: a grader limits the memory of all of a submission's processes
 together, and each TensorFlow process holds ~700 MB. Every wait is bounded. Needs only loopback and this file
 (no conftest), so it also runs copied elsewhere with only quiz.grading.plugin loaded.
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from quiz.exercises.launcher import Outcome, run_cluster
+from quiz.exercises.worker import DIE_EXIT_STATUS
 from quiz.grading.plugin import submission_path
 
 GLOBAL_BATCH = 64
@@ -75,6 +77,14 @@ def single(request, tmp_path_factory) -> Run:
     """1 worker: the probes of compute_loss and make_dataset, and one SGD step on the first global batch."""
     return run(request, tmp_path_factory, 1,
                ["--probe", "--one-step", "--epochs", "0", "--global-batch-size", str(GLOBAL_BATCH)])
+
+
+@pytest.fixture(scope="module")
+def broken_pair(request, tmp_path_factory) -> Run:
+    """2 workers set to train for many epochs; worker 1 ends itself one second into training."""
+    return run(request, tmp_path_factory, 2,
+               ["--epochs", "500", "--global-batch-size", str(GLOBAL_BATCH), "--die-during-training", "1",
+                "--die-after", "1"])
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +201,18 @@ def test_two_workers_with_batch_b_step_like_one_worker_with_batch_2b(single, pai
     pytest.fail(f"one SGD step with 2 workers x {GLOBAL_BATCH // 2} examples differs from one step with 1 worker x "
                 f"{GLOBAL_BATCH} examples (largest gap {max(gaps):.3g}; the 2-worker update is {ratio:.2f}x the "
                 f"1-worker one): {cause}.", pytrace=False)
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging_it(broken_pair):
+    """Worker 0 is left waiting in an all-reduce for a peer that is gone: the run must end, failed, naming
+    worker 1, long before the cluster's time limit."""
+    outcome, survivor, dying = broken_pair.outcome, broken_pair.result(0), broken_pair.result(1)
+    if "train" not in dying.get("jobs", {}):
+        pytest.fail(f"the workers never started training, so a worker could not die during it: {outcome.reason}",
+                    pytrace=False)
+    if dying.get("status") == "failed":
+        pytest.fail(f"worker 1 failed on its own before it could die: {dying.get('error')}", pytrace=False)
+    assert not outcome.timed_out, f"the run hung until the time limit: {outcome.reason}"
+    assert not outcome.ok and outcome.failed_worker == 1, outcome.reason
+    assert f"exit status {DIE_EXIT_STATUS}" in outcome.reason, outcome.reason
+    assert survivor["jobs"]["train"]["status"] != "ok", "worker 0 finished 500 epochs without its peer"
