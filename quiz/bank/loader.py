@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank import cache, locate, parallel, yaml_values
+from quiz.bank import cache, locate, yaml_values
 from quiz.bank.model import Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
 from quiz.bank.schema import deck_validator, describe, is_valid_deck, leaf_errors
@@ -294,6 +294,8 @@ def _parse_and_check_all(to_parse: list[ParsedFile]) -> None:
     starting them (a big bank on a cold cache), else here."""
     outcomes = None
     if sum(len(parsed.raw) for parsed in to_parse) >= PARALLEL_BYTES:
+        from quiz.bank import parallel  # here: its imports (subprocess, pickle, threads) cost the quiz's start ~15 ms
+
         outcomes = parallel.map_in_workers(_parse_and_check_in_worker, [(p.path, p.raw) for p in to_parse],
                                            weight=lambda args: len(args[1]))
     if outcomes is None:
