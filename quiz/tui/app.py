@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from quiz.tui.i18n import other_lang, tr
+from quiz.tui.widgets.footer import TranslatedFooter
 
 if TYPE_CHECKING:
     from quiz.bank import Bank, Problem
@@ -108,6 +109,8 @@ class QuizApp(App[int]):
                 apply()
             for button in screen.query("Button"):  # auto-width buttons take the widths of their new labels
                 button.refresh(layout=True)
+            for footer in screen.query(TranslatedFooter):
+                footer.refresh(recompose=True)
 
     def action_help(self) -> None:
         from quiz.tui.screens.help_screen import HelpScreen

@@ -1,7 +1,7 @@
 """The app's own words in both languages. Question text comes from the bank; this is only the frame around it.
 
-Key bindings keep one English description (the footer and the command palette show them); everything else
-follows the language switch.
+Key bindings are declared with English descriptions and tooltips (Textual's command palette shows those); the
+footer and the help screen show them in the current language through `tr_binding`.
 """
 
 from __future__ import annotations
@@ -131,7 +131,64 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(Again/Hard/Good/Easy), u undoes. Space reveals without answering, l switches the language, "
         "Esc goes back, q quits from home."),
     "help.keys": ("本页按键", "Keys on this screen"),
+    "help.key": ("按键", "Key"),
+    "help.action": ("作用", "Action"),
 }
+
+# English description or tooltip of a key binding -> Chinese. A test checks that every binding of every screen
+# has its entry here.
+BINDING_WORDS: dict[str, str] = {
+    "中/EN": "中/EN",
+    "Help": "帮助",
+    "Home": "首页",
+    "Back": "返回",
+    "Quit": "退出",
+    "Close help": "关闭帮助",
+    "Practice": "练习",
+    "Drill": "复习",
+    "Mock": "模拟面试",
+    "Exercises": "编程练习",
+    "Stats": "统计",
+    "Submit": "提交",
+    "Reveal": "看答案",
+    "Choose": "选择",
+    "Exercise": "做练习",
+    "Finish": "结束",
+    "Undo": "撤销",
+    "Again": "重来",
+    "Hard": "困难",
+    "Good": "良好",
+    "Easy": "简单",
+    "Scroll down": "向下滚动",
+    "Scroll up": "向上滚动",
+    "Page down": "向下翻页",
+    "Page up": "向上翻页",
+    "Start": "开始",
+    "Edit": "编辑",
+    "Editor": "编辑器",
+    "Test": "测试",
+    "Reference": "参考答案",
+    "Save": "保存",
+    "Up": "上移",
+    "Down": "下移",
+    "First": "第一项",
+    "Last": "最后一项",
+    "Page Up": "向上翻页",
+    "Page Down": "向下翻页",
+    "Select": "选中",
+    "Command palette": "命令面板",
+    "palette": "命令面板",  # Textual's own Ctrl+P binding
+    "Switch the language of questions and answers": "切换题目和答案的语言",
+    "Take back the last rating": "撤回上一次评分",
+    "Edit the solution in the built-in editor": "在内置编辑器里编辑解答",
+    "Run the tests on your solution": "用测试检查你的解答",
+    "End the session and see its summary": "结束本轮并查看小结",
+}
+
+
+def tr_binding(text: str, lang: str) -> str:
+    """A key binding's description or tooltip in `lang` (they are written in English)."""
+    return BINDING_WORDS.get(text, text) if lang == "zh" else text
 
 
 def tr(key: str, lang: str, **values: object) -> str:

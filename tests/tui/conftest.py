@@ -88,3 +88,10 @@ def screen_text(app) -> str:
                 parts.append(" | ".join(str(c) for c in widget.get_row_at(r)))
             parts.append(" | ".join(str(c.label) for c in widget.columns.values()))
     return "\n".join(parts)
+
+
+def footer_words(app) -> set[str]:
+    """The descriptions the current screen's footer shows next to its keys."""
+    from textual.widgets._footer import FooterKey
+
+    return {key.description for key in app.screen.query(FooterKey) if key.description}

@@ -10,7 +10,7 @@ from quiz.tui.screens.question_screen import QuestionScreen
 from quiz.tui.screens.review_screen import ReviewScreen
 from quiz.tui.screens.summary_screen import SummaryScreen
 
-from .conftest import FIXED_NOW, drive, rows, screen_text
+from .conftest import FIXED_NOW, drive, footer_words, rows, screen_text
 
 
 async def start_practice(pilot, *types: int) -> None:
@@ -341,6 +341,23 @@ class TestFeel:
 
         drive(app, scenario)
 
+    def test_the_footer_speaks_the_current_language(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            assert {"练习", "复习", "统计", "退出", "帮助"} <= footer_words(app)
+            await pilot.press("l")
+            await pilot.pause()
+            assert {"Practice", "Drill", "Stats", "Quit", "Help"} <= footer_words(app)
+            assert not {"练习", "退出"} & footer_words(app)
+            await start_practice(pilot)
+            assert {"Submit", "Finish"} <= footer_words(app)
+            await pilot.press("escape", "l")
+            await pilot.pause()
+            assert {"提交", "看答案", "结束"} <= footer_words(app)
+
+        drive(app, scenario)
+
     def test_help_lists_the_keys_of_the_screen(self, make_app):
         app = make_app("en")
 
@@ -351,7 +368,9 @@ class TestFeel:
             assert "Practice" in text and "Drill" in text and "Quit" in text and "Ctrl+P" in text
             await pilot.press("l")  # the language switches under the help too
             await pilot.pause()
-            assert "## 帮助" in screen_text(app) and "Practice" in screen_text(app)
+            text = screen_text(app)
+            assert "## 帮助" in text and "| 按键 | 作用 |" in text and "练习" in text and "Practice" not in text
+            assert "`u` | 撤销" not in text and "`q` | 退出" in text and "命令面板" in text
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)

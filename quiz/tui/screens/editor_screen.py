@@ -7,7 +7,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Header, TextArea
+
+from quiz.tui.widgets.footer import TranslatedFooter
 
 
 class EditorScreen(Screen):
@@ -30,7 +32,7 @@ class EditorScreen(Screen):
         yield Header(show_clock=False, icon="?")
         yield TextArea.code_editor(self.saved_text, language=language, read_only=self.read_only, id="editor",
                                    soft_wrap=False)
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#editor").focus()

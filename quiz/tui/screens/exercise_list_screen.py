@@ -7,10 +7,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz import paths
+from quiz.tui.widgets.footer import TranslatedFooter
 
 
 def exercise_title(root: Path, name: str) -> str:
@@ -33,7 +34,7 @@ class ExerciseListScreen(Screen):
         root = self.app.exercises_dir()
         yield OptionList(*[Option(f"{name} · {exercise_title(root, name)}", id=name) for name in paths.exercise_names(root)],
                          id="exercise-list")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

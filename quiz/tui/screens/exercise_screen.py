@@ -19,9 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Markdown, ProgressBar, Static
+from textual.widgets import Button, DataTable, Header, Markdown, ProgressBar, Static
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.footer import TranslatedFooter
 
 TEST_NAME_WIDTH = 30
 STATUS_MARKS = {"pass": "✓ pass", "fail": "✗ fail", "error": "! error", "skip": "- skip"}
@@ -86,7 +87,7 @@ class ExerciseScreen(Screen):
         yield Static(id="ex-result")
         yield DataTable(id="ex-results", cursor_type="row", zebra_stripes=True)
         yield Static(id="ex-detail", markup=False)
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         readme = self.exercise_dir / "README.md"

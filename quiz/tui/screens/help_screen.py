@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from quiz.tui.i18n import tr_binding
+
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close help"),
@@ -34,8 +36,10 @@ class HelpScreen(ModalScreen):
                     or binding.action == "command_palette"):  # listed once, below
                 continue
             seen.add(binding.description)
-            action = f"{binding.description}: {binding.tooltip}" if binding.tooltip else binding.description
+            action = tr_binding(binding.description, app.lang)
+            if binding.tooltip:
+                action += f": {tr_binding(binding.tooltip, app.lang)}"
             rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {action} |")
-        rows.append("| `Ctrl+P` | Command palette |")
+        rows.append(f"| `Ctrl+P` | {tr_binding('Command palette', app.lang)} |")
         return (f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
-                "| Key | Action |\n|---|---|\n" + "\n".join(rows))
+                f"| {app.tr('help.key')} | {app.tr('help.action')} |\n|---|---|\n" + "\n".join(rows))

@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from quiz.tui.app import StoreUnavailable
 from quiz.tui.widgets.count_table import CountTable
+from quiz.tui.widgets.footer import TranslatedFooter
 
 MODE_BUTTONS = (("practice", "mode.practice", "p"), ("drill", "mode.drill", "d"), ("mock", "mode.mock", "m"),
                 ("exercises", "mode.exercises", "e"), ("stats", "mode.stats", "s"))
@@ -40,7 +41,7 @@ class HomeScreen(Screen):
             yield CountTable(id="topics")
         yield Static(id="home-summary")
         yield Static(id="modes")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ListItem, ListView, Label, Static
+from textual.widgets import Header, ListItem, ListView, Label, Static
+
+from quiz.tui.widgets.footer import TranslatedFooter
 
 
 class InvalidBankScreen(Screen):
@@ -17,7 +19,7 @@ class InvalidBankScreen(Screen):
         yield Static(id="bank-invalid", markup=False)
         yield ListView(*[ListItem(Label(str(problem), markup=False)) for problem in self.app.problems],
                        id="problems")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

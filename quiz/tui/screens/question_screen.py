@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Button, Header, Markdown, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.question_timer import QuestionTimer
 
 
@@ -81,7 +82,7 @@ class QuestionScreen(Screen):
             yield Button(id="reveal", compact=True)
             if q.type == "exercise":
                 yield Button(id="open-exercise", compact=True)
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.session.question_started_at = self.app.clock()

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Header, Markdown, Static
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.key_points import KeyPointList
 from quiz.tui.widgets.rating_bar import RatingBar
 
@@ -76,7 +77,7 @@ class ReviewScreen(Screen):
             yield Static(id="your-answer")
             yield Markdown(id="reference")
         yield RatingBar(self.app.lang, result.suggested_rating if result is not None else None, id="ratings")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static, Switch
+from textual.widgets import Button, Header, Input, Label, SelectionList, Static, Switch
 
 from quiz.tui import session as sessions
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.footer import TranslatedFooter
 
 TYPES = ("open", "choice", "code-review", "exercise")
 DRILL_LIMIT = 20
@@ -79,7 +80,7 @@ class SetupScreen(Screen):
             with Horizontal(classes="setup-row"):
                 yield Button(id="start", variant="primary", compact=True)
                 yield Static(id="matching")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.widgets.footer import TranslatedFooter
 
 
 class StatsScreen(Screen):
@@ -31,7 +32,7 @@ class StatsScreen(Screen):
             with Horizontal(id="ahead-axis", classes="spark-axis"):
                 yield Static(id="ahead-start", classes="axis-start")
                 yield Static(id="ahead-end", classes="axis-end")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         try:

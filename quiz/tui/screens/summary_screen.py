@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown, Static
+from textual.widgets import DataTable, Header, Markdown, Static
 
 from quiz.tui.app import StoreUnavailable
 from quiz.tui.i18n import clock_text
+from quiz.tui.widgets.footer import TranslatedFooter
 
 
 def end_session(app, session) -> None:
@@ -44,7 +45,7 @@ class SummaryScreen(Screen):
         yield DataTable(id="summary", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="s-missed"):
             yield Markdown(id="missed")
-        yield Footer(compact=True)
+        yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
         self.apply_lang()

@@ -1,0 +1,20 @@
+"""Textual's footer, with each key's description in the app's language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from quiz.tui.i18n import tr_binding
+
+
+class TranslatedFooter(Footer):
+    """Bindings are declared in English; this footer shows them in `app.lang` and is recomposed on a switch."""
+
+    def compose(self) -> ComposeResult:
+        lang = getattr(self.app, "lang", "en")
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description:
+                widget.description = tr_binding(widget.description, lang)
+            yield widget
