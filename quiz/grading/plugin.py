@@ -67,7 +67,12 @@ def import_submission(path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         _import_failures[path] = f"the submission does not compile: {exc.msg} (line {exc.lineno})"
-    except Exception as exc:  # noqa: BLE001 - any failure at import is the candidate's to see
+    except SystemExit as exc:  # a script habit; remembered like any failure, so the import is not run per test
+        _import_failures[path] = (f"the submission called sys.exit({exc.code!r}) at import: put script code under "
+                                  "`if __name__ == \"__main__\":`")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure at import is the candidate's to see (also skip())
         _import_failures[path] = f"the submission failed at import: {type(exc).__name__}: {exc}"
     if path in _import_failures:
         sys.modules.pop(SUBMISSION_MODULE, None)

@@ -162,6 +162,7 @@ class Reporter:
         report = yield
         if call.excinfo is not None and report.failed:
             report.quiz_message = failure_message(call.excinfo, item, self.rootdir)
+        report.quiz_skip_marked = any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -177,7 +178,13 @@ class Reporter:
             state["message"] = getattr(report, "quiz_message", None) or limit(str(report.longrepr), MESSAGE_LIMIT)
         elif report.skipped and report.when != "teardown":
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            state["status"], state["message"] = "skip", limit(str(reason), MESSAGE_LIMIT)
+            reason = str(reason).removeprefix("Skipped: ")
+            if report.when == "setup" and getattr(report, "quiz_skip_marked", False):
+                state["status"], state["message"] = "skip", limit(str(reason), MESSAGE_LIMIT)
+            else:  # pytest.skip()/xfail() called while the test ran: the submission's code can do that
+                state["status"] = "fail"
+                state["message"] = limit(f"the test was skipped while it ran ({reason}): only the suite's own "
+                                         "skip marks count as skips", MESSAGE_LIMIT)
 
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
         state = self.phases.pop(nodeid, None) or {"duration": 0.0, "output": "", "status": "error",

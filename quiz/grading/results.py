@@ -7,6 +7,7 @@ read the same shape; `result.schema.json` beside this file describes `to_dict`'s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 
@@ -67,6 +68,16 @@ def batch_to_dict(exercise: str, results: list[SubmissionResult]) -> dict:
         },
         "results": [r.to_dict() for r in results],
     }
+
+
+_NOT_PRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean_text(text: str) -> str:
+    """Text a submission produced, made safe for every format and terminal: lone surrogates (which no UTF-8 writer
+    accepts) and control characters (which XML 1.0 forbids and which repaint a grader's terminal: ESC, BEL, NUL)
+    become '?'. Tabs and newlines stay."""
+    return _NOT_PRINTABLE.sub("?", text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def first_line(text: str) -> str:

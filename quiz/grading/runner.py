@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, first_line
+from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
 
 DEFAULT_TIMEOUT = 120.0
@@ -125,7 +125,7 @@ class ReportReader:
             self.expected = event["tests"]
             self.weights = {t["nodeid"]: t for t in self.expected}
         elif kind == "collect_error":
-            self.collect_errors.append(event.get("message", ""))
+            self.collect_errors.append(clean_text(str(event.get("message", ""))))
         elif kind == "start":
             self.running = event.get("nodeid")
         elif kind == "result":
@@ -157,9 +157,11 @@ class ReportReader:
         """A collected test's result, with the weight, task and code the collection gave it."""
         info = self.weights[nodeid]
         weight = info.get("weight", 1)
-        return TestResult(name=nodeid, status=status, message=message, weight=weight,
-                          score=weight if status == "pass" else 0, task_id=info.get("task_id"),
-                          test_code=info.get("test_code", ""), **timing_and_output)
+        result = TestResult(name=nodeid, status=status, message=clean_text(message), weight=weight,
+                            score=weight if status == "pass" else 0, task_id=info.get("task_id"),
+                            test_code=info.get("test_code", ""), **timing_and_output)
+        result.output = clean_text(result.output)
+        return result
 
     def forged(self, why: str) -> bool:
         self.tampering.append(why)
@@ -194,7 +196,7 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
     result = SubmissionResult(submission=submission, exercise=exercise, status="error",
                               duration=round(outcome.duration, 3), isolation=outcome.isolation)
     if report.expected is None:
-        detail = report.collect_errors[0] if report.collect_errors else outcome.output.strip()[-1500:]
+        detail = report.collect_errors[0] if report.collect_errors else clean_text(outcome.output.strip()[-1500:])
         why = stop_reason(outcome, limits) if outcome.killed_for else "the tests could not be collected"
         result.status = outcome.killed_for if outcome.killed_for in ("timeout", "memory") else "error"
         result.message = f"{why}: {detail}" if detail else why
@@ -237,6 +239,12 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = "fail"
         result.message = f"{len(failed)} of {len(counted)} tests failed; first: {failed[0].name}: " \
                          f"{first_line(failed[0].message)}"
+    elif outcome.exit_code != 0:  # pytest itself saw a failure that the report does not show: it was altered
+        result.message = (f"every test reported a pass, but pytest exited with status {outcome.exit_code}: the "
+                          "report was altered from inside the test process")
+        for test in tests:
+            test.status, test.score, test.message = "error", 0, "not counted: the report was altered"
+        result.score = 0
     else:
         result.status = "pass"
         result.message = f"all {len(counted)} tests passed"

@@ -210,3 +210,19 @@ def test_progress_is_a_bar_on_a_terminal(submissions):
     assert done.returncode == 1
     assert b"\r[" + b"#" * 30 + b"] 2/2 graded" in drawn
     assert b"[1/2] " not in drawn
+
+
+@pytest.mark.parametrize("form", ["text", "json", "junit", "gradescope", "exercism"])
+def test_escapes_and_lone_surrogates_from_a_submission_cannot_break_a_format_or_lose_the_batch(form, submissions,
+                                                                                           tmp_path):
+    hostile = Path(__file__).parent / "fixtures" / "hostile" / "control_characters.py"
+    table = tmp_path / "summary.csv"
+    done = grade(str(hostile), str(submissions / "alice.py"), "--format", form, "--csv", str(table))
+    assert done.returncode == 1, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\x00" not in done.stdout
+    if form == "junit":
+        ET.fromstring(done.stdout)  # well-formed XML
+    elif form != "text":
+        json.loads(done.stdout)
+    assert "ValueError: bad ?[8mvalue" in done.stdout
+    assert [row["status"] for row in csv.DictReader(table.open())] == ["fail", "pass"]

@@ -27,7 +27,10 @@ EXPECTED = {
     "memory_bomb_forked": ({"memory"}, f"more than {MEMORY_MB} MB of memory"),
     "fork_bomb": ({"memory", "timeout"}, "stopped:"),
     "exit_at_import": ({"error"}, "never reported: the test process ended early (exit code 0)"),
-    "sys_exit_at_import": ({"error"}, "SystemExit"),
+    "sys_exit_at_import": ({"error"}, "the submission called sys.exit(0) at import"),
+    "skip_in_train": ({"fail"}, "the test was skipped while it ran (needs a GPU): only the suite's own skip marks"),
+    "forge_by_replacing_send": ({"error"}, "every test reported a pass, but pytest exited with status 1"),
+    "control_characters": ({"fail"}, "ValueError: bad ?[8mvalue\n ? ü 中文"),
     "segfault_in_train": ({"error"}, "graded twice: the first run crashed with SIGSEGV while running "
                                      "tests/test_toy.py::test_train_returns_the_mean"),
     "write_outside": ({"fail"}, "assert 6 == 5"),
