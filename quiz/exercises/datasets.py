@@ -3,7 +3,7 @@
 `load_mnist()` gives real MNIST when Keras already has it cached, and otherwise the small UCI digits set the project
 ships, resampled to MNIST's 28x28 uint8 shape, so exercises and their suites run offline. `load_digits()` always gives
 the shipped set: the suites use it so their accuracy thresholds do not depend on what a machine has cached.
-Numpy only at import; Keras is imported only on the real-MNIST path.
+Numpy only: no Keras, no TensorFlow, no network.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import functools
 import gzip
 import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,17 +42,22 @@ def keras_mnist_cache() -> Path:
 
 
 def load_mnist(*, quiet: bool = False) -> DigitSplits:
-    """Real MNIST (60,000 / 10,000) when Keras has it cached, else the shipped digits; says which on stderr."""
-    if keras_mnist_cache().is_file():
-        try:
-            import keras
+    """Real MNIST (60,000 / 10,000) when Keras has it cached, else the shipped digits; says which on stderr.
 
-            (x_train, y_train), (x_val, y_val) = keras.datasets.mnist.load_data()
-        except Exception as exc:  # a corrupt or stale cache makes Keras try the network, which fails here
-            _say(f"quiz: the MNIST cache at {keras_mnist_cache()} could not be used ({type(exc).__name__}); "
+    The cache file is read directly, as Keras's `mnist.load_data()` reads it, but not through that function: on a
+    file whose hash does not match, Keras deletes it and downloads it again, and nothing here may download."""
+    cache = keras_mnist_cache()
+    if cache.is_file():
+        try:
+            with np.load(cache) as arrays:
+                x_train, y_train, x_val, y_val = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+            if x_train.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE) or len(x_train) != len(y_train):
+                raise ValueError(f"x_train has shape {x_train.shape}, not (N, 28, 28)")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            _say(f"quiz: the MNIST cache at {cache} could not be read ({type(exc).__name__}: {exc}); "
                  "using the shipped UCI digits instead", quiet)
         else:
-            _say(f"quiz: using MNIST from {keras_mnist_cache()}", quiet)
+            _say(f"quiz: using MNIST from {cache}", quiet)
             return DigitSplits(x_train, y_train, x_val, y_val, MNIST)
     else:
         _say("quiz: MNIST is not cached (~/.keras/datasets/mnist.npz); "
@@ -62,8 +68,11 @@ def load_mnist(*, quiet: bool = False) -> DigitSplits:
 def load_digits(validation_size: int = 297) -> DigitSplits:
     """The shipped UCI digits as 28x28 uint8 images, split the same way on every machine."""
     images, labels = _digits_28x28()
+    if not 0 <= validation_size < len(labels):
+        raise ValueError(f"validation_size must be between 0 and {len(labels) - 1}")
     order = np.random.default_rng(SPLIT_SEED).permutation(len(labels))
-    train, val = order[:-validation_size], order[-validation_size:]
+    cut = len(order) - validation_size
+    train, val = order[:cut], order[cut:]
     return DigitSplits(images[train], labels[train], images[val], labels[val], DIGITS)
 
 

@@ -47,6 +47,37 @@ def test_load_mnist_falls_back_to_the_shipped_digits_and_says_so(tmp_path, monke
     assert err.count("\n") == 1 and "MNIST is not cached" in err and "shipped UCI digits" in err
 
 
+def test_load_mnist_reads_a_cached_mnist_file(tmp_path, monkeypatch, capsys):
+    """The file in Keras's format (a few images here; the real one has 70,000)."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = datasets.keras_mnist_cache()
+    cache.parent.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez(cache, x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6, dtype=np.uint8),
+             x_test=rng.integers(0, 256, (4, 28, 28), dtype=np.uint8), y_test=np.arange(4, dtype=np.uint8))
+    data = datasets.load_mnist()
+    assert data.source == datasets.MNIST and data.x_train.shape == (6, 28, 28) and list(data.y_val) == [0, 1, 2, 3]
+    assert capsys.readouterr().err == f"quiz: using MNIST from {cache}\n"
+
+
+def test_a_damaged_mnist_cache_is_left_alone_and_the_shipped_digits_are_used(tmp_path, monkeypatch, capsys):
+    """Keras's own loader would delete such a file and download MNIST again: nothing here may download."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = datasets.keras_mnist_cache()
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"not an npz file")
+    data = datasets.load_mnist()
+    assert data.source == datasets.DIGITS
+    assert cache.read_bytes() == b"not an npz file"
+    err = capsys.readouterr().err
+    assert err.startswith(f"quiz: the MNIST cache at {cache} could not be read (") and "shipped UCI digits" in err
+
+
+def test_a_validation_split_of_zero_keeps_every_image_for_training():
+    data = datasets.load_digits(validation_size=0)
+    assert len(data.x_train) == 1797 and len(data.x_val) == 0
+
+
 def test_load_mnist_can_be_quiet(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     datasets.load_mnist(quiet=True)
