@@ -171,13 +171,20 @@ class Cluster:
                 cwd=self.out_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True, text=True, encoding="utf-8", errors="replace", bufsize=1)
             worker = Worker(index, address, process)
-            if self.echo is not None:
-                with self._lock:
-                    self.echo(index, f"started: pid {process.pid}, {address}")
+            self.workers.append(worker)  # at once: whatever fails next, stop() must see this process
+            self._echo(index, f"started: pid {process.pid}, {address}")
             worker.reader = threading.Thread(target=self._read, args=(worker,), daemon=True)
             worker.reader.start()
-            self.workers.append(worker)
         return self
+
+    def _echo(self, index: int, line: str) -> None:
+        with self._lock:
+            if self.echo is None:
+                return
+            try:
+                self.echo(index, line)
+            except OSError:  # whoever reads our output went away (`| head`): keep running, stop echoing
+                self.echo = None
 
     def _read(self, worker: Worker) -> None:
         assert worker.process.stdout is not None
@@ -185,8 +192,7 @@ class Cluster:
             line = line.rstrip("\n")
             with self._lock:
                 worker.tail.append(line)
-                if self.echo is not None:
-                    self.echo(worker.index, line)
+            self._echo(worker.index, line)
 
     def wait(self, timeout: float) -> Outcome:
         """Block until every worker finished, one failed, or `timeout` seconds passed; the cluster is stopped
@@ -251,7 +257,11 @@ class Cluster:
                        tails=[list(w.tail) for w in self.workers], **extra)
 
     def __enter__(self) -> Cluster:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:  # __exit__ does not run when __enter__ raises: stop what did start
+            self.stop()
+            raise
 
     def __exit__(self, *exc_info) -> None:
         self.stop()

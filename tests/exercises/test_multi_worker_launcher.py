@@ -198,3 +198,22 @@ def test_each_worker_gets_the_whole_cluster_and_its_own_index():
     configs = [json.loads(worker_environment(tf_config(addresses, i), base={})["TF_CONFIG"]) for i in range(3)]
     assert [c["task"] for c in configs] == [{"type": "worker", "index": i} for i in range(3)]
     assert all(c["cluster"] == {"worker": addresses} for c in configs)
+
+
+def test_an_echo_that_fails_stops_the_echo_not_the_collecting(tmp_path):
+    """`quiz exercise run ... | head -2`: the reader of our output goes away; the workers' output is still read
+    (a full pipe would block them) and the reason for the failure is still the worker's own."""
+    chatty = tmp_path / "chatty.py"
+    chatty.write_text("def make_strategy():\n    for i in range(2000):\n        print('line', i)\n"
+                      "    raise RuntimeError('boom')\n")
+    echoed = []
+
+    def echo(index, line):
+        echoed.append(line)
+        if len(echoed) == 2:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    outcome = run_cluster(chatty, 1, tmp_path / "out", echo=echo, timeout=WAIT)
+    assert len(echoed) == 2
+    assert not outcome.ok and not outcome.timed_out
+    assert outcome.reason.startswith("worker 0 failed (exit status 1): make_strategy() raised RuntimeError: boom")
