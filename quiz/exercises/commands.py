@@ -9,7 +9,9 @@ TensorFlow runs only in the workers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -74,10 +76,26 @@ def check_args(args: argparse.Namespace) -> Path:
 
 def run_exercise(args: argparse.Namespace) -> int:
     submission = check_args(args)
-    if args.out:
-        return run_workers(args, submission, Path(args.out))
-    with tempfile.TemporaryDirectory(prefix="quiz-multi-worker-") as folder:
-        return run_workers(args, submission, Path(folder))
+    with stop_signals_interrupt():
+        if args.out:
+            return run_workers(args, submission, Path(args.out))
+        with tempfile.TemporaryDirectory(prefix="quiz-multi-worker-") as folder:
+            return run_workers(args, submission, Path(folder))
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt():
+    """SIGTERM and SIGHUP (a closed terminal, `kill`) take the Ctrl+C path: the workers are stopped in order and
+    the temporary folder is removed, instead of the process just ending."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_workers(args: argparse.Namespace, submission: Path, out_dir: Path) -> int:
@@ -111,7 +129,7 @@ def summarize(out_dir: Path, workers: int) -> str:
         with np.load(out_dir / f"worker-{index}" / "train.npz") as arrays:
             weights.append([arrays[f"arr_{i}"] for i in range(len(arrays.files))])
     gap = max((float(np.abs(a - b).max()) for other in weights[1:] for a, b in zip(weights[0], other)), default=0.0)
-    same = ("final weights identical on every worker" if gap <= 1e-6
+    same = ("one worker" if workers == 1 else "final weights identical on every worker" if gap <= 1e-6
             else f"final weights DIFFER across workers (up to {gap:.3g})")
     losses = json.loads((out_dir / "worker-0" / "result.json").read_text())["jobs"]["train"]["losses"]
     return f"{same}; loss per epoch {' -> '.join(f'{loss:.4f}' for loss in losses)}"

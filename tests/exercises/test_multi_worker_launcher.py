@@ -33,9 +33,9 @@ WAIT = 240  # seconds: bounds every wait below; a run takes about 15 s
 class LiveRun:
     """The CLI running in the background, its output lines readable as they come."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env: dict[str, str] | None = None):
         self.process = subprocess.Popen([*RUN, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True)
+                                        text=True, start_new_session=True, env=env)
         self.lines: list[str] = []
         self.pids: list[int] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -83,7 +83,7 @@ class LiveRun:
 @pytest.fixture
 def live_runs():
     runs: list[LiveRun] = []
-    yield lambda *args: runs.append(LiveRun(*args)) or runs[-1]
+    yield lambda *args, env=None: runs.append(LiveRun(*args, env=env)) or runs[-1]
     for run in runs:
         run.kill()
         for pid in filter(alive, run.pids):  # only after a failed assertion: leave no worker behind
@@ -160,6 +160,24 @@ def test_ctrl_c_stops_every_worker(live_runs, tmp_path):
     assert run.finish() == 130
     assert run.lines[-1] == "quiz: interrupted"
     assert not wait_until_gone(pids), "a worker survived Ctrl+C"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_launcher_stops_its_workers_and_removes_its_temporary_folder(live_runs, tmp_path, stop):
+    sleeper = tmp_path / "sleeper.py"  # no TensorFlow: the workers wait in make_strategy
+    sleeper.write_text("import time\n\n\ndef make_strategy():\n    print('waiting', flush=True)\n"
+                       "    time.sleep(120)\n")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    run = live_runs("--workers", "2", str(sleeper), env={**os.environ, "TMPDIR": str(temp)})
+    pids = run.worker_pids(2)
+    run.wait_for(r"^\[worker \d\] waiting", 2)
+    assert [p.name for p in temp.iterdir()][0].startswith("quiz-multi-worker-")
+    run.process.send_signal(stop)
+    assert run.finish() == 130
+    assert run.lines[-1] == "quiz: interrupted"
+    assert not wait_until_gone(pids), "a worker survived its launcher's end"
+    assert list(temp.iterdir()) == []
 
 
 def test_workers_die_with_a_killed_launcher(live_runs, tmp_path):
