@@ -117,6 +117,9 @@ def check_writable(target: str | None, is_folder: bool) -> None:
     if not target:
         return
     where = Path(target).resolve()
+    if is_folder and where.exists() and not where.is_dir():
+        raise UsageError(f"--output must be a folder for several submissions (one results.json each), and "
+                         f"{target} is a file")
     if is_folder:  # created when written: the nearest existing folder above it must be writable
         while not where.exists():
             where = where.parent
@@ -159,6 +162,9 @@ def run_grade(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write under {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {len(written)} results.json file(s) under {args.output}", file=sys.stderr)
+        for submission, path in written.items():
+            if path.parent.name != Path(submission).stem:  # the same file name twice: say which is which
+                print(f"  {submission} -> {path}", file=sys.stderr)
     else:
         text = {"text": lambda: formats.render_text(results),
                 "json": lambda: formats.render_json(name, results),

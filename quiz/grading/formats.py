@@ -5,8 +5,9 @@ How each format covers a batch (several submissions):
 - json: always one object for the batch, `{"version", "exercise", "summary", "results": [...]}`.
 - junit: one <testsuite> per submission inside <testsuites>.
 - gradescope / exercism: these formats describe ONE submission. With one submission the output is that
-  results.json object; with several, `--output DIR` writes DIR/<submission name>/results.json for each, and
-  standard output gets a JSON array of the objects (each with a "submission" field added).
+  results.json object. With several, `--output DIR` writes DIR/<file stem>/results.json for each (a stem that
+  repeats gets -2, -3...; the command lists those), and without --output standard output gets a JSON array of
+  the objects (each with a "submission" field added).
 """
 
 from __future__ import annotations
@@ -148,20 +149,35 @@ def render_per_submission(kind: str, results: list[SubmissionResult]) -> str:
     return json.dumps(batch, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_per_submission(kind: str, results: list[SubmissionResult], folder: Path) -> list[Path]:
-    """DIR/<submission name>/results.json for each submission (the layout both platforms expect)."""
+def folder_names(submissions: list[str]) -> list[str]:
+    """A folder name per submission: its file's stem; when stems repeat (a/x.py, b/x.py), the later ones get
+    x-2, x-3, ..., never the stem of another submission."""
+    stems = [Path(submission).stem for submission in submissions]
+    taken = set(stems)
+    first_seen: set[str] = set()
+    names = []
+    for stem in stems:
+        if stem not in first_seen:
+            first_seen.add(stem)
+            names.append(stem)
+            continue
+        number = 2
+        while f"{stem}-{number}" in taken:
+            number += 1
+        taken.add(f"{stem}-{number}")
+        names.append(f"{stem}-{number}")
+    return names
+
+
+def write_per_submission(kind: str, results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
+    """DIR/<name>/results.json for each submission (the layout both platforms expect); submission -> file."""
     convert = PER_SUBMISSION[kind]
-    written = []
-    used: set[str] = set()
-    for result in results:
-        name = Path(result.submission).stem
-        while name in used:
-            name += "_"
-        used.add(name)
+    written = {}
+    for result, name in zip(results, folder_names([r.submission for r in results])):
         target = folder / name / "results.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(convert(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(target)
+        written[result.submission] = target
     return written
 
 

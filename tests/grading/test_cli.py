@@ -226,3 +226,26 @@ def test_escapes_and_lone_surrogates_from_a_submission_cannot_break_a_format_or_
         json.loads(done.stdout)
     assert "ValueError: bad ?[8mvalue" in done.stdout
     assert [row["status"] for row in csv.DictReader(table.open())] == ["fail", "pass"]
+
+
+def test_submissions_with_the_same_file_name_get_folders_that_say_which_is_which(tmp_path):
+    for folder, body in (("a", "return a + b"), ("b", "return a - b")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.py").write_text(f"def add(a, b):\n    {body}\n\n\ndef train(values, epochs=1):\n"
+                                                "    return sum(values) / len(values)\n")
+    shutil.copy(tmp_path / "a" / "x.py", tmp_path / "a" / "x-2.py")  # a real file named like a renamed one
+    out = tmp_path / "out"
+    done = grade(str(tmp_path / "a" / "x.py"), str(tmp_path / "b" / "x.py"), str(tmp_path / "a" / "x-2.py"),
+                 "--format", "exercism", "--output", str(out))
+    statuses = {p.parent.name: json.loads(p.read_text())["status"] for p in out.glob("*/results.json")}
+    assert statuses == {"x": "pass", "x-3": "fail", "x-2": "pass"}
+    assert f"{tmp_path / 'b' / 'x.py'} -> {out / 'x-3' / 'results.json'}" in done.stderr
+
+
+def test_a_file_given_as_the_output_folder_of_a_batch_is_refused_before_grading(submissions, tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("keep me\n")
+    done = grade(str(submissions), "--format", "gradescope", "--output", str(target))
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(f"{target} is a file")
+    assert "graded" not in done.stderr and target.read_text() == "keep me\n"
