@@ -26,7 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "weight(n): how many points a test is worth when graded (default 1)")
-    config.addinivalue_line("markers", "gpu: needs a GPU; skipped with a reason on machines without one")
+    config.addinivalue_line("markers", "gpu: needs a GPU (an exercise's conftest skips it, with a reason, "
+                                       "on a machine without one)")
 
 
 def exercise_root(start: Path) -> Path | None:
