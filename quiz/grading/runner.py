@@ -12,6 +12,7 @@ Nothing here imports TensorFlow: the suite runs in the sandboxed subprocess (see
 from __future__ import annotations
 
 import json
+import re
 import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -239,9 +240,8 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = "fail"
         result.message = f"{len(failed)} of {len(counted)} tests failed; first: {failed[0].name}: " \
                          f"{first_line(failed[0].message)}"
-    elif outcome.exit_code != 0:  # pytest itself saw a failure that the report does not show: it was altered
-        result.message = (f"every test reported a pass, but pytest exited with status {outcome.exit_code}: the "
-                          "report was altered from inside the test process")
+    elif altered := why_not_believed(outcome, passes=len(counted)):
+        result.message = f"{altered}: the report was altered from inside the test process"
         for test in tests:
             test.status, test.score, test.message = "error", 0, "not counted: the report was altered"
         result.score = 0
@@ -249,3 +249,25 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = "pass"
         result.message = f"all {len(counted)} tests passed"
     return result
+
+
+def why_not_believed(outcome: RunOutcome, passes: int) -> str | None:
+    """Why a report in which every test passed cannot be believed, if it cannot. pytest's exit status and its
+    closing summary line come from pytest itself, after the tests: a report forged from inside the test process
+    (then os._exit(0)) or a reporter patched to say pass does not change them."""
+    if outcome.exit_code != 0:
+        return f"every test reported a pass, but pytest exited with status {outcome.exit_code}"
+    summary = pytest_summary(outcome.output)
+    counts = {word.rstrip("s"): int(number) for number, word in re.findall(r"(\d+) (\w+)", summary)}
+    if counts.get("passed") != passes or set(counts) - {"passed", "skipped", "deselected", "warning"}:
+        return (f"every test reported a pass, but pytest's own summary says "
+                f"{summary!r}" if summary else "every test reported a pass, but pytest never printed its summary")
+    return None
+
+
+def pytest_summary(output: str) -> str:
+    """pytest's closing line, e.g. '4 passed in 0.01s' or '3 passed, 1 skipped in 2.10s' ('' if none)."""
+    for line in reversed(output.strip().splitlines()):  # the last such line: TensorFlow may print after it
+        if re.match(r"^=*\s*\d+ \w+.* in [\d.]+s\b", line):
+            return line.strip(" =")
+    return ""

@@ -30,6 +30,8 @@ EXPECTED = {
     "sys_exit_at_import": ({"error"}, "the submission called sys.exit(0) at import"),
     "skip_in_train": ({"fail"}, "the test was skipped while it ran (needs a GPU): only the suite's own skip marks"),
     "forge_by_replacing_send": ({"error"}, "every test reported a pass, but pytest exited with status 1"),
+    "forge_every_result": ({"error"}, "every test reported a pass, but pytest never printed its summary: the report "
+                                      "was altered"),
     "control_characters": ({"fail"}, "ValueError: bad ?[8mvalue\n ? ü 中文"),
     "segfault_in_train": ({"error"}, "graded twice: the first run crashed with SIGSEGV while running "
                                      "tests/test_toy.py::test_train_returns_the_mean"),
