@@ -37,9 +37,10 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb)
     report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
+    result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
     crash = crash_signal(outcome)
-    if crash is None or report.tampering or report.complete:  # a crash after the last report changes nothing
-        return assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    if crash is None or report.tampering or result.status != "error":  # a crash after a full report changes nothing
+        return result
     where = f" while running {report.running}" if report.running else ""
     report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
@@ -101,11 +102,6 @@ class ReportReader:
         self.ended = False
         self.tampering: list[str] = []
         self.exitstatus: int | None = None
-
-    @property
-    def complete(self) -> bool:
-        """The run reported its end and a result for every test it collected."""
-        return self.ended and self.expected is not None and len(self.results) == len(self.expected)
 
     def take(self, line: bytes) -> bool:
         if not line.strip():
@@ -255,7 +251,7 @@ def why_not_believed(outcome: RunOutcome, passes: int) -> str | None:
     """Why a report in which every test passed cannot be believed, if it cannot. pytest's exit status and its
     closing summary line come from pytest itself, after the tests: a report forged from inside the test process
     (then os._exit(0)) or a reporter patched to say pass does not change them."""
-    if outcome.exit_code != 0:
+    if outcome.exit_code != 0 and crash_signal(outcome) is None:  # TensorFlow may crash at exit, after the summary
         return f"every test reported a pass, but pytest exited with status {outcome.exit_code}"
     summary = pytest_summary(outcome.output)
     counts = {word.rstrip("s"): int(number) for number, word in re.findall(r"(\d+) (\w+)", summary)}

@@ -143,3 +143,11 @@ def test_a_run_that_crashes_once_is_graded_again_and_the_second_run_counts(tmp_p
     assert result.message.startswith("all 4 tests passed (graded twice: the first run crashed with SIGSEGV while "
                                      "running tests/test_toy.py::"), result.message
     assert (result.score, result.max_score) == (7, 7)
+
+
+def test_a_crash_after_every_test_reported_does_not_change_the_grade():
+    """TensorFlow sometimes dies on its way out; the tests had all passed and pytest had said so."""
+    benign = Path(__file__).parent / "fixtures" / "benign" / "crash_at_exit.py"
+    (result,) = grade_batch(TOY, [benign], timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    assert result.status == "pass" and result.message == "all 4 tests passed", result.message
+    assert (result.score, result.max_score) == (7, 7)
