@@ -10,6 +10,7 @@ from pathlib import Path
 
 from quiz import paths
 from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.grading import limits
 
 FORMATS = ("text", "json", "junit", "gradescope", "exercism")
 SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
@@ -30,10 +31,10 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                             "submissions: a folder, one <name>/results.json each)")
     grade.add_argument("--csv", metavar="PATH", help="also write a one-line-per-submission CSV summary")
     grade.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
-    grade.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                       help="wall-clock limit per submission (default 120)")
-    grade.add_argument("--memory", type=int, default=2048, metavar="MB",
-                       help="memory limit per submission, all its processes together (default 2048)")
+    grade.add_argument("--timeout", type=float, default=limits.TIMEOUT_S, metavar="SECONDS",
+                       help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
+    grade.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
+                       help=f"memory limit per submission, all its processes together (default {limits.MEMORY_MB})")
     grade.set_defaults(run=run_grade)
 
 

@@ -44,7 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     key_fd = config.getoption("--quiz-key-fd")
     settings = json.loads(_read_all(key_fd)) if key_fd is not None else {}
-    reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)))
+    submission = config.getoption("--submission", None)
+    reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)),
+                        Path(submission).resolve().parent if submission else None)
     if settings.get("deny_network"):
         refuse_sockets()
     config.pluginmanager.register(reporter, "quiz-grading-reporter")
@@ -107,11 +109,12 @@ def code_of(value: object) -> object:
 class Reporter:
     """Streams one JSON line per event to the grader; see the module docstring for why."""
 
-    def __init__(self, fd: int, key: str, rootdir: Path) -> None:
+    def __init__(self, fd: int, key: str, rootdir: Path, submission_dir: Path | None) -> None:
         self.fd = fd
         os.set_inheritable(fd, False)
         self.key = key
         self.rootdir = rootdir
+        self.submission_dir = submission_dir
         self.seq = 0
         self.runtime: dict[str, object] = {}
         self.codes: dict[str, object] = {}
@@ -161,7 +164,7 @@ class Reporter:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         if call.excinfo is not None and report.failed:
-            report.quiz_message = failure_message(call.excinfo, item, self.rootdir)
+            report.quiz_message = failure_message(call.excinfo, item, self.rootdir, self.submission_dir)
         report.quiz_skip_marked = any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
         return report
 
@@ -244,10 +247,11 @@ def limit(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size] + " [...]"
 
 
-def relative(path: str, rootdir: Path) -> str:
-    """Paths in messages are relative to the suite or the sandbox, so they read the same on every run."""
+def relative(path: str, bases: list[Path]) -> str:
+    """Paths in messages are relative to the suite or the submission's folder, so they read the same on every
+    run."""
     p = Path(path)
-    for base in (rootdir, rootdir.parent / "box"):
+    for base in bases:
         try:
             return str(p.relative_to(base))
         except ValueError:
@@ -255,7 +259,8 @@ def relative(path: str, rootdir: Path) -> str:
     return p.name
 
 
-def failure_message(excinfo: pytest.ExceptionInfo, item: pytest.Item, rootdir: Path) -> str:
+def failure_message(excinfo: pytest.ExceptionInfo, item: pytest.Item, rootdir: Path,
+                    submission_dir: Path | None) -> str:
     """`ExcType: first line`, then where the test failed (`tests/test_x.py:12: assert ...`), then where the
     exception was raised when that is elsewhere (usually the submission)."""
     exc = excinfo.value
@@ -271,14 +276,14 @@ def failure_message(excinfo: pytest.ExceptionInfo, item: pytest.Item, rootdir: P
     test_file = str(getattr(item, "path", ""))
     test_line = raised_at = None
     for entry in excinfo.traceback:
-        where = f"{relative(str(entry.path), rootdir)}:{entry.lineno + 1}"
+        where = f"{relative(str(entry.path), [rootdir, *filter(None, [submission_dir])])}:{entry.lineno + 1}"
         if str(entry.path) == test_file:  # only here: parsing every frame's source (pytest's) is slow
             try:
                 statement = str(entry.statement).strip().splitlines()[0]
             except Exception:  # noqa: BLE001 - source may be unavailable
                 statement = ""
             test_line = f"{where}: {statement}" if statement else where
-        elif Path(str(entry.path)).parent == rootdir.parent / "box":
+        elif submission_dir is not None and Path(str(entry.path)).parent == submission_dir:
             raised_at = where  # the deepest line of the submission's own code
     parts = [head]
     if test_line:

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from quiz.grading import limits
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
 
-DEFAULT_TIMEOUT = 120.0
-DEFAULT_MEMORY_MB = 2048
+DEFAULT_TIMEOUT = limits.TIMEOUT_S
+DEFAULT_MEMORY_MB = limits.MEMORY_MB
 # Signals of a crash in native code. TensorFlow very rarely dies of one on a correct program (seen once in CI,
 # SIGSEGV in a MirroredStrategy suite), so a run that ends this way is graded once more before it counts.
 CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz import paths
+from quiz.grading import limits
 
 SANDBOX_PREFIX = "quiz-grade-"
 UID_BASE = 1_900_000_000  # unprivileged uids with no passwd entry: one per sandbox, so NPROC counts are separate
@@ -66,8 +67,8 @@ markers =
 
 @dataclass
 class Limits:
-    timeout: float = 120.0
-    memory_mb: int = 2048
+    timeout: float = limits.TIMEOUT_S
+    memory_mb: int = limits.MEMORY_MB
     output_bytes: int = 4 * 2**20  # pytest's own terminal output (the submission's prints are captured per test)
     report_bytes: int = 16 * 2**20
     file_mb: int = 64
