@@ -32,12 +32,13 @@ def map_in_workers(function: Callable, arguments: Sequence[tuple],
     workers = min(len(arguments), cores())
     if workers < 2:
         return None
+    weights = [weight(args) for args in arguments]
     shares: list[list[int]] = [[] for _ in range(workers)]
     loads = [0] * workers
-    for index in sorted(range(len(arguments)), key=lambda i: -weight(arguments[i])):
+    for index in sorted(range(len(arguments)), key=lambda i: -weights[i]):  # heaviest first, to the lightest
         lightest = loads.index(min(loads))
         shares[lightest].append(index)
-        loads[lightest] += weight(arguments[index])
+        loads[lightest] += weights[index]
     target = (function.__module__, function.__qualname__)
     with ThreadPoolExecutor(workers) as threads:
         outcomes = list(threads.map(lambda share: _run_worker(target, [arguments[i] for i in share]), shares))

@@ -4,8 +4,9 @@ The launcher starts one of these per worker with its TF_CONFIG; on real hosts yo
 It imports the submission and creates its MultiWorkerMirroredStrategy before anything else runs a TensorFlow op
 (collective ops can only be configured at program start), trains on its shard of the shipped digits, and writes
 what the suite compares into DIR/worker-<index>/: result.json (losses, where variables were created, any error),
-and per job <job>-initial.npz (the weights build_model starts from) and <job>.npz (the final weights). Everything is written even when the submission fails, so the suite can
-say what went wrong; the process then exits 1 after a last line starting with FAILED_MARK.
+and per job <job>-initial.npz (the weights build_model starts from) and <job>.npz (the final weights). Everything
+is written even when the submission fails, so the suite can say what went wrong; the process then exits 1 after a
+last line starting with FAILED_MARK.
 """
 
 from __future__ import annotations

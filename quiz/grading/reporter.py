@@ -165,7 +165,8 @@ class Reporter:
         report = yield
         if call.excinfo is not None and report.failed:
             report.quiz_message = failure_message(call.excinfo, item, self.rootdir, self.submission_dir)
-        report.quiz_skip_marked = any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
+        if report.when == "setup":  # the only phase where a skip mark acts
+            report.quiz_skip_marked = any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -144,22 +144,21 @@ class ReportReader:
         if status not in TEST_STATUSES:
             return self.forged(f"an unknown status {status!r}")
         result = self.test_result(nodeid, status, str(event.get("message", "")),
-                                  duration=float(event.get("duration", 0.0)), output=str(event.get("output", "")))
+                                  float(event.get("duration", 0.0)), str(event.get("output", "")))
         self.results[nodeid] = result
         self.running = None
         if self.on_test is not None:
             self.on_test(result)
         return True
 
-    def test_result(self, nodeid: str, status: str, message: str, **timing_and_output) -> TestResult:
+    def test_result(self, nodeid: str, status: str, message: str, duration: float = 0.0,
+                    output: str = "") -> TestResult:
         """A collected test's result, with the weight, task and code the collection gave it."""
         info = self.weights[nodeid]
         weight = info.get("weight", 1)
-        result = TestResult(name=nodeid, status=status, message=clean_text(message), weight=weight,
-                            score=weight if status == "pass" else 0, task_id=info.get("task_id"),
-                            test_code=info.get("test_code", ""), **timing_and_output)
-        result.output = clean_text(result.output)
-        return result
+        return TestResult(name=nodeid, status=status, message=clean_text(message), duration=duration,
+                          output=clean_text(output), weight=weight, score=weight if status == "pass" else 0,
+                          task_id=info.get("task_id"), test_code=info.get("test_code", ""))
 
     def forged(self, why: str) -> bool:
         self.tampering.append(why)
