@@ -28,6 +28,7 @@ class TestResult:
     weight: float = 1
     score: float = 0
     task_id: int | None = None
+    verdict: str | None = None  # "recomputed" (decided by the suite from data) or "reported" (a probe's fact)
     test_code: str = ""
 
 

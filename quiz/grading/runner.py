@@ -1,4 +1,4 @@
-"""Grade submissions: run the exercise's suite on each one in its own sandbox and account for every test.
+"""Grade submissions: run the exercise's suite on each one and account for every test.
 
 The public API (the Textual app calls these):
 
@@ -6,68 +6,127 @@ The public API (the Textual app calls these):
     grade_batch(exercise_dir, submissions, *, jobs=1, timeout=120, memory_mb=2048, on_done=None)
         -> list[SubmissionResult]   (in the order given; on_done is called as each one finishes)
 
-Nothing here imports TensorFlow: the suite runs in the sandboxed subprocess (see sandbox.py).
+Two processes per submission: the suite runs in a pytest process of ours (trusted: no submission code ever runs
+in it) that reports here over a pipe; the submission runs in a sandboxed process of its own that the suite
+drives (plugin.py, remote.py). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import signal
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from quiz.grading import limits
+from quiz.grading.remote import CRASH_SIGNALS, crash_signal  # noqa: F401 - CRASH_SIGNALS: for the tests
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
-from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
+from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
 
 DEFAULT_TIMEOUT = limits.TIMEOUT_S
 DEFAULT_MEMORY_MB = limits.MEMORY_MB
-# Signals of a crash in native code. TensorFlow very rarely dies of one on a correct program (seen once in CI,
-# SIGSEGV in a MirroredStrategy suite), so a run that ends this way is graded once more before it counts.
-CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
+SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's time limit by this much
+SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
+TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
+
+PYTEST_INI = """\
+# Written by the quiz grader: the only ini this run reads.
+[pytest]
+addopts =
+markers =
+    weight(n): points for a test when graded
+    gpu: needs a GPU
+    slow: runs TensorFlow in a subprocess
+    task(taskno): the exercise task a test belongs to
+    verdict(kind): recomputed or reported
+"""
 
 
 def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB,
                      on_test: Callable[[TestResult], None] | None = None) -> SubmissionResult:
-    """Run the suite of `exercise_dir` on `submission` in a fresh sandbox. `on_test` is called from this
-    (the supervising) thread as each test's result arrives. A run whose test process crashed in native code
-    is run again in a new sandbox, and the second run is the result (its message says so)."""
+    """Run the suite of `exercise_dir` on `submission`. `on_test` is called from this (the supervising) thread
+    as each test's result arrives. A run whose submission process crashed in native code before the suite was
+    done with it is run again, and the second run is the result (its message says so)."""
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb)
-    report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
+    report, outcome = run_suite(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
-    crash = crash_signal(outcome)
-    if crash is None or report.tampering or result.status != "error":  # a crash after a full report changes nothing
+    crash = report.crash()
+    if crash is None or result.status != "error":
         return result
-    where = f" while running {report.running}" if report.running else ""
-    report, outcome = run_in_sandbox(exercise_dir, submission, limits, on_test)
+    report, outcome = run_suite(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
-    result.message += f" (graded twice: the first run crashed with {crash.name}{where})"
+    result.message += f" (graded twice: the first run crashed with {crash})"
     return result
 
 
-def run_in_sandbox(exercise_dir: Path, submission: Path, limits: Limits,
-                   on_test: Callable[[TestResult], None] | None) -> tuple[ReportReader, RunOutcome]:
-    sandbox = Sandbox(exercise_dir, submission, limits)
+def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
+              on_test: Callable[[TestResult], None] | None) -> tuple[ReportReader, RunOutcome]:
+    """The suite's pytest process, watched: its report lines to a ReportReader, its own output kept."""
+    workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
+    key = secrets.token_hex(16)
+    report = ReportReader(key, on_test)
+    report_r, report_w = os.pipe()
+    key_r, key_w = os.pipe()
     try:
-        report = ReportReader(sandbox.key, on_test)
-        outcome = sandbox.run(report.take)
+        (workdir / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(suite_argv(exercise_dir, submission, limits, workdir, report_w, key_r),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       cwd=workdir, env=suite_environment(), pass_fds=(report_w, key_r),
+                                       start_new_session=True)
+        finally:
+            os.close(report_w)
+            os.close(key_r)
+        try:
+            os.write(key_w, json.dumps({"key": key}).encode())
+        finally:
+            os.close(key_w)
+        watch = Watch(process, "session", Limits(timeout=limits.timeout + SUITE_GRACE_S,
+                                                 memory_mb=SUITE_MEMORY_MB), started)
+        try:
+            watch.follow(report_r, report.take)
+        finally:
+            watch.kill_all()
+            process.stdout.close()
+            process.wait()
+        outcome = RunOutcome(exit_code=process.returncode if watch.killed_for is None else None,
+                             killed_for=watch.killed_for, duration=time.monotonic() - started,
+                             output=watch.output_text(),
+                             isolation=report.isolation or {"mode": isolation_mode(), "problems": []})
     finally:
-        sandbox.remove()
+        os.close(report_r)
+        remove_tree(workdir)
     return report, outcome
 
 
-def crash_signal(outcome: RunOutcome) -> signal.Signals | None:
-    """The signal of a native crash that ended the test process, if one did. Run directly, the process reports
-    it as -N; under the namespace init (pid 1) as 128 + N."""
-    code = outcome.exit_code
-    if outcome.killed_for is not None or code is None:
-        return None
-    number = -code if code < 0 else code - 128
-    return next((crash for crash in CRASH_SIGNALS if crash == number), None)
+def suite_argv(exercise_dir: Path, submission: Path, limits: Limits, workdir: Path, report_fd: int,
+               key_fd: int) -> list[str]:
+    tests = exercise_dir / "tests"
+    return [sys.executable, "-I", "-B", "-m", "pytest",
+            "-c", str(workdir / "pytest.ini"), "--rootdir", str(exercise_dir), "--confcutdir", str(exercise_dir),
+            "-p", "no:cacheprovider", "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
+            "--quiz-report-fd", str(report_fd), "--quiz-key-fd", str(key_fd),
+            "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
+            "--submission-memory", str(limits.memory_mb),
+            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",
+            str(tests if tests.is_dir() else exercise_dir)]
+
+
+def suite_environment() -> dict[str, str]:
+    """Ours, less what would change how pytest runs; no plugin is loaded but the two we name."""
+    env = {key: value for key, value in os.environ.items() if key not in TRUSTED_ENV_DROP}
+    env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONFAULTHANDLER": "1"})
+    return env
 
 
 def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 1,
@@ -89,7 +148,7 @@ def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 
 
 class ReportReader:
     """Checks and collects the reporter's JSON lines. Anything off (a wrong key, a gap in the sequence, a test
-    reported twice or not in the collected list) is treated as tampering: the run is stopped."""
+    reported twice or not in the collected list) stops the run: the channel is not what the reporter wrote."""
 
     def __init__(self, key: str, on_test: Callable[[TestResult], None] | None) -> None:
         self.key = key
@@ -103,6 +162,8 @@ class ReportReader:
         self.ended = False
         self.tampering: list[str] = []
         self.exitstatus: int | None = None
+        self.stops: list[dict] = []  # why submission processes ended early (remote.Stop as dicts)
+        self.isolation: dict = {}
 
     def take(self, line: bytes) -> bool:
         if not line.strip():
@@ -130,8 +191,9 @@ class ReportReader:
             return self.take_result(event)
         elif kind == "end":
             self.ended = True
-            self.tampering = list(event.get("tampering") or [])
             self.exitstatus = event.get("exitstatus")
+            self.stops = [stop for stop in event.get("stops") or [] if isinstance(stop, dict)]
+            self.isolation = event.get("isolation") or {}
         return True
 
     def take_result(self, event: dict) -> bool:
@@ -158,7 +220,19 @@ class ReportReader:
         weight = info.get("weight", 1)
         return TestResult(name=nodeid, status=status, message=clean_text(message), duration=duration,
                           output=clean_text(output), weight=weight, score=weight if status == "pass" else 0,
-                          task_id=info.get("task_id"), test_code=info.get("test_code", ""))
+                          task_id=info.get("task_id"), verdict=info.get("verdict"),
+                          test_code=info.get("test_code", ""))
+
+    def stop(self, *reasons: str) -> dict | None:
+        """The first early stop of a submission process for one of `reasons` (all when none given)."""
+        return next((stop for stop in self.stops if not reasons or stop.get("reason") in reasons), None)
+
+    def crash(self) -> str | None:
+        """'SIGSEGV while running <test>' when a submission process crashed in native code."""
+        stop = self.stop("crash")
+        if stop is None:
+            return None
+        return str(stop.get("signal")) + (f" while running {stop['test']}" if stop.get("test") else "")
 
     def forged(self, why: str) -> bool:
         self.tampering.append(why)
@@ -166,18 +240,19 @@ class ReportReader:
 
 
 def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
+    """Why the suite's own process ended as it did."""
     if outcome.killed_for == "timeout":
-        return f"the time limit of {limits.timeout:g} s was reached"
+        return f"the time limit of {limits.timeout:g} s was reached (and {SUITE_GRACE_S:g} s more for the suite)"
     if outcome.killed_for == "memory":
-        return f"the submission's processes used more than {limits.memory_mb} MB of memory"
+        return f"the suite's own process used more than {SUITE_MEMORY_MB} MB of memory"
     if outcome.killed_for == "output":
-        return f"the test run printed more than {limits.output_bytes // 2**20} MB"
+        return f"the suite printed more than {limits.output_bytes // 2**20} MB"
     if outcome.killed_for == "tampering":
-        return "the report channel was tampered with"
-    crash = crash_signal(outcome)
+        return "the report channel carried something the reporter did not write"
+    crash = crash_signal(outcome.exit_code)
     if crash is not None:
-        return f"the test process crashed with {crash.name} (a fault in native code: TensorFlow or a C extension)"
-    return f"the test process ended early (exit code {outcome.exit_code})"
+        return f"the suite's process crashed with {crash.name}"
+    return f"the suite's process ended early (exit code {outcome.exit_code})"
 
 
 def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: Limits) -> TestResult:
@@ -187,15 +262,20 @@ def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: L
     return report.test_result(nodeid, "error", message)
 
 
+def stop_message(stop: dict) -> str:
+    where = f" (in {stop['test']})" if stop.get("test") else ""
+    return f"stopped: {stop.get('message')}{where}"
+
+
 def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunOutcome,
              limits: Limits) -> SubmissionResult:
     """Every test the suite defines gets a result; then the overall status, score and message."""
     result = SubmissionResult(submission=submission, exercise=exercise, status="error",
                               duration=round(outcome.duration, 3), isolation=outcome.isolation)
+    limit_stop = report.stop("timeout", "memory")
     if report.expected is None:
         detail = report.collect_errors[0] if report.collect_errors else clean_text(outcome.output.strip()[-1500:])
         why = stop_reason(outcome, limits) if outcome.killed_for else "the tests could not be collected"
-        result.status = outcome.killed_for if outcome.killed_for in ("timeout", "memory") else "error"
         result.message = f"{why}: {detail}" if detail else why
         return result
     tests = [report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits)
@@ -207,23 +287,22 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
     failed = [t for t in counted if t.status == "fail"]
     errors = [t for t in counted if t.status == "error"]
     missing = len(tests) - len(report.results)
+    other_stop = report.stop()
     if report.tampering:
         result.status, result.score = "error", 0
-        result.message = "tampering detected: " + "; ".join(dict.fromkeys(report.tampering))
+        result.message = "the report channel was broken: " + "; ".join(dict.fromkeys(report.tampering))
         for test in tests:  # nothing this run reported can be trusted
             if test.status == "pass":
                 test.status, test.score = "error", 0
-                test.message = "not counted: the run was tampered with"
-    elif outcome.killed_for in ("timeout", "memory"):
-        result.status = outcome.killed_for
-        running = f" (while running {report.running})" if report.running else ""
-        result.message = f"stopped: {stop_reason(outcome, limits)}{running}"
-    elif outcome.killed_for == "output":
-        result.message = f"stopped: {stop_reason(outcome, limits)}"
-    elif missing or not report.ended:
-        result.message = (f"{missing} of {len(tests)} tests never reported: "
-                          f"{stop_reason(outcome, limits)}") if missing else \
-            f"the test run did not finish normally: {stop_reason(outcome, limits)}"
+                test.message = "not counted: the report channel was broken"
+    elif limit_stop is not None:
+        result.status = limit_stop["reason"]
+        result.message = stop_message(limit_stop)
+    elif outcome.killed_for is not None or missing or not report.ended:
+        result.message = (f"{missing} of {len(tests)} tests never reported: {stop_reason(outcome, limits)}"
+                          if missing else f"the test run did not finish normally: {stop_reason(outcome, limits)}")
+    elif other_stop is not None:
+        result.message = stop_message(other_stop)
     elif report.collect_errors:
         result.message = "the tests could not be collected: " + first_line(report.collect_errors[0])
     elif not counted:
@@ -236,34 +315,9 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = "fail"
         result.message = f"{len(failed)} of {len(counted)} tests failed; first: {failed[0].name}: " \
                          f"{first_line(failed[0].message)}"
-    elif altered := why_not_believed(outcome, passes=len(counted)):
-        result.message = f"{altered}: the report was altered from inside the test process"
-        for test in tests:
-            test.status, test.score, test.message = "error", 0, "not counted: the report was altered"
-        result.score = 0
+    elif outcome.exit_code != 0:
+        result.message = f"every test passed, but the suite's pytest exited with status {outcome.exit_code}"
     else:
         result.status = "pass"
         result.message = f"all {len(counted)} tests passed"
     return result
-
-
-def why_not_believed(outcome: RunOutcome, passes: int) -> str | None:
-    """Why a report in which every test passed cannot be believed, if it cannot. pytest's exit status and its
-    closing summary line come from pytest itself, after the tests: a report forged from inside the test process
-    (then os._exit(0)) or a reporter patched to say pass does not change them."""
-    if outcome.exit_code != 0 and crash_signal(outcome) is None:  # TensorFlow may crash at exit, after the summary
-        return f"every test reported a pass, but pytest exited with status {outcome.exit_code}"
-    summary = pytest_summary(outcome.output)
-    counts = {word.rstrip("s"): int(number) for number, word in re.findall(r"(\d+) (\w+)", summary)}
-    if counts.get("passed") != passes or set(counts) - {"passed", "skipped", "deselected", "warning"}:
-        return (f"every test reported a pass, but pytest's own summary says "
-                f"{summary!r}" if summary else "every test reported a pass, but pytest never printed its summary")
-    return None
-
-
-def pytest_summary(output: str) -> str:
-    """pytest's closing line, e.g. '4 passed in 0.01s' or '3 passed, 1 skipped in 2.10s' ('' if none)."""
-    for line in reversed(output.strip().splitlines()):  # the last such line: TensorFlow may print after it
-        if re.match(r"^=*\s*\d+ \w+.* in [\d.]+s\b", line):
-            return line.strip(" =")
-    return ""

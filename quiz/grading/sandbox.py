@@ -1,23 +1,23 @@
-"""One submission's sandbox: a fresh folder, a separate process tree, limits, and the watch over it.
+"""The untrusted side's sandbox: a fresh folder, a separate process tree, limits, and the watch over it.
 
-The layout of a sandbox (a fresh temporary folder, mode 0711 so other sandboxes cannot list it):
+The suite never runs here: only the submission's process (quiz.grading.untrusted) and whatever it starts. The
+layout of a sandbox (a fresh temporary folder, mode 0711 so other sandboxes cannot list it):
 
-    suite/        a read-only copy of the exercise (root-owned, 0444/0555): the tests, reference.py, data
-    pytest.ini    our ini, passed with -c so no ini or conftest of the submission's is read
-    box/          the submission's working directory and HOME: box/submission.py, box/tmp/ (its TMPDIR)
+    box/          the process's working directory and HOME: the files given (submission.py, probes.py),
+                  box/tmp/ (its TMPDIR)
 
 Isolation is detected once per process (`isolation_mode`) and the best available is used:
 
 - "namespaces" (root, `unshare` works): new network, pid and mount namespaces. pid 1 inside is
   `quiz.grading.sandbox_init`, which brings `lo` up, makes /tmp, /var/tmp and /run/lock read-only and gives
-  /dev/shm a fresh tmpfs, then runs pytest as an unprivileged uid of its own (so RLIMIT_NPROC is enforced and
-  the submission can write nowhere but its box). Killing pid 1 takes down every process, setsid'd or not.
+  /dev/shm a fresh tmpfs, then runs the command as an unprivileged uid of its own (so RLIMIT_NPROC is enforced
+  and the submission can write nowhere but its box). Killing pid 1 takes down every process, setsid'd or not.
 - "user-namespaces" (not root, `unshare -r` works): the same namespaces inside a user namespace; no uid change.
 - "session" (nothing else works): a new session and process group, rlimits, and sockets refused in-process.
 
 In every mode: rlimits (data = the memory limit, file size, no core dumps, open files, CPU as a backstop), a
 scrubbed environment, a wall-clock limit that kills everything, the whole tree's RSS watched and killed over
-the memory limit, and both output pipes read with a cap.
+the memory limit, and its output read with a cap.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ import functools
 import itertools
 import json
 import os
-import secrets
 import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,20 +50,6 @@ FRESH_TMPFS = ["/dev/shm"]
 PASSTHROUGH_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "TZ")
 POLL_SECONDS = 0.2
 _uids = itertools.count()
-
-HIDDEN_REFERENCE = '"""The reference solution is not available while grading."""\n'
-
-PYTEST_INI = """\
-# Written by the quiz grader: the only ini this run reads.
-[pytest]
-addopts =
-markers =
-    weight(n): points for a test when graded
-    gpu: needs a GPU
-    slow: runs TensorFlow in a subprocess
-    task(taskno): the exercise task a test belongs to
-"""
-
 
 @dataclass
 class Limits:
@@ -150,49 +136,36 @@ def rlimits(limits: Limits, own_uid: bool) -> dict[str, int]:
 
 
 class Sandbox:
-    """The folder of one grading run; `run` starts and watches the process tree; `remove` cleans up."""
+    """The folder of one untrusted process tree: `start` runs a command in it under the isolation and limits,
+    watched from a thread of ours; `remove` cleans up. Files given are copied into box/ under their names."""
 
-    def __init__(self, exercise_dir: Path, submission: Path, limits: Limits) -> None:
+    def __init__(self, files: dict[str, Path], limits: Limits, hide: list[Path] = ()) -> None:
         self.limits = limits
         self.mode = isolation_mode()
         self.uid = UID_BASE + (os.getpid() % 100_000) * 100 + next(_uids) % 100 if self.mode == "namespaces" \
             else None
-        self.key = secrets.token_hex(16)  # proves a report line came from our reporter (see reporter.py)
         sweep_stale_sandboxes()
         self.root = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
         self.lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(self.lock, fcntl.LOCK_EX)  # "in use" for as long as this process lives
         try:
-            self._build(exercise_dir, submission)
+            self._build(files, list(hide))
         except BaseException:
             self.remove()
             raise
 
-    def _build(self, exercise_dir: Path, submission: Path) -> None:
+    def _build(self, files: dict[str, Path], hide: list[Path]) -> None:
         self.root.chmod(0o711)
-        self.suite = self.root / "suite"
-        shutil.copytree(exercise_dir, self.suite, symlinks=False,
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".*"))
-        self.ini = self.root / "pytest.ini"
-        self.ini.write_text(PYTEST_INI, encoding="utf-8")
-        self.ini.chmod(0o444)
         self.box = self.root / "box"
         (self.box / "tmp").mkdir(parents=True)
-        self.submission = self.box / "submission.py"
-        shutil.copyfile(submission, self.submission)
-        if (self.suite / "reference.py").is_file():  # kept as a marker: the plugin finds the exercise by it
-            (self.suite / "reference.py").write_text(HIDDEN_REFERENCE, encoding="utf-8")
+        for name, source in files.items():
+            shutil.copyfile(source, self.box / name)
         shipped = paths.exercises_dir()
-        self.hidden = hidden_paths([exercise_dir, shipped, *git_dirs([exercise_dir, shipped])],
-                                   [self.root, *needed_paths()])
-        for folder, dirs, files in os.walk(self.suite):
-            for name in files:
-                os.chmod(os.path.join(folder, name), 0o444)
-            os.chmod(folder, 0o555)
+        self.hidden = hidden_paths([*hide, shipped, *git_dirs([*hide, shipped])], [self.root, *needed_paths()])
         if self.uid is not None:
-            for folder, dirs, files in os.walk(self.box):
+            for folder, dirs, names in os.walk(self.box):
                 os.chown(folder, self.uid, self.uid)
-                for name in files:
+                for name in names:
                     os.chown(os.path.join(folder, name), self.uid, self.uid)
             self.box.chmod(0o700)
 
@@ -206,32 +179,20 @@ class Sandbox:
             "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.box), "TMPDIR": str(self.box / "tmp"),
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox",
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONFAULTHANDLER": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg",
         }
         env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
         return env
 
-    def pytest_argv(self, report_fd: int, key_fd: int) -> list[str]:
-        tests = self.suite / "tests"
-        return [
-            sys.executable, "-I", "-B", "-m", "pytest",
-            "-c", str(self.ini), "--rootdir", str(self.suite), "--confcutdir", str(self.suite),
-            "-p", "no:cacheprovider", "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
-            "--quiz-report-fd", str(report_fd), "--quiz-key-fd", str(key_fd),
-            "--submission", str(self.submission),
-            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",
-            str(tests if tests.is_dir() else self.suite),
-        ]
-
-    def command(self, report_fd: int, key_fd: int, lifeline_fd: int) -> list[str]:
+    def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int) -> list[str]:
         namespaced = self.mode != "session"
         spec = {
             "loopback": namespaced, "mounts": namespaced,
             "readonly": READONLY_DIRS, "fresh_tmpfs": FRESH_TMPFS, "writable": [str(self.box)],
             "uid": self.uid, "rlimits": rlimits(self.limits, self.uid is not None), "cwd": str(self.box),
-            "argv": self.pytest_argv(report_fd, key_fd), "env": self.environment(),
-            "close_fds": [report_fd, key_fd], "expose": needed_paths() if self.uid is not None else [],
+            "argv": argv, "env": self.environment(),
+            "close_fds": keep_fds, "expose": needed_paths() if self.uid is not None else [],
             "hide": self.hidden, "lifeline": lifeline_fd, "pid1": namespaced,
         }
         init = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
@@ -241,45 +202,65 @@ class Sandbox:
             return ["unshare", "--user", "--map-root-user", *NAMESPACE_FLAGS, *init]
         return init
 
-    def run(self, on_report_line: Callable[[bytes], bool]) -> RunOutcome:
-        """Start the tree, stream report lines to `on_report_line` (it returns False to stop the run: the
-        report is forged or flooding), and stop everything at the first limit reached."""
-        report_r, report_w = os.pipe()
-        key_r, key_w = os.pipe()
+    def start(self, argv: list[str], keep_fds: list[int]) -> Guard:
+        """Start `argv` in the sandbox with `keep_fds` inherited (the caller closes its copies of them), and
+        watch it from a thread: time, the whole tree's memory, its output. Returns at once."""
         lifeline_r, lifeline_w = os.pipe()  # held open while we watch; its EOF tells pid 1 to kill everything
-        settings = {"key": self.key, "deny_network": self.mode == "session"}
-        isolation = describe_isolation(self.mode, self.uid, self.limits)
         started = time.monotonic()
         try:
-            process = subprocess.Popen(self.command(report_w, key_r, lifeline_r), stdin=subprocess.DEVNULL,
+            process = subprocess.Popen(self.command(argv, keep_fds, lifeline_r), stdin=subprocess.DEVNULL,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.root,
-                                       env=self.environment(), pass_fds=(report_w, key_r, lifeline_r),
+                                       env=self.environment(), pass_fds=(*keep_fds, lifeline_r),
                                        start_new_session=True)
         except BaseException:
             os.close(lifeline_w)
             raise
         finally:
-            os.close(report_w)
-            os.close(key_r)
             os.close(lifeline_r)
+        isolation = describe_isolation(self.mode, self.uid, self.limits)
+        return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, isolation)
+
+
+class Guard:
+    """Watches one running sandbox from a thread of its own until the tree is gone; `stop` ends it early."""
+
+    def __init__(self, watch: Watch, lifeline_w: int, isolation: dict) -> None:
+        self.watch = watch
+        self.lifeline_w = lifeline_w
+        self.isolation = isolation
+        self.outcome: RunOutcome | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="quiz-sandbox-guard", daemon=True)
+        self.thread.start()
+
+    @property
+    def killed_for(self) -> str | None:
+        return self.watch.killed_for
+
+    def _watch(self) -> None:
+        watch = self.watch
         try:
-            os.write(key_w, json.dumps(settings).encode())
-        finally:
-            os.close(key_w)
-        watch = Watch(process, self.mode, self.limits, started)
-        try:
-            watch.follow(report_r, on_report_line)
+            watch.follow()
         finally:
             watch.kill_all()
-            os.close(lifeline_w)
-            os.close(report_r)
-            process.stdout.close()
-            process.wait()
-        isolation["problems"] = [line.split(":", 1)[1].strip() for line in watch.output_text().splitlines()
-                                 if line.startswith("quiz-sandbox:")]
-        return RunOutcome(exit_code=process.returncode if watch.killed_for is None else None,
-                          killed_for=watch.killed_for, duration=time.monotonic() - started,
-                          output=watch.output_text(), isolation=isolation, peak_rss_mb=watch.peak_rss / 2**20)
+            os.close(self.lifeline_w)
+            watch.process.stdout.close()
+            watch.process.wait()
+            self.isolation["problems"] = [line.split(":", 1)[1].strip()
+                                          for line in watch.output_text().splitlines()
+                                          if line.startswith("quiz-sandbox:")]
+            self.outcome = RunOutcome(
+                exit_code=watch.process.returncode if watch.killed_for is None else None,
+                killed_for=watch.killed_for, duration=time.monotonic() - watch.started,
+                output=watch.output_text(), isolation=self.isolation, peak_rss_mb=watch.peak_rss / 2**20)
+            self.done.set()
+
+    def stop(self, reason: str | None = None) -> RunOutcome:
+        """End the tree now (recording `reason` as why, if given) and wait for the watch to finish."""
+        if not self.done.is_set():
+            self.watch.stop(reason) if reason else self.watch.kill_all()
+        self.done.wait()
+        return self.outcome
 
 
 class Watch:
@@ -289,6 +270,7 @@ class Watch:
         self.process = process
         self.mode = mode
         self.limits = limits
+        self.started = started
         self.deadline = started + limits.timeout
         self.killed_for: str | None = None
         self.head = bytearray()
@@ -299,9 +281,11 @@ class Watch:
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.own_pidns = _readlink("/proc/self/ns/pid")
 
-    def follow(self, report_fd: int, on_report_line: Callable[[bytes], bool]) -> None:
+    def follow(self, report_fd: int | None = None, on_report_line: Callable[[bytes], bool] | None = None) -> None:
+        """Until the tree is done or a limit is reached: keep its output, and hand each line of `report_fd`
+        (if given) to `on_report_line`, which returns False to stop the run (its channel was abused)."""
         out_fd = self.process.stdout.fileno()
-        open_fds = {report_fd, out_fd}
+        open_fds = {out_fd} if report_fd is None else {report_fd, out_fd}
         pending = b""
         next_memory_check = 0.0
         exited_at = None
@@ -353,7 +337,7 @@ class Watch:
         return (self.head.decode(errors="replace") + "\n[...]\n" + self.tail.decode(errors="replace"))
 
     def stop(self, reason: str) -> None:
-        self.killed_for = reason
+        self.killed_for = self.killed_for or reason
         self.kill_all()
 
     def members(self) -> list[int]:
