@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("quiz-grading", "quiz grader (internal)")
     group.addoption("--quiz-report-fd", type=int, default=None, help="(internal) the pipe to report on")
     group.addoption("--quiz-key-fd", type=int, default=None, help="(internal) the pipe the run's key comes on")
+    group.addoption("--quiz-lifeline-fd", type=int, default=None,
+                    help="(internal) a pipe the grader holds open: its end ends this run")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,10 +45,21 @@ def pytest_configure(config: pytest.Config) -> None:
     report_fd = config.getoption("--quiz-report-fd")
     if report_fd is None:
         return
+    lifeline = config.getoption("--quiz-lifeline-fd")
+    if lifeline is not None:
+        threading.Thread(target=die_with_the_grader, args=(lifeline,), daemon=True).start()
     key_fd = config.getoption("--quiz-key-fd")
     settings = json.loads(_read_all(key_fd)) if key_fd is not None else {}
     reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)))
     config.pluginmanager.register(reporter, "quiz-grading-reporter")
+
+
+def die_with_the_grader(lifeline: int) -> None:
+    """The grader holds the other end of `lifeline`; if it dies (even SIGKILL), this process ends at once, and
+    with it the lifelines of its submission processes, which end too."""
+    while os.read(lifeline, 1):
+        pass
+    os._exit(137)
 
 
 def _read_all(fd: int) -> str:

@@ -75,17 +75,20 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
     report = ReportReader(key, on_test)
     report_r, report_w = os.pipe()
     key_r, key_w = os.pipe()
+    lifeline_r, lifeline_w = os.pipe()  # held open while we watch: the suite's process ends when we do
     try:
         (workdir / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         started = time.monotonic()
         try:
-            process = subprocess.Popen(suite_argv(exercise_dir, submission, limits, workdir, report_w, key_r),
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       cwd=workdir, env=suite_environment(), pass_fds=(report_w, key_r),
-                                       start_new_session=True)
+            argv = suite_argv(exercise_dir, submission, limits, workdir) + [
+                "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r), "--quiz-lifeline-fd", str(lifeline_r)]
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, cwd=workdir, env=suite_environment(),
+                                       pass_fds=(report_w, key_r, lifeline_r), start_new_session=True)
         finally:
             os.close(report_w)
             os.close(key_r)
+            os.close(lifeline_r)
         try:
             os.write(key_w, json.dumps({"key": key}).encode())
         finally:
@@ -104,17 +107,16 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
                              isolation=report.isolation or {"mode": isolation_mode(), "problems": []})
     finally:
         os.close(report_r)
+        os.close(lifeline_w)
         remove_tree(workdir)
     return report, outcome
 
 
-def suite_argv(exercise_dir: Path, submission: Path, limits: Limits, workdir: Path, report_fd: int,
-               key_fd: int) -> list[str]:
+def suite_argv(exercise_dir: Path, submission: Path, limits: Limits, workdir: Path) -> list[str]:
     tests = exercise_dir / "tests"
     return [sys.executable, "-I", "-B", "-m", "pytest",
             "-c", str(workdir / "pytest.ini"), "--rootdir", str(exercise_dir), "--confcutdir", str(exercise_dir),
             "-p", "no:cacheprovider", "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
-            "--quiz-report-fd", str(report_fd), "--quiz-key-fd", str(key_fd),
             "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
             "--submission-memory", str(limits.memory_mb),
             "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",

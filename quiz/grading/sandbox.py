@@ -161,7 +161,8 @@ class Sandbox:
         for name, source in files.items():
             shutil.copyfile(source, self.box / name)
         shipped = paths.exercises_dir()
-        self.hidden = hidden_paths([*hide, shipped, *git_dirs([*hide, shipped])], [self.root, *needed_paths()])
+        self.hidden = hidden_paths([*hide, shipped, *git_dirs([*hide, shipped]), *project_tests([shipped])],
+                                   [self.root, *needed_paths()])
         if self.uid is not None:
             for folder, dirs, names in os.walk(self.box):
                 os.chown(folder, self.uid, self.uid)
@@ -438,6 +439,13 @@ def git_dirs(folders: list[Path]) -> list[Path]:
                 found.append(parent / ".git")
                 break
     return found
+
+
+def project_tests(folders: list[Path]) -> list[Path]:
+    """The tests/ folder of a checkout holding these folders: its fixtures hold correct solutions and the toy
+    exercise's suite."""
+    return [Path(os.path.realpath(folder)).parent / "tests" for folder in folders
+            if (Path(os.path.realpath(folder)).parent / "tests").is_dir()]
 
 
 def needed_paths() -> list[str]:

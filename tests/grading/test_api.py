@@ -39,7 +39,7 @@ def test_a_wrong_answer_names_the_assertion_and_the_test_line(toy, tmp_path):
     assert (result.score, result.max_score) == (0, 7)
     first, second, third, _ = result.tests
     assert first.message.splitlines() == ["AssertionError: assert 6 == 5",
-                                          "at tests/test_toy.py:8: assert submission.add(2, 3) == 5"]
+                                          "at tests/test_toy.py:10: assert submission.add(2, 3) == 5"]
     assert second.message.startswith("AssertionError: add(-2, -3) should be -5\nassert 6 == -5")
     assert third.message.splitlines()[0] == "ZeroDivisionError: division by zero"
     assert third.message.splitlines()[-1] == "raised at submission.py:6"

@@ -19,30 +19,43 @@ from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, processes_of, snapshot
 PLANTED = [Path("/tmp/quiz-grading-planted.txt"), Path("/var/tmp/quiz-grading-planted.txt"),
            Path("/dev/shm/quiz-grading-planted.txt")]
 
-# fixture -> (statuses it may end with, a phrase its message must contain)
+# fixture -> (statuses it may end with, a phrase its message must contain). The attacks on pytest, the reporter and
+# the report channel were written against a design that ran the submission inside pytest's process; now the
+# suite runs in a process of its own and none of them reaches it: they fail on their wrong answers.
+WRONG = "assert -1 == 5"
 EXPECTED = {
-    "loop_at_import": ({"timeout"}, "the time limit of 5 s was reached"),
-    "loop_in_train": ({"timeout"}, "while running tests/test_toy.py::test_train_returns_the_mean"),
+    "loop_at_import": ({"timeout"}, "the time limit of 5 s was reached while importing the submission"),
+    "loop_in_train": ({"timeout"}, "(in tests/test_toy.py::test_train_returns_the_mean)"),
     "memory_bomb": ({"fail", "memory"}, "memory"),
     "memory_bomb_forked": ({"memory"}, f"more than {MEMORY_MB} MB of memory"),
     "fork_bomb": ({"memory", "timeout"}, "stopped:"),
-    "exit_at_import": ({"error"}, "never reported: the test process ended early (exit code 0)"),
+    "exit_at_import": ({"error"}, "the submission's process ended (exit code 0) while importing the submission"),
     "sys_exit_at_import": ({"error"}, "the submission called sys.exit(0) at import"),
-    "skip_in_train": ({"fail"}, "the test was skipped while it ran (needs a GPU): only the suite's own skip marks"),
-    "forge_by_replacing_send": ({"error"}, "every test reported a pass, but pytest exited with status 1"),
-    "forge_every_result": ({"error"}, "every test reported a pass, but pytest never printed its summary: the report "
-                                      "was altered"),
+    "skip_in_train": ({"fail"}, "Skipped: needs a GPU"),
+    "forge_by_replacing_send": ({"error"}, "the submission failed at import: StopIteration"),
+    "forge_every_result": ({"error"}, "the submission failed at import: StopIteration"),
     "control_characters": ({"fail"}, "ValueError: bad ?[8mvalue\n ? ü 中文"),
     "segfault_in_train": ({"error"}, "graded twice: the first run crashed with SIGSEGV while running "
                                      "tests/test_toy.py::test_train_returns_the_mean"),
     "write_outside": ({"fail"}, "assert 6 == 5"),
-    "delete_files": ({"fail"}, "assert -1 == 5"),
-    "print_100mb": ({"fail"}, "File too large"),
+    "delete_files": ({"fail"}, WRONG),
+    "print_100mb": ({"fail"}, "the submission printed more than 4 MB in one call"),
     "network": ({"fail"}, "Error"),
-    "tamper_pytest": ({"error"}, "tampering detected: _pytest.python.Function.runtest was replaced"),
-    "copy_reference": ({"fail"}, "has no attribute 'add'"),
-    "forge_results": ({"error"}, "tampering detected: a line on the report channel does not carry this run's key"),
-    "forge_via_reporter": ({"error"}, "tampering detected: a result for 'tests/test_toy.py::test_add_negative"),
+    "tamper_pytest": ({"fail"}, WRONG),
+    "copy_reference": ({"fail"}, "the submission has no function 'add'"),
+    "forge_results": ({"error"}, "protocol violation while importing the submission"),
+    "forge_via_reporter": ({"fail"}, "assert None == 5"),
+    # the red team's attacks on the old design (each graded pass 7/7 there, but rebind_pytest_global: 4/7)
+    "pluggy_force_result": ({"fail"}, WRONG),
+    "gc_item_runtest": ({"fail"}, WRONG),
+    "swap_runner_code": ({"fail"}, WRONG),
+    "settrace_skip_assert": ({"fail"}, WRONG),
+    "decoy_runner_module": ({"fail"}, WRONG),
+    "ctypes_co_consts": ({"fail"}, WRONG),
+    "dup2_report_fd": ({"fail"}, WRONG),
+    "always_equal_float": ({"fail"}, "assert -1.0 == 5"),
+    "read_expected_from_frame": ({"fail"}, WRONG),
+    "rebind_pytest_global": ({"fail"}, WRONG),
 }
 
 
@@ -102,26 +115,21 @@ def test_hostile_submission_is_contained(name, canary, listener):
     assert processes_of(hostile.isolation["uid"]) == []
 
 
-def test_a_test_that_never_reports_is_an_error_even_after_passing_ones():
+def test_a_submission_stopped_by_its_time_limit_keeps_the_results_of_the_tests_before():
     (result,) = grade_batch(TOY, [HOSTILE / "loop_in_train.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert [t.status for t in result.tests] == ["pass", "pass", "error", "error"]
-    assert result.tests[2].message == "this test was running when the time limit of 5 s was reached"
-    assert result.tests[3].message == "this test never reported: the time limit of 5 s was reached"
+    assert result.tests[2].message.startswith("the time limit of 5 s was reached while running train()")
+    assert result.tests[3].message.startswith("the time limit of 5 s was reached while running train()")
     assert (result.score, result.max_score) == (3, 7)
-
-
-def test_tampered_results_count_for_nothing():
-    (result,) = grade_batch(TOY, [HOSTILE / "tamper_pytest.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
-    assert result.status == "error" and result.score == 0
-    assert {t.status for t in result.tests} == {"error"}
-    assert all(t.message == "not counted: the run was tampered with" for t in result.tests)
+    assert result.status == "timeout"
 
 
 def test_a_native_crash_names_the_signal_and_the_test_it_ended():
     (result,) = grade_batch(TOY, [HOSTILE / "segfault_in_train.py"], timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert [t.status for t in result.tests] == ["pass", "pass", "error", "error"]
-    assert result.tests[2].message.startswith("this test was running when the test process crashed with SIGSEGV")
-    assert result.message.startswith("2 of 4 tests never reported: the test process crashed with SIGSEGV")
+    assert result.tests[2].message.startswith("the submission's process crashed with SIGSEGV while running train()")
+    assert result.message.startswith("stopped: the submission's process crashed with SIGSEGV while running train()")
+    assert "(in tests/test_toy.py::test_train_returns_the_mean)" in result.message
 
 
 def test_a_run_that_crashes_once_is_graded_again_and_the_second_run_counts(tmp_path, monkeypatch):

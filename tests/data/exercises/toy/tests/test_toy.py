@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.verdict("recomputed")  # every verdict is a plain value compared here
+
 
 @pytest.mark.weight(1)
 def test_add_small_numbers(submission):
