@@ -2,8 +2,9 @@
 
 Started inside the sandbox as `python -I -B -m quiz.grading.untrusted SPEC_JSON` (see remote.py). It loads the
 exercise's probes (project code that turns live TensorFlow objects into facts, and sets up devices before the
-submission is imported), imports the submission as the module `submission`, says whether that worked, then
-answers requests until its input closes:
+submission is imported), imports the submission as the module `submission` (unless the probes set
+`IMPORT_SUBMISSION = False`: they start it in processes of their own), says whether that worked, then answers
+requests until its input closes:
 
     {"op": "call", "name": "train", "args": [...], "kwargs": {...}}    a function of the submission
     {"op": "probe", "name": "weights", "args": [...], "kwargs": {...}} a function of the exercise's probes
@@ -186,6 +187,8 @@ class Server:
                     self.probes.setup()
             except BaseException as exc:  # noqa: BLE001 - the exercise's own code: say so, plainly
                 return {"ready": False, "error": f"the exercise's probes failed: {type(exc).__name__}: {exc}"}
+        if not getattr(self.probes, "IMPORT_SUBMISSION", True):  # the probes start it elsewhere (worker processes)
+            return {"ready": True, "output": ""}
         try:
             with captured_output() as output:
                 self.submission = load_module(SUBMISSION_MODULE, self.submission_path)
