@@ -37,7 +37,9 @@ def render_text(results: list[SubmissionResult]) -> str:
         lines.append(f"{submission_label(result)}: {result.status.upper()}  "
                      f"{points(result.score)}/{points(result.max_score)} points  {result.duration:.1f} s")
         for test in result.tests:
-            lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})")
+            kind = f"  [{test.verdict}]" if test.verdict else ""
+            lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})"
+                         f"{kind}")
             if test.status in ("fail", "error") and test.message:
                 lines.extend("        " + line for line in test.message.splitlines()[:6])
         if result.status != "pass":
@@ -86,6 +88,8 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
         for test in result.tests:
             case = ET.SubElement(suite, "testcase", classname=submission_label(result), name=test.name,
                                  time=f"{test.duration:.3f}")
+            if test.verdict:  # as pytest's own record_property writes it
+                ET.SubElement(ET.SubElement(case, "properties"), "property", name="verdict", value=test.verdict)
             if test.status in ("fail", "error"):
                 tag = "failure" if test.status == "fail" else "error"
                 ET.SubElement(case, tag, message=first_line(test.message)).text = test.message
@@ -97,13 +101,22 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+OUTPUT_CAP = 500  # Exercism's limit on a test's output
+
+
+def verdict_note(test) -> str:
+    """One line saying how the test's verdict was reached (results.py: TestResult.verdict)."""
+    return {"recomputed": "[verdict: recomputed by the grader from the submission's data]",
+            "reported": "[verdict: reported by a probe in the submission's process]"}.get(test.verdict or "", "")
+
+
 def gradescope(result: SubmissionResult) -> dict:
     """Gradescope's results.json: tests get their weight as max_score; hidden tests are not a thing here."""
     tests = []
     for test in result.tests:
         if test.status == "skip":
             continue
-        output = "\n".join(part for part in (test.message, test.output) if part)
+        output = "\n".join(part for part in (test.message, test.output, verdict_note(test)) if part)
         tests.append({"name": test.name, "score": test.score, "max_score": test.weight,
                       "status": "passed" if test.status == "pass" else "failed",
                       "output": output, "visibility": "visible"})
@@ -129,8 +142,11 @@ def exercism(result: SubmissionResult) -> dict:
         entry = {"name": test.name, "status": test.status, "test_code": test.test_code}
         if test.status != "pass":
             entry["message"] = test.message
-        if test.output:
-            entry["output"] = test.output
+        output = "\n".join(part for part in (test.output, verdict_note(test)) if part)
+        if output:  # Exercism shows at most 500 characters: the note is kept, the output's head cut
+            note = verdict_note(test)
+            entry["output"] = output if len(output) <= OUTPUT_CAP else \
+                test.output[:OUTPUT_CAP - len(note) - 1] + "\n" + note
         if test.task_id is not None:
             entry["task_id"] = test.task_id
         tests.append(entry)

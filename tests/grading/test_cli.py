@@ -137,7 +137,8 @@ def test_gradescope_results_for_one_submission(submissions):
     assert (data["score"], data["max_score"]) == (4, 7)
     assert data["tests"][0] == {
         "name": "tests/test_toy.py::test_add_small_numbers", "score": 0, "max_score": 1, "status": "failed",
-        "output": "AssertionError: assert -1 == 5\nat tests/test_toy.py:10: assert submission.add(2, 3) == 5",
+        "output": "AssertionError: assert -1 == 5\nat tests/test_toy.py:10: assert submission.add(2, 3) == 5\n"
+                  "[verdict: recomputed by the grader from the submission's data]",
         "visibility": "visible"}
     assert [t["status"] for t in data["tests"]] == ["failed", "failed", "passed", "passed"]
 
