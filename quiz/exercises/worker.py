@@ -2,11 +2,17 @@
 
 The launcher starts one of these per worker with its TF_CONFIG; on real hosts you start one per host yourself.
 It imports the submission and creates its MultiWorkerMirroredStrategy before anything else runs a TensorFlow op
-(collective ops can only be configured at program start), trains on its shard of the shipped digits, and writes
-what the suite compares into DIR/worker-<index>/: result.json (losses, where variables were created, any error),
-and per job <job>-initial.npz (the weights build_model starts from) and <job>.npz (the final weights). Everything
-is written even when the submission fails, so the suite can say what went wrong; the process then exits 1 after a
-last line starting with FAILED_MARK.
+(collective ops can only be configured at program start), trains on its shard of the data, and writes what it saw
+into DIR/worker-<index>/: result.json (losses, where variables were created, any error) and per job <job>.npz (the
+final weights). Everything is written even when the submission fails, so a caller can say what went wrong; the
+process then exits 1 after a last line starting with FAILED_MARK.
+
+By default the data are the first --examples shipped digits and the model starts from build_model()'s own seeded
+weights (saved as <job>-initial.npz). The suite instead chooses every input itself and passes them with
+`--inputs FILE.npz` (see INPUT_KEYS): the training data, the weights build_model()'s model must start from (the
+worker sets them on the model build_model() returns), and the small inputs of `--probe`. With `--record-reads` the
+worker also records which examples each batch of its input pipeline held, in the order they were read (the
+features rows given to make_dataset, looked up by value), so a caller can recompute the run's global batches.
 """
 
 from __future__ import annotations
@@ -30,6 +36,21 @@ SUBMISSION_MODULE = "submission"
 RESULT_FILE = "result.json"
 ONE_STEP, TRAIN = "one-step", "train"
 DIE_EXIT_STATUS = 86  # --die-during-training: how the chosen worker ends, so the suite can tell it from a crash
+PROBE_DATASET_FILE = "make_dataset.npz"  # --probe: per input pipeline, x_<p> and y_<p> (its batches one after
+# the other) and sizes_<p> (how many examples each batch held)
+WEIGHT_KEYS = ("initial_W1", "initial_b1", "initial_W2", "initial_b2")
+INPUT_KEYS = {  # what --inputs FILE.npz may hold; every key is optional
+    "features": "float32 (N, 784): the training data (instead of the shipped digits)",
+    "labels": "int32 (N,): their labels",
+    **{key: "the weights build_model()'s model is set to (all four or none)" for key in WEIGHT_KEYS},
+    "loss_labels": "--probe: int32 (n,) labels for compute_loss",
+    "loss_predictions": "--probe: float32 (n, 10) probabilities for compute_loss",
+    "loss_global_batch_size": "--probe: the global batch size compute_loss is given",
+    "shard_features": "--probe: float32 (m, 784) for make_dataset",
+    "shard_labels": "--probe: int32 (m,) for make_dataset",
+    "shard_global_batch_size": "--probe: the global batch size make_dataset is given",
+    "shard_pipelines": "--probe: how many input pipelines to ask make_dataset for",
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +71,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"worker INDEX ends itself (exit status {DIE_EXIT_STATUS}) --die-after seconds into its "
                              "training job: the suite's check that a dead worker fails the run instead of hanging it")
     parser.add_argument("--die-after", type=float, default=1.0, metavar="SECONDS")
+    parser.add_argument("--inputs", metavar="FILE.npz",
+                        help="the training data, initial weights and probe inputs to use (keys: "
+                             + ", ".join(INPUT_KEYS) + ")")
+    parser.add_argument("--record-reads", action="store_true",
+                        help="record which examples each batch of this worker's input pipeline held")
     return parser.parse_args(argv)
 
 
@@ -77,6 +103,45 @@ def practice_data(count: int):
         raise ValueError(f"--examples must be between 1 and {len(digits.y_train)}")
     features = digits.x_train[:count].reshape(count, -1).astype(np.float32) / 255.0
     return features, digits.y_train[:count].astype(np.int32)
+
+
+def load_inputs(path: str | None) -> dict:
+    """The arrays of --inputs (plain .npy data only: never unpickled), checked against INPUT_KEYS."""
+    if not path:
+        return {}
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as arrays:
+        inputs = {key: arrays[key] for key in arrays.files}
+    unknown = sorted(set(inputs) - set(INPUT_KEYS))
+    if unknown:
+        raise ValueError(f"--inputs holds unknown arrays: {', '.join(unknown)}")
+    given = [key in inputs for key in WEIGHT_KEYS]
+    if any(given) and not all(given):
+        raise ValueError(f"--inputs must hold all of {', '.join(WEIGHT_KEYS)} or none")
+    if ("features" in inputs) != ("labels" in inputs) or (
+            "features" in inputs and len(inputs["features"]) != len(inputs["labels"])):
+        raise ValueError("--inputs must hold features and labels of the same length, or neither")
+    return inputs
+
+
+def scalar(value) -> int:
+    """An integer given in --inputs as a number (a 0-d array, or a 1-element one)."""
+    import numpy as np
+
+    array = np.asarray(value)
+    if array.size != 1:
+        raise ValueError(f"expected a number in --inputs, got an array of shape {array.shape}")
+    return int(array.reshape(()))
+
+
+def training_data(args: argparse.Namespace, inputs: dict):
+    if "features" in inputs:
+        import numpy as np
+
+        return (np.asarray(inputs["features"], dtype=np.float32).reshape(len(inputs["features"]), -1),
+                np.asarray(inputs["labels"], dtype=np.int32))
+    return practice_data(args.examples)
 
 
 class SubmissionError(Exception):
@@ -117,16 +182,22 @@ class Report:
         tmp.replace(self.folder / RESULT_FILE)
 
 
-def run_job(module, strategy, report: Report, job: str, features, labels, args: argparse.Namespace) -> None:
+def run_job(module, strategy, report: Report, job: str, features, labels, args: argparse.Namespace,
+            initial: list | None = None) -> None:
+    """One call of train(): `epochs` epochs (one for ONE_STEP) on (features, labels). With `initial`, the model
+    build_model() returns is set to those weights; without, build_model()'s own seeded start is saved."""
     import keras
     import numpy as np
     import tensorflow as tf
 
     epochs = 1 if job == ONE_STEP else args.epochs
     global_batch_size = args.global_batch_size
+    reads: list[list[int]] = []
+    rows = {row.tobytes(): i for i, row in reversed(list(enumerate(features)))} if args.record_reads else None
 
     def dataset_fn(input_context):
-        return module.make_dataset(input_context, features, labels, global_batch_size)
+        dataset = module.make_dataset(input_context, features, labels, global_batch_size)
+        return record_reads(dataset, rows, reads) if rows is not None else dataset
 
     created: list[dict] = []
 
@@ -137,14 +208,28 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
         return variable
 
     entry = report.data["jobs"][job] = {"epochs": epochs, "global_batch_size": global_batch_size,
-                                        "examples": int(len(labels)), "variables": created, "status": "started"}
+                                        "examples": int(len(labels)), "variables": created, "status": "started",
+                                        "initial_weights": "given" if initial is not None else "seeded"}
+    if rows is not None:
+        entry["reads"] = reads
     report.save()
     folder = report.folder
     keras.utils.set_random_seed(args.seed)
-    initial = call(module, "build_model")  # the start of the model train() builds: same seed, same layers
-    np.savez(folder / f"{job}-initial.npz", *initial.get_weights())
-    del initial
-    keras.utils.set_random_seed(args.seed)
+    if initial is None:
+        start = call(module, "build_model")  # the start of the model train() builds: same seed, same layers
+        np.savez(folder / f"{job}-initial.npz", *start.get_weights())
+        del start
+        keras.utils.set_random_seed(args.seed)
+    builds = entry["build_model_calls"] = []
+    original = getattr(module, "build_model", None)
+    if initial is not None and callable(original):
+        def build_model(*given, **named):  # the contract's build_model, started from the caller's weights
+            model = original(*given, **named)
+            builds.append({"in_strategy_scope": tf.distribute.has_strategy()})
+            model.set_weights(initial)
+            return model
+
+        module.build_model = build_model
     if job == TRAIN and args.die_during_training == report.data["index"]:
         print(f"worker {report.data['index']} will end itself {args.die_after:g} s into training", flush=True)
         threading.Timer(args.die_after, os._exit, args=(DIE_EXIT_STATUS,)).start()
@@ -154,6 +239,8 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
             returned = call(module, "train", strategy, dataset_fn, epochs=epochs,
                             global_batch_size=global_batch_size, learning_rate=args.learning_rate)
     finally:
+        if initial is not None and callable(original):
+            module.build_model = original
         entry["seconds"] = round(time.monotonic() - started, 2)
         report.save()
     model, losses = check_returned(returned, epochs)
@@ -165,37 +252,91 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
           + ", ".join(f"{loss:.4f}" for loss in losses), flush=True)
 
 
-def probe_pieces(module) -> dict:
-    """Call compute_loss and make_dataset on small known inputs and record inputs and answers, for the suite to
-    judge. Runs here rather than in the test process so that process never loads TensorFlow (memory: a grader
-    limits all of a submission's processes together, and each TensorFlow process holds ~700 MB)."""
+def record_reads(dataset, rows: dict[bytes, int], reads: list[list[int]]):
+    """`dataset` unchanged, except that each element it yields first appends the ids of its feature rows (their
+    index in the data given to make_dataset, -1 for a row that is not there) to `reads`: what this input pipeline
+    read, batch by batch, in order. The features are the element's float tensor of shape (batch, 784)."""
     import numpy as np
     import tensorflow as tf
 
+    if not isinstance(dataset, tf.data.Dataset):
+        return dataset  # train() will say what is wrong with it
+
+    def note(batch) -> np.int64:
+        batch = np.asarray(batch, dtype=np.float32)
+        reads.append([rows.get(row.tobytes(), -1) for row in batch.reshape(len(batch), -1)])
+        return np.int64(len(reads))
+
+    def tapped(*element):
+        structure = element[0] if len(element) == 1 else element
+        flat = tf.nest.flatten(structure)
+        features = next((t for t in flat if isinstance(t, tf.Tensor) and t.dtype.is_floating
+                         and t.shape.rank == 2 and t.shape[-1] == 784), None)
+        if features is None:
+            return structure
+        token = tf.py_function(note, [features], tf.int64)
+        with tf.control_dependencies([token]):
+            flat = [tf.identity(t) for t in flat]
+        return tf.nest.pack_sequence_as(structure, flat)
+
+    return dataset.map(tapped)
+
+
+def default_probe_inputs() -> dict:
+    """The probes' inputs when --inputs gives none: 8 labels and softmax rows for compute_loss (global batch 16),
+    and 64 examples whose labels are their ids, for make_dataset over 2 input pipelines (global batch 16)."""
+    import numpy as np
+
     rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, size=8).astype(np.int32)
     logits = rng.normal(size=(8, 10))
-    predictions = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
-    loss: dict = {"labels": labels.tolist(), "predictions": predictions.tolist(), "global_batch_size": 16}
+    count = 64
+    return {"loss_labels": rng.integers(0, 10, size=8).astype(np.int32),
+            "loss_predictions": (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32),
+            "loss_global_batch_size": np.array(16),
+            "shard_features": np.repeat(np.arange(count)[:, None], 28 * 28, axis=1).astype(np.float32) / count,
+            "shard_labels": np.arange(count, dtype=np.int32), "shard_global_batch_size": np.array(16),
+            "shard_pipelines": np.array(2)}
+
+
+def probe_pieces(module, inputs: dict, folder: Path) -> dict:
+    """Call compute_loss and make_dataset on small inputs (the caller's, or default_probe_inputs) and record what
+    they give: compute_loss's value and shape in the result; every batch make_dataset yields, per input pipeline,
+    in folder/PROBE_DATASET_FILE. Runs here rather than in the suite's process so that process never loads
+    TensorFlow (and never runs the submission)."""
+    import numpy as np
+    import tensorflow as tf
+
+    given = {**default_probe_inputs(), **{k: v for k, v in inputs.items() if k.startswith(("loss_", "shard_"))}}
+    labels, predictions = given["loss_labels"].astype(np.int32), given["loss_predictions"].astype(np.float32)
+    global_batch_size = scalar(given["loss_global_batch_size"])
+    loss: dict = {"examples": int(len(labels)), "global_batch_size": global_batch_size}
     try:
-        value = np.asarray(module.compute_loss(tf.constant(labels), tf.constant(predictions), 16), dtype=np.float64)
+        value = np.asarray(module.compute_loss(tf.constant(labels), tf.constant(predictions), global_batch_size),
+                           dtype=np.float64)
         loss.update(shape=list(value.shape), value=value.tolist())
     except Exception as exc:  # noqa: BLE001 - recorded for the suite to report
         loss["error"] = describe_error(exc)
 
-    count, pipelines, global_batch_size = 64, 2, 16
-    ids = np.arange(count, dtype=np.int32)
-    features = np.repeat(ids[:, None], 28 * 28, axis=1).astype(np.float32) / count
-    shards: dict = {"count": count, "pipelines": pipelines, "global_batch_size": global_batch_size, "batches": []}
+    features = given["shard_features"].astype(np.float32)
+    ids = given["shard_labels"].astype(np.int32)
+    pipelines, global_batch_size = scalar(given["shard_pipelines"]), scalar(given["shard_global_batch_size"])
+    shards: dict = {"count": int(len(ids)), "pipelines": pipelines, "global_batch_size": global_batch_size,
+                    "batches": []}
+    arrays: dict[str, np.ndarray] = {}
     try:
         for pipeline in range(pipelines):
             context = tf.distribute.InputContext(num_input_pipelines=pipelines, input_pipeline_id=pipeline,
                                                  num_replicas_in_sync=pipelines)
             dataset = module.make_dataset(context, features, ids, global_batch_size)
-            shards["batches"].append([np.asarray(batch_labels).ravel().astype(int).tolist()
-                                      for _, batch_labels in dataset.take(count + 1)])
+            read = [(np.asarray(x), np.asarray(y)) for x, y in dataset.take(len(ids) + 1)]
+            shards["batches"].append(len(read))
+            if read:  # one array per pipeline and part, and the batch sizes: a frame holds few arrays
+                arrays[f"x_{pipeline}"] = np.concatenate([x for x, _ in read])
+                arrays[f"y_{pipeline}"] = np.concatenate([y for _, y in read])
+            arrays[f"sizes_{pipeline}"] = np.array([len(y) for _, y in read], dtype=np.int64)
     except Exception as exc:  # noqa: BLE001
         shards["error"] = describe_error(exc)
+    np.savez(folder / PROBE_DATASET_FILE, **arrays)
     return {"compute_loss": loss, "make_dataset": shards}
 
 
@@ -273,13 +414,15 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     report = Report(folder, index, workers)
     try:
+        inputs = load_inputs(args.inputs)
         module = import_submission(Path(args.submission).resolve())
         try:
             strategy = call(module, "make_strategy")  # the first TensorFlow work: collectives need it so
         finally:
             if args.probe:  # compute_loss and make_dataset do not need a working strategy: check them anyway
-                report.data["probes"] = probe_pieces(module)
+                report.data["probes"] = probe_pieces(module, inputs, folder)
                 report.save()
+        import numpy as np
         import tensorflow as tf
 
         multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -290,12 +433,13 @@ def main(argv: list[str] | None = None) -> int:
             raise TypeError(f"make_strategy() returned {type(strategy).__name__}, not MultiWorkerMirroredStrategy")
         print(f"{READY_MARK} worker {index} of {workers}, {strategy.num_replicas_in_sync} replicas in sync",
               flush=True)
-        features, labels = practice_data(args.examples)
+        features, labels = training_data(args, inputs)
+        initial = [inputs[key].astype(np.float32) for key in WEIGHT_KEYS] if WEIGHT_KEYS[0] in inputs else None
         jobs = ([ONE_STEP] if args.one_step else []) + ([TRAIN] if args.epochs > 0 else [])
         for job in jobs:
             first = job == ONE_STEP
             run_job(module, strategy, report, job, features[:args.global_batch_size] if first else features,
-                    labels[:args.global_batch_size] if first else labels, args)
+                    labels[:args.global_batch_size] if first else labels, args, initial)
     except BaseException as exc:  # noqa: BLE001 - whatever the submission raises is the candidate's to see
         if isinstance(exc, KeyboardInterrupt):
             raise

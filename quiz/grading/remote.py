@@ -178,7 +178,8 @@ class SubmissionProcess:
         raise SubmissionStopped(self.stopped)
 
     def _gone(self, what: str):
-        self.guard.done.wait(EXIT_GRACE_S) or self.guard.stop()
+        if not self.guard.done.wait(EXIT_GRACE_S):
+            self.guard.stop()
         self.stopped = describe_stop(self.guard.outcome, self.limits, what, self.time_limit)
         raise SubmissionStopped(self.stopped)
 

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from quiz.grading import limits
-from quiz.grading.remote import CRASH_SIGNALS, crash_signal  # noqa: F401 - CRASH_SIGNALS: for the tests
+from quiz.grading.remote import crash_signal
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
 

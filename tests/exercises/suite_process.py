@@ -12,7 +12,7 @@ import signal
 import subprocess
 import warnings
 
-from quiz.grading.runner import CRASH_SIGNALS  # the grader retries on the same signals
+from quiz.grading.remote import CRASH_SIGNALS  # the grader retries on the same signals
 
 
 def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
