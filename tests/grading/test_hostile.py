@@ -4,7 +4,10 @@ next submission of the same batch is graded normally."""
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -159,3 +162,22 @@ def test_a_crash_after_every_test_reported_does_not_change_the_grade():
     (result,) = grade_batch(TOY, [benign], timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert result.status == "pass" and result.message == "all 4 tests passed", result.message
     assert (result.score, result.max_score) == (7, 7)
+
+
+# The attacks on pytest and its reporting, which a learner's run (`pytest exercises/NAME --submission FILE`) was
+# open to as much as a graded one; the limits (loops, bombs) are the same code on both paths and cost seconds each.
+ATTACKS_ON_PYTEST = ["pluggy_force_result", "gc_item_runtest", "swap_runner_code", "settrace_skip_assert",
+                     "decoy_runner_module", "ctypes_co_consts", "dup2_report_fd", "always_equal_float",
+                     "read_expected_from_frame", "rebind_pytest_global", "tamper_pytest", "forge_results",
+                     "forge_via_reporter", "forge_by_replacing_send", "forge_every_result", "skip_in_train"]
+
+
+@pytest.mark.parametrize("name", ATTACKS_ON_PYTEST)
+def test_attack_on_pytest_fails_the_way_a_learner_runs_the_suite_too(name):
+    """`pytest EXERCISE/tests --submission FILE` goes through the same split: never a pass."""
+    done = subprocess.run([sys.executable, "-m", "pytest", str(TOY / "tests"), "--submission",
+                           str(HOSTILE / f"{name}.py"), "-p", "no:cacheprovider", "-q", "--submission-timeout",
+                           f"{TIMEOUT:g}", "--submission-memory", str(MEMORY_MB)],
+                          capture_output=True, text=True, timeout=TIMEOUT + 60, cwd=TOY)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert re.search(r"\d+ (failed|error)", done.stdout.strip().splitlines()[-1]), done.stdout[-2000:]
