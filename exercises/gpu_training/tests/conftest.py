@@ -1,62 +1,61 @@
-"""Setup for the gpu_training suite: GPU detection for `gpu` tests, the submission for session fixtures, the data,
-and a subprocess that exercises configure_gpus before and after TensorFlow initializes.
+"""Setup for the gpu_training suite: the submission's processes, GPU detection for `gpu` tests, the data, one training
+run shared by several tests, and configure_gpus in a fresh process.
 
-configure_gpus is about the moment TensorFlow starts its runtime, which happens once per process; so it is run
-in a fresh Python process (started early, so its TensorFlow import overlaps the other tests).
+This process never imports TensorFlow or the submission (numpy only). The submission runs in a sandboxed process of
+its own, shared by the tests, and the suite asks it for plain data through the exercise's probes (probes.py).
+configure_gpus is about the moment TensorFlow starts its runtime, once per process: it is judged in a second,
+fresh process, started with the first test that needs it so that its TensorFlow import overlaps the other tests.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import keras
 
 from quiz.exercises.datasets import load_digits
-from quiz.grading.plugin import import_submission, submission_path
+from quiz.grading.plugin import ProbeProxy, connect, shared_process, start_process
+from quiz.grading.remote import Remote, SubmissionError, SubmissionProcess
 
-GPU_COUNT = len(tf.config.list_physical_devices("GPU"))  # does not initialize the runtime
-PROBE_TIMEOUT_S = 180
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if GPU_COUNT:
-        return
-    skip = pytest.mark.skip(reason="needs a GPU: tf.config.list_physical_devices('GPU') is empty on this machine")
-    for item in items:
-        if item.get_closest_marker("gpu"):
-            item.add_marker(skip)
+NO_GPU = ("needs a GPU: tf.config.list_physical_devices('GPU') is empty on this machine (asked in the submission's "
+          "process)")
 
 
-@pytest.fixture(scope="session")
-def gpu_count() -> int:
-    return GPU_COUNT
+def not_implemented(exc: SubmissionError, name: str) -> None:
+    """A NotImplementedError from the submission fails the test with a message a beginner reads at once."""
+    if exc.type_name == "NotImplementedError":
+        pytest.fail(f"{name} is not implemented yet (it raised NotImplementedError)", pytrace=False)
 
+
+# ---------------------------------------------------------------- the shared submission process
 
 @pytest.fixture(scope="session")
-def candidate_path(request: pytest.FixtureRequest) -> Path:
-    return submission_path(request.config, Path(__file__))
-
-
-@pytest.fixture(scope="session")
-def candidate(candidate_path: Path) -> ModuleType:
+def remote(request: pytest.FixtureRequest):
     """The submission, for session-scoped fixtures (the plugin's `submission` fixture is per test)."""
-    return import_submission(candidate_path)
+    return connect(request.config, Path(__file__))
+
+
+@pytest.fixture(scope="session")
+def remote_probes(request: pytest.FixtureRequest, remote) -> ProbeProxy:
+    return ProbeProxy(shared_process(request.config, Path(__file__)))
+
+
+@pytest.fixture(scope="session")
+def gpu_count(request: pytest.FixtureRequest) -> int:
+    """How many GPUs the submission's process sees (the probes answer even when the submission did not import)."""
+    return int(shared_process(request.config, Path(__file__)).probe("gpu_count"))
 
 
 @pytest.fixture(autouse=True)
-def float32_policy_after_each_test():
-    """build_model(mixed_precision=True) may set Keras's global dtype policy: put it back after every test."""
-    yield
-    keras.mixed_precision.set_global_policy("float32")
+def _gpu_tests_need_a_gpu(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("gpu") and not request.getfixturevalue("gpu_count"):
+        pytest.skip(NO_GPU)
 
+
+# ---------------------------------------------------------------- data
 
 @dataclass(repr=False)
 class Digits:
@@ -81,147 +80,142 @@ def digits() -> Digits:
     return Digits(flat(data.x_train), eye[data.y_train], flat(data.x_val), eye[data.y_val])
 
 
-PROBE = r'''
-import importlib.util, json, logging, sys, warnings
-
-records = []
-
-
-class Keep(logging.Handler):
-    def emit(self, record):
-        records.append(record.getMessage())
-
-
-logging.getLogger().addHandler(Keep(level=logging.WARNING))
-
-
-def call(function, **kwargs):
-    """Call configure_gpus, recording what it returned, raised and warned."""
-    outcome = {"error": None, "returned": None, "returned_type": None, "warnings": []}
-    del records[:]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = function(**kwargs)
-        except BaseException as exc:
-            outcome["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        else:
-            outcome["returned_type"] = type(result).__name__
-            outcome["returned"] = [getattr(device, "name", repr(device)) for device in result] \
-                if isinstance(result, (list, tuple)) else repr(result)[:200]
-    outcome["warnings"] = [str(w.message)[:200] for w in caught] + records[:]
-    return outcome
-
-
-spec = importlib.util.spec_from_file_location("submission", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-import tensorflow as tf
-
-report = {"before": call(module.configure_gpus, memory_growth=True, max_gpus=1)}
-gpus = tf.config.list_physical_devices("GPU")
-report["memory_growth"] = [bool(tf.config.experimental.get_memory_growth(gpu)) for gpu in gpus]
-report["visible"] = [device.name for device in tf.config.get_visible_devices("GPU")]
-tf.constant(1.0) + 1.0  # TensorFlow initializes its runtime (and its GPUs) here
-report["after"] = call(module.configure_gpus, memory_growth=False, max_gpus=None)
-report["visible_after"] = [device.name for device in tf.config.get_visible_devices("GPU")]
-print("PROBE-REPORT " + json.dumps(report))
-'''
-
-
-class ConfigureProbe:
-    """configure_gpus called in a fresh process: first before any TensorFlow operation (memory_growth=True,
-    max_gpus=1), then after one (memory_growth=False, max_gpus=None), which TensorFlow can no longer apply."""
-
-    def __init__(self, path: Path):
-        self.process = subprocess.Popen([sys.executable, "-c", PROBE, str(path)], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
-        self._report: dict | None = None
-        self._failure: str | None = None
-
-    def report(self) -> dict:
-        if self._report is None and self._failure is None:
-            try:
-                out, err = self.process.communicate(timeout=PROBE_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                out, err = self.process.communicate()
-                self._failure = f"configure_gpus did not return within {PROBE_TIMEOUT_S} s in a fresh process"
-            else:
-                lines = [line for line in out.splitlines() if line.startswith("PROBE-REPORT ")]
-                if lines:
-                    self._report = json.loads(lines[-1].removeprefix("PROBE-REPORT "))
-                else:
-                    tail = [line for line in err.strip().splitlines() if line.strip()][-1:]
-                    self._failure = ("importing the submission in a fresh process failed: "
-                                     + (tail[0][:300] if tail else f"exit status {self.process.returncode}"))
-        if self._failure:
-            pytest.fail(self._failure, pytrace=False)
-        return self._report
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-
-
-@pytest.fixture(scope="session")
-def configure_probe(candidate_path: Path):
-    probe = ConfigureProbe(candidate_path)
-    yield probe
-    probe.stop()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _start_probe_early(configure_probe):
-    """Starts the probe with the first test, so its TensorFlow import runs while other tests do."""
-    return configure_probe
-
+# ---------------------------------------------------------------- training runs
 
 @dataclass
 class TrainingRun:
     samples: int
     epochs: int
     batch_size: int
-    model: object = None
-    history: object = None
-    error: BaseException | None = None
+    model: Remote | None = None
+    history: Remote | None = None
+    error: SubmissionError | None = None
+    returned: str = ""
+    records: list[dict] = field(default_factory=list)
+    recorded: bool = False  # whether make_dataset was wrapped with the recorder while train ran
+    policy: str = ""  # Keras's global dtype policy when train was called
 
     def require(self) -> TrainingRun:
-        if isinstance(self.error, NotImplementedError):
-            pytest.fail("train is not implemented yet (it raised NotImplementedError)", pytrace=False)
         if self.error is not None:
-            text = f"{type(self.error).__name__}: {self.error}".strip().splitlines()[0][:300]
-            pytest.fail(f"train raised {text}", pytrace=False)
-        if self.model is None or not hasattr(self.history, "history"):
-            pytest.fail("train must return (model, history) where history is what model.fit returns",
-                        pytrace=False)
+            not_implemented(self.error, "train")
+            pytest.fail(f"train raised {self.error}", pytrace=False)
+        if self.model is None or self.history is None:
+            pytest.fail(f"train must return (model, history) where history is what model.fit returns; it returned "
+                        f"{self.returned}", pytrace=False)
         return self
 
 
-def run_train(module: ModuleType, x, y, **kwargs) -> TrainingRun:
+def run_train(probes: ProbeProxy, x, y, *, record: bool = False, **kwargs) -> TrainingRun:
+    """Calls the submission's train over there, keeping what it raised; with `record`, make_dataset is wrapped by
+    the recorder of probes.py for the call."""
     run = TrainingRun(len(x), kwargs.get("epochs", 5), kwargs.get("batch_size", 64))
+    run.policy = probes.global_policy()
+    if record:
+        try:
+            probes.record_make_dataset()
+            run.recorded = True
+        except SubmissionError:  # no make_dataset to wrap: the tests that need the records say so
+            pass
     try:
-        result = module.train(x, y, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - reported by the tests that need the run
+        result = probes.train(x, y, **kwargs)
+    except SubmissionError as exc:
         run.error = exc
         return run
     finally:
-        keras.mixed_precision.set_global_policy("float32")
-    if isinstance(result, tuple) and len(result) == 2:
+        if run.recorded:
+            run.records = probes.stop_recording()
+    if isinstance(result, list) and len(result) == 2 and all(isinstance(part, Remote) for part in result):
         run.model, run.history = result
+    else:
+        run.returned = repr(result)[:200]
     return run
 
 
+TRAIN_SAMPLES = 1000
+EPOCHS = 3
+# batch_size 48, not train's default 64: 1,000 = 20 x 48 + 40, so a train that ignores its batch_size argument (64)
+# and a pipeline that drops the last partial batch both take the wrong number of steps (63 are right)
+BATCH_SIZE = 48
+
+
 @pytest.fixture(scope="session")
-def default_run(candidate: ModuleType, digits: Digits) -> TrainingRun:
-    """train with its defaults for mixed precision (on with a GPU, off without), shared by several tests."""
-    # batch_size 50, not train's default 64: a train that ignores its batch_size argument takes the wrong step count
-    return run_train(candidate, digits.x_train[:1000], digits.y_train[:1000],
-                     validation_data=(digits.x_val, digits.y_val), epochs=3, batch_size=50)
+def default_run(remote, remote_probes: ProbeProxy, digits: Digits) -> TrainingRun:
+    """train with its default for mixed precision (on with a GPU, off without) on the first 1,000 training digits,
+    validated on the validation digits, make_dataset recorded; shared by several tests. The digits after the first
+    1,000 are held out: train never sees them."""
+    return run_train(remote_probes, digits.x_train[:TRAIN_SAMPLES], digits.y_train[:TRAIN_SAMPLES], record=True,
+                     validation_data=[digits.x_val, digits.y_val], epochs=EPOCHS, batch_size=BATCH_SIZE)
 
 
 @pytest.fixture
-def train_once():
-    """`train_once(module, x, y, **kwargs) -> TrainingRun`: call `train`, keeping what it raised."""
-    return run_train
+def train_once(remote_probes: ProbeProxy):
+    """`train_once(x, y, **kwargs) -> TrainingRun`: call the submission's train, keeping what it raised."""
+    return lambda x, y, **kwargs: run_train(remote_probes, x, y, **kwargs)
+
+
+# ---------------------------------------------------------------- configure_gpus in a fresh process
+
+class FreshProcess:
+    """A second submission process, started in the background (its TensorFlow import takes a few seconds)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.process: SubmissionProcess | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._start, args=(config,), daemon=True)
+        self.thread.start()
+
+    def _start(self, config: pytest.Config) -> None:
+        try:
+            self.process = start_process(config, Path(__file__))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test that needs the process
+            self.error = exc
+
+    def get(self) -> SubmissionProcess:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.process
+
+
+@pytest.fixture(scope="session")
+def fresh_process(request: pytest.FixtureRequest) -> FreshProcess:
+    return FreshProcess(request.config)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_the_fresh_process_early(request: pytest.FixtureRequest) -> None:
+    """Starts the fresh process with the first test, when a configure_gpus test is to run."""
+    if any("configure_run" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue("fresh_process")
+
+
+@dataclass
+class Outcome:
+    """One probe call: what it returned, or what the submission raised."""
+
+    value: object = None
+    error: SubmissionError | None = None
+
+
+def _attempt(process: SubmissionProcess, probe: str, **kwargs) -> Outcome:
+    try:
+        return Outcome(value=process.probe(probe, **kwargs))
+    except SubmissionError as exc:
+        return Outcome(error=exc)
+
+
+@pytest.fixture(scope="session")
+def configure_run(fresh_process: FreshProcess) -> dict[str, Outcome]:
+    """In the fresh process: configure_gpus(memory_growth=True, max_gpus=1) before any TensorFlow operation, the GPU
+    state it left, a TensorFlow operation (the runtime starts), then configure_gpus(memory_growth=False,
+    max_gpus=None), which TensorFlow can no longer apply, and the GPUs then visible."""
+    process = fresh_process.get()
+    if process.import_error:
+        pytest.fail(f"in a fresh process: {process.import_error}", pytrace=False)
+    run = {"gpus": _attempt(process, "gpu_count")}  # list_physical_devices does not start the runtime
+    run["before"] = _attempt(process, "configure", memory_growth=True, max_gpus=1)
+    run["state"] = _attempt(process, "gpu_state")
+    run["op"] = _attempt(process, "run_an_op")
+    run["after"] = _attempt(process, "configure", memory_growth=False, max_gpus=None)
+    run["state_after"] = _attempt(process, "gpu_state")
+    return run
