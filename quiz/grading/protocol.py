@@ -60,7 +60,7 @@ def encode(message: object) -> bytes:
             return {"$handle": value.id, "type": value.type}
         if isinstance(value, np.ndarray):
             buffer = io.BytesIO()
-            np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+            np.save(buffer, value if value.flags.c_contiguous else np.ascontiguousarray(value), allow_pickle=False)
             bodies.append(buffer.getvalue())
             return {"$array": len(bodies) - 1}
         if isinstance(value, (list, tuple)):

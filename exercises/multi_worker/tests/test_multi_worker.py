@@ -46,17 +46,18 @@ CLUSTER_TIMEOUT = 240.0  # seconds for one cluster run; a run takes 10-20 s on 2
 COMPUTE_LOSS_RTOL = 1e-5  # measured 4e-8 (relative)
 ONE_STEP_ATOL = 1e-6  # measured 1.5e-8 (1 and 2 workers)
 TRAJECTORY_ATOL = 1e-5  # 3 epochs, 48 steps: measured 1.2e-7 (the mistakes give 1e-2 and more)
-EPOCH_LOSS_ATOL = 1e-5  # measured 1.2e-7 (the mistakes give 0.05 and more)
+EPOCH_LOSS_ATOL = 1e-5  # measured 1.5e-7 (the mistakes give 0.05 and more)
 SAME_WEIGHTS_ATOL = 1e-6  # between the two workers: measured 0
 # A ReLU whose input comes within float32 rounding of 0 can go the other way in the workers than here: that one
-# example's gradient through that unit is then left out (or in), and the weights part by up to ~1e-3 (measured:
-# 1.4e-5 in TensorFlow at an input of 6.9e-8; up to 3.5e-4 in a float32 simulation over 150 seeds, always at inputs
-# under 3e-7). So the suite picks inputs whose recomputed run (the reference's global batches) keeps every ReLU
-# input at least KINK_MARGIN from 0 (about 70% of seeds do: it draws again until one does); a run whose own global
-# batches come closer (another sharding) is checked with the KINK_ tolerances instead.
+# example's gradient through that unit is then left out (or in), and the weights part by up to ~1e-3. Measured in
+# TensorFlow: 1.4e-5 at a ReLU input of 6.9e-8 (reference's batches), 1.2e-5 at 9e-8 and 6e-4 at 6.7e-8 (2 of 16
+# seeds with contiguous shards, whose global batches differ from the reference's); in a float32 simulation over 150
+# seeds, up to 3.5e-4, always at inputs under 3e-7. So the suite picks inputs whose recomputed run on the
+# reference's global batches keeps every ReLU input at least KINK_MARGIN from 0 (about 70% of seeds do: it draws
+# again until one does), and a run whose own global batches come closer is checked with the KINK_ tolerances.
 KINK_MARGIN = 1e-6
-KINK_WEIGHTS_ATOL = 2e-3
-KINK_LOSS_ATOL = 1e-3
+KINK_WEIGHTS_ATOL = 5e-3  # the mistakes give 1e-2 and more
+KINK_LOSS_ATOL = 1e-3  # measured 2.5e-5 at the 6e-4 weights gap
 DRAWS = 20  # seeds tried for inputs with the margin; the last one is used regardless
 
 
