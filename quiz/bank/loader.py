@@ -349,6 +349,10 @@ def _text(value: dict | None) -> Text | None:
     return Text(zh=value["zh"], en=value["en"]) if value else None
 
 
+def _terms(value: dict | None) -> Terms | None:
+    return Terms(zh=tuple(value["zh"]), en=tuple(value["en"])) if value else None
+
+
 def _deck(parsed: ParsedFile) -> Deck:
     data = parsed.data
     assert isinstance(data, dict)
@@ -365,7 +369,8 @@ def _question(q: dict, deck_id: str) -> Question:
         key_points=tuple(
             KeyPoint(id=kp["id"], point=_text(kp["point"]),
                      concepts=tuple(Terms(zh=tuple(c["zh"]), en=tuple(c["en"])) for c in kp["concepts"]),
-                     require=kp.get("require", len(kp["concepts"])))
+                     require=kp.get("require", len(kp["concepts"])),
+                     contradicts=_terms(kp.get("contradicts")))
             for kp in q["key_points"]),
         code=tuple(Snippet(language=s["language"], source=s["source"], title=_text(s.get("title")),
                            correction=_text(s.get("correction"))) for s in q.get("code", [])),

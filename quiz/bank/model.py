@@ -33,6 +33,7 @@ class KeyPoint:
     point: Text
     concepts: tuple[Terms, ...]
     require: int  # how many concepts an answer must mention to cover the point
+    contradicts: Terms | None = None  # statements of the opposite: an answer asserting one gets the point wrong
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     given.add_argument("--answer", metavar="TEXT", help="the answer")
     given.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE ('-': standard input)")
     score.add_argument("--json", action="store_true",
-                       help='print {"id", "score", "covered", "missed", "suggested_rating"}, and for a choice '
-                            'question "wrong": the options chosen that are not correct')
+                       help='print {"id", "score", "covered", "missed", "suggested_rating"}, and "contradicted": '
+                            'the key points whose opposite the answer states, or for a choice question "wrong": '
+                            'the options chosen that are not correct')
     score.set_defaults(run=run_score)
 
     stats = sub.add_parser("stats", parents=[parent], help="show progress: accuracy, reviews and due cards per topic")
@@ -105,6 +106,8 @@ def run_score(args: argparse.Namespace) -> int:
                    "missed": list(result.missed), "suggested_rating": result.suggested_rating}
         if question.type == "choice":
             figures["wrong"] = list(result.wrong)
+        else:
+            figures["contradicted"] = list(result.contradicted)
         print(json.dumps(figures, ensure_ascii=False))
         return EXIT_OK
     lang = args.lang
@@ -114,7 +117,8 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         texts = {kp.id: kp.point(lang) for kp in question.key_points}
         total, noun = len(question.key_points), "key points"
-    wrong = f", {len(result.wrong)} wrong" if result.wrong else ""
+    wrong = len(result.wrong) + len(result.contradicted)
+    wrong = f", {wrong} wrong" if wrong else ""
     print(f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}{wrong}), "
           f"suggested rating: {RATING_NAMES[result.suggested_rating]}")
     for point_id in result.covered:
@@ -123,6 +127,8 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"  - {texts[point_id]}")
     for option_id in result.wrong:
         print(f"  x {texts[option_id]} (wrong)")
+    for point_id in result.contradicted:
+        print(f"  x {texts[point_id]} (wrong: the answer states the opposite)")
     return EXIT_OK
 
 

@@ -8,20 +8,21 @@ import json
 import sqlite3
 
 CSV_COLUMNS = ("kind", "time", "question_id", "session_id", "mode", "answer", "score", "covered", "missed",
-               "suggested_rating", "duration_s", "rating", "due_after")
+               "contradicted", "suggested_rating", "duration_s", "rating", "due_after")
 
 
 def read_history(conn: sqlite3.Connection) -> dict[str, list[dict]]:
     attempts = []
     for row in conn.execute(
             "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
-            " a.missed, a.suggested_rating, a.duration_s FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id"
+            " a.missed, a.contradicted, a.suggested_rating, a.duration_s FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id"
             " ORDER BY a.answered_at, a.id"):
-        (id_, time, qid, session_id, mode, answer, score, covered, missed, suggested, duration) = row
+        (id_, time, qid, session_id, mode, answer, score, covered, missed, contradicted, suggested, duration) = row
         attempts.append({"id": id_, "time": time, "question_id": qid, "session_id": session_id, "mode": mode,
                          "answer": answer, "score": score,
                          "covered": json.loads(covered) if covered else [],
                          "missed": json.loads(missed) if missed else [],
+                         "contradicted": json.loads(contradicted) if contradicted else [],
                          "suggested_rating": suggested, "duration_s": duration})
     reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
                for id_, time, qid, rating, due_after in conn.execute(
@@ -35,7 +36,8 @@ def to_json(history: dict[str, list[dict]]) -> str:
 
 def to_csv(history: dict[str, list[dict]]) -> str:
     """One table, one row per event: `kind` is attempt or review; key point lists are joined with spaces."""
-    rows = [{"kind": "attempt", **a, "covered": " ".join(a["covered"]), "missed": " ".join(a["missed"])}
+    rows = [{"kind": "attempt", **a, "covered": " ".join(a["covered"]), "missed": " ".join(a["missed"]),
+             "contradicted": " ".join(a["contradicted"])}
             for a in history["attempts"]]
     rows += [{"kind": "review", **r} for r in history["reviews"]]
     rows.sort(key=lambda r: (r["time"], r["kind"], r["id"]))

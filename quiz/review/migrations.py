@@ -57,6 +57,11 @@ ALTER TABLE attempts ADD COLUMN suggested_rating INTEGER;
 CREATE INDEX review_logs_time ON review_logs (reviewed_at);
 """
 
-SCRIPTS = (V1, V2)
+# v3: the key points an answer contradicted (stated the opposite of), apart from the ones it only missed.
+V3 = """
+ALTER TABLE attempts ADD COLUMN contradicted TEXT;
+"""
+
+SCRIPTS = (V1, V2, V3)
 CURRENT = len(SCRIPTS)
 TABLES = frozenset({"cards", "review_logs", "sessions", "attempts", "settings"})

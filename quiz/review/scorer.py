@@ -14,19 +14,37 @@ Three guards keep a relevant-sounding answer that says nothing from scoring:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from quiz.bank.model import Question
-from quiz.review import text
+from quiz.review import polarity, text
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 MIN_SUBSTANCE = 2.0  # rough words of the answer's own (see text.substance)
 CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
+CONTRADICTION_PENALTY = 0.5  # a point stated wrongly costs half a point: worse than leaving it out
 _BLANK = "\x00"
+ALL_NEGATIONS = frozenset({"negate", "dismiss", "reject"})
+OPEN_DENIALS = ALL_NEGATIONS
+CODE_REVIEW_DENIALS = frozenset({"dismiss"})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
+# What joins the items of a list without saying anything of them.
+LIST_GLUE = frozenset({"和", "与", "及", "或", "等", "的", "之", "类", "以", "and", "or", "etc", "plus", "e", "g"})
+# Words that make a clause a statement: a segment holding one is never a bare list item ("社区大", "it's free").
+_PREDICATE_EN = re.compile(
+    r"'(?:re|s|ve|ll|d|m)\b|\b(?:is|are|was|were|be|has|have|had|can|could|will|would|should|must|do|does|did|"
+    r"lets?|makes?|gives?|helps?|means?|needs?|uses?|saves?|cuts?|reduces?|lowers?|improves?|increases?|speeds?|"
+    r"boosts?|cheaper|faster|slower|more|less|fewer|lot|lots|many|much|big|bigger|huge|large|high|higher|low|"
+    r"better)\b", re.IGNORECASE)
+# Chinese: characters that say something of a noun. Not 用/加/变, which mostly sit inside nouns (用户, 加速, 变革).
+_PREDICATE = re.compile(r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|" + _PREDICATE_EN.pattern,
+                        re.IGNORECASE)
+LIST_ITEM = 3.0  # rough words: an answer of three or more items this short, most saying nothing, is a list
+_ITEM_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'.][A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,7 @@ class ScoreResult:
     missed: tuple[str, ...]
     suggested_rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
     wrong: tuple[str, ...] = ()  # choice questions: options chosen that are not correct, in option order
+    contradicted: tuple[str, ...] = ()  # key points whose opposite the answer states (neither covered nor missed)
 
 
 def suggest_rating(score: float) -> int:
@@ -51,16 +70,31 @@ def suggest_rating(score: float) -> int:
 
 
 @dataclass(frozen=True)
+class _Term:
+    units: tuple[str, ...]
+    negated: bool = False  # it carried its own negation ("无需许可证"): the answer must say the rest negated
+    ordered: bool = False  # its words must come in this order (a misconception: "cache after shuffle")
+
+
+@dataclass(frozen=True)
 class _Point:
     id: str
-    concepts: tuple[tuple[tuple[str, ...], ...], ...]  # concept -> synonyms -> unit sequence
+    concepts: tuple[tuple[_Term, ...], ...]  # concept -> its synonyms
     require: int
+    contradictions: tuple[_Term, ...]
 
 
 @dataclass(frozen=True)
 class _Compiled:
     points: tuple[_Point, ...]
     prompt_ngrams: frozenset[tuple[str, ...]]  # 2- and 3-unit runs of the prompt, 4-unit runs of the code
+    denials: frozenset[str]  # the negator families that deny a point (see polarity: code reviews name bugs)
+
+
+def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
+    prefix = polarity.negator_prefix(phrase)
+    core = prefix[1] if prefix else phrase
+    return [_Term(v, prefix is not None, ordered) for v in text.term_variants(core)]
 
 
 @lru_cache(maxsize=4096)
@@ -79,12 +113,15 @@ def _compile(question: Question) -> _Compiled:
     for kp in question.key_points:
         concepts = []
         for terms in kp.concepts:
-            variants = {v for term in (*terms.zh, *terms.en) for v in text.term_variants(term)}
+            variants = {t for term in (*terms.zh, *terms.en) for t in _terms(term)}
             # A synonym the prompt itself says proves nothing: drop it, unless the concept has no other.
-            own = {v for v in variants if not any(_contains(seq, v) for seq in prompts)}
-            concepts.append(tuple(sorted(own or variants)))
-        points.append(_Point(kp.id, tuple(concepts), max(1, min(kp.require, len(concepts)))))
-    return _Compiled(tuple(points), frozenset(ngrams))
+            own = {t for t in variants if not any(_contains(seq, t.units) for seq in prompts)}
+            concepts.append(tuple(sorted(own or variants, key=lambda t: (t.units, t.negated))))
+        phrases = (*kp.contradicts.zh, *kp.contradicts.en) if kp.contradicts else ()
+        contradictions = tuple(dict.fromkeys(t for phrase in phrases for t in _terms(phrase, ordered=True)))
+        points.append(_Point(kp.id, tuple(concepts), max(1, min(kp.require, len(concepts))), contradictions))
+    denials = CODE_REVIEW_DENIALS if question.type == "code-review" else OPEN_DENIALS
+    return _Compiled(tuple(points), frozenset(ngrams), denials)
 
 
 def _contains(seq: list[str], part: tuple[str, ...]) -> bool:
@@ -106,55 +143,154 @@ def _copied_from_prompt(seq: list[str], prompt_ngrams: frozenset[tuple[str, ...]
     return copied
 
 
-def _mentions(variant: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
-    """Chinese terms match as the characters in order, with a little slack for particles ("降低了门槛" says
-    "降低门槛"); terms with English words match as all their words within a small window, in any order
-    ("latency is reduced" says "reduce latency")."""
+def _in_order(term: tuple[str, ...], positions: dict[str, list[int]], span: int) -> Iterator[tuple[int, int]]:
+    """Every place the units occur in this order, the whole within `span` units: (first, last) unit index."""
+    for start in positions[term[0]]:
+        at = start
+        for unit in term[1:]:
+            at = next((p for p in positions[unit] if p > at), None)
+            if at is None or at - start >= span:
+                break
+        else:
+            yield start, at
+
+
+def _occurrences(term: _Term, positions: dict[str, list[int]]) -> Iterator[tuple[int, int]]:
+    """Where the answer says the term. Chinese terms match as the characters in order, with a little slack for
+    particles ("降低了门槛" says "降低门槛"); terms with English words match as all their words within a small
+    window, in any order ("latency is reduced" says "reduce latency"), or in order for a misconception."""
+    variant = term.units
     if any(unit not in positions for unit in variant):
-        return False
+        return
     size = len(variant)
     if size == 1:
-        return True
+        yield from ((p, p) for p in positions[variant[0]])
+        return
     if all(text.is_han(u) for u in variant):
-        span = size if size <= 2 else size + size // 2 + 1
-        for start in positions[variant[0]]:
-            at = start
-            for unit in variant[1:]:
-                at = next((p for p in positions[unit] if p > at), None)
-                if at is None or at - start >= span:
-                    break
-            else:
+        yield from _in_order(variant, positions, size if size <= 2 else size + size // 2 + 1)
+        return
+    window = size + 3
+    if term.ordered:
+        yield from _in_order(variant, positions, window + 1)
+        return
+    for start in sorted({p for unit in variant for p in positions[unit]}):
+        found = [next((p for p in positions[unit] if start <= p < start + window), None) for unit in variant]
+        if all(p is not None for p in found):
+            yield min(found), max(found)
+
+
+class _Answer:
+    """One answer as the scorer reads it: its units, what it copied, where it negates, and its list items."""
+
+    def __init__(self, answer: str, compiled: _Compiled):
+        self.normalised = text.normalise(answer)
+        self.units, self.spans = text.located_units(self.normalised)
+        copied = _copied_from_prompt(self.units, compiled.prompt_ngrams)
+        self.own_words = text.substance(self.units, copied)
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        for index, (unit, was_copied) in enumerate(zip(self.units, copied)):
+            self.positions[_BLANK if was_copied else unit].append(index)
+        self.copied = copied
+        self.reading = polarity.read(self.normalised)
+        self.denials = compiled.denials
+        self._term_units: set[int] = set()
+
+    def chars(self, first: int, last: int) -> tuple[int, int]:
+        return self.spans[first][0], self.spans[last][1]
+
+    def asserts(self, term: _Term) -> tuple[int, int] | None:
+        """The first place the answer asserts the term: not negated (or negated, for a term that carried its
+        own negation), and in a clause that says something besides naming terms."""
+        for first, last in _occurrences(term, self.positions):
+            start, end = self.chars(first, last)
+            families = ALL_NEGATIONS if term.negated else self.denials
+            negations = self.reading.negations(start, end, families)
+            if (negations % 2 == 1) == term.negated:
+                return first, last
+        return None
+
+    def states(self, term: _Term) -> bool:
+        """Whether the answer states a misconception: said as its own (not negated, not reported to reject)."""
+        for first, last in _occurrences(term, self.positions):
+            start, end = self.chars(first, last)
+            negated = self.reading.negations(start, end, ALL_NEGATIONS) % 2 == 1
+            if negated == term.negated and not self.reading.rejected(start, end):
                 return True
         return False
-    window = size + 3
-    for start in sorted({p for unit in variant for p in positions[unit]}):
-        if all(any(start <= p < start + window for p in positions[unit]) for unit in variant):
-            return True
-    return False
+
+    def bare_segments(self, matched: list[tuple[int, int]]) -> set[int]:
+        """Segments (list items) that only name terms: every unit in them is part of a term found, copied from
+        the prompt, or list glue ("和", "等", "and"), and nothing in them says something of the terms."""
+        in_term = set()
+        for first, last in matched:
+            in_term.update(range(first, last + 1))
+        busy: set[int] = set()
+        for index, unit in enumerate(self.units):
+            segment = self.reading.segment_of(self.spans[index][0])
+            if index in in_term or self.copied[index] or unit in LIST_GLUE:
+                continue
+            busy.add(segment)
+        for index, (start, end) in enumerate(self.reading.segments):
+            if _PREDICATE.search(self.normalised[start:end]):
+                busy.add(index)
+        return set(range(len(self.reading.segments))) - busy
+
+    def is_list(self) -> bool:
+        """Three or more items (between punctuation or 、), each at most LIST_ITEM words, and less than a third
+        of them saying anything ("社区大", "lots of models"): "免费、预训练模型、社区、技术共享、快速迭代",
+        "spot instances, checkpoints, GPU utilization, mixed precision", "all-reduce、RING、NCCL、AUTO"."""
+        items = [self.normalised[start:end] for start, end in self.reading.segments]
+        items = [item for item in items if _ITEM_WORDS.search(item)]
+        if len(items) < 3 or any(_item_size(item) > LIST_ITEM for item in items):
+            return False
+        return 3 * sum(bool(_PREDICATE.search(item)) for item in items) < len(items)
+
+
+def _item_size(item: str) -> float:
+    """Rough words: an English word (stop words aside) 1, a Chinese character that is not a function one 1/2."""
+    size = 0.0
+    for token in _ITEM_WORDS.findall(item):
+        if text.is_han(token):
+            size += 0.0 if token in text.CHINESE_FILLER else 0.5
+        elif token.lower() not in text.ENGLISH_STOP_WORDS:
+            size += 1.0
+    return size
 
 
 def score_answer(question: Question, answer: str) -> ScoreResult:
-    """Score an open, code-review or exercise answer. A question without key points scores 0 (nothing to check)."""
+    """Score an open, code-review or exercise answer. A question without key points scores 0 (nothing to check).
+    A point is covered when the answer asserts enough of its concepts; contradicted when it states one of the
+    point's misconceptions (then it is not covered, and costs CONTRADICTION_PENALTY)."""
     compiled = _compile(question)
-    seq = text.units(answer)
-    copied = _copied_from_prompt(seq, compiled.prompt_ngrams)
-    own_words = text.substance(seq, copied)
-    positions: dict[str, list[int]] = defaultdict(list)
-    for index, (unit, was_copied) in enumerate(zip(seq, copied)):
-        positions[_BLANK if was_copied else unit].append(index)
-    covered, missed, credit = [], [], 0.0
-    for point in compiled.points:
-        mentioned = 0
-        if own_words >= MIN_SUBSTANCE:
-            mentioned = sum(any(_mentions(v, positions) for v in concept) for concept in point.concepts)
-        if mentioned >= point.require:
+    read = _Answer(answer, compiled)
+    found: dict[tuple[int, int], tuple[int, int]] = {}  # (point, concept) -> where asserted
+    if read.own_words >= MIN_SUBSTANCE and not read.is_list():
+        for p, point in enumerate(compiled.points):
+            for c, concept in enumerate(point.concepts):
+                where = next((w for w in map(read.asserts, concept) if w is not None), None)
+                if where is not None:
+                    found[(p, c)] = where
+    # Two or more items that only name terms make a list inside the answer: they say nothing. One alone is a
+    # terse statement ("免费，而且有预训练模型可以直接用": 免费 is the predicate of a dropped subject).
+    segment_of = {key: read.reading.segment_of(read.spans[where[0]][0]) for key, where in found.items()}
+    bare = read.bare_segments(list(found.values())) & set(segment_of.values())
+    if len(bare) >= 2:
+        found = {key: where for key, where in found.items() if segment_of[key] not in bare}
+    covered, missed, contradicted, credit = [], [], [], 0.0
+    for p, point in enumerate(compiled.points):
+        mentioned = sum((p, c) in found for c in range(len(point.concepts)))
+        if read.own_words >= MIN_SUBSTANCE and any(read.states(t) for t in point.contradictions):
+            contradicted.append(point.id)
+            credit -= CONTRADICTION_PENALTY
+        elif mentioned >= point.require:
             covered.append(point.id)
             credit += 1.0
         else:
             missed.append(point.id)
             credit += PARTIAL_CREDIT * mentioned / point.require
-    score = round(credit / len(compiled.points), 4) if compiled.points else 0.0
-    return ScoreResult(question.id, score, tuple(covered), tuple(missed), suggest_rating(score))
+    score = round(max(0.0, credit) / len(compiled.points), 4) if compiled.points else 0.0
+    return ScoreResult(question.id, score, tuple(covered), tuple(missed), suggest_rating(score),
+                       contradicted=tuple(contradicted))
 
 
 def score_choice(question: Question, chosen: Iterable[str]) -> ScoreResult:

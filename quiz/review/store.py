@@ -245,11 +245,12 @@ class ReviewStore:
         """Committed before it returns: a crash afterwards cannot lose this answer."""
         covered = json.dumps(list(result.covered)) if result else None
         missed = json.dumps(list(result.missed)) if result else None
+        contradicted = json.dumps(list(result.contradicted)) if result else None
         with self._lock:
             cursor = self._conn.execute(
-                "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed, suggested_rating,"
-                " duration_s, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, question_id, answer, result.score if result else None, covered, missed,
+                "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed, contradicted,"
+                " suggested_rating, duration_s, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, question_id, answer, result.score if result else None, covered, missed, contradicted,
                  result.suggested_rating if result else None, float(duration_s), iso(schedule.utc(None))))
             return cursor.lastrowid
 

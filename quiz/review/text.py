@@ -65,19 +65,28 @@ def units(text: str) -> list[str]:
     """The text as Han characters and stemmed English content words, in order. A hyphenated word gives its
     parts and then the parts joined ("pre-trained" -> "pre", "train", "pretrain"), so that the terms "trained",
     "pre-trained" and "pretrained" all find it; "model's" gives "model"."""
+    return located_units(normalise(text))[0]
+
+
+def located_units(normalised: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """`units` of an already normalised text, with the character span of the token each unit comes from."""
     out: list[str] = []
-    for match in _UNIT.finditer(normalise(text)):
+    offsets: list[tuple[int, int]] = []
+    for match in _UNIT.finditer(normalised):
         token = match.group()
         if is_han(token):
             out.append(token)
+            offsets.append(match.span())
             continue
         parts = token.split("-")
         for part in parts if len(parts) > 1 else ():
             if (unit := _word(part)) is not None:
                 out.append(unit)
+                offsets.append(match.span())
         if (unit := _word("".join(parts))) is not None:
             out.append(unit)
-    return out
+            offsets.append(match.span())
+    return out, offsets
 
 
 def term_variants(term: str) -> list[tuple[str, ...]]:

@@ -1,14 +1,20 @@
 """The scorer's measure: hand-written answers to the shipped bank, each labelled with the key points it covers.
 
-Files: tests/data/answers/*.yaml, each a list of
-    {question: ID, lang: zh|en|mixed, kind: good|partial|off-topic|parrot, covers: [key point ids], answer: TEXT}
-`good` answers cover most points; `partial` ones say which; `off-topic` (answers another question, or nothing
-useful) and `parrot` (restates the question) cover none.
+Files: tests/data/answers/*.yaml (the tuning set) and tests/data/answers/frozen/*.yaml (the frozen held-out set),
+each a list of
+    {question: ID, lang: zh|en|mixed, kind: KIND, covers: [key point ids], contradicts: [key point ids],
+     grade: 0-4, answer: TEXT}
+Kinds: `good` covers most points; `paraphrase` is correct in everyday words; `partial` says which points it
+makes; `vague` says nothing concrete; `off-topic` answers another question; `parrot` restates the question;
+`list` only names terms; `denial` negates the points; `contradiction` states a misconception (the points it
+gets wrong are in `contradicts`). The older files have no `contradicts` or `grade`.
 
-heldout.yaml was written after the bank's synonyms were final and never used to tune them: its figures are the
-honest measure. The other files were written first and the bank's synonyms were tuned on what they missed.
+frozen/ was written from the questions' prompts and key point statements only, committed before the scorer
+learned negation, contradiction and lists and before any synonym was widened, and never used to tune anything:
+its figures are the honest measure. Everything else (heldout.yaml included, the previous held-out set) is tuned on.
 
-    python tests/review/labelled_set.py      prints precision, recall and the per-question ordering
+    python tests/review/labelled_set.py            the tuning set's figures and every answer it gets wrong
+    python tests/review/labelled_set.py --frozen   the frozen set's figures only
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 ANSWERS = REPO / "tests" / "data" / "answers"
+FROZEN = ANSWERS / "frozen"
 BANK = REPO / "questions"
-KINDS = ("good", "partial", "off-topic", "parrot")
-HELD_OUT = "heldout.yaml"
+KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
+NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
+WRONG_HEADED = ("list", "denial", "contradiction")  # must score <= 0.3 (issue targets)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Labelled:
     kind: str
     covers: tuple[str, ...]
     answer: str
+    contradicts: tuple[str, ...] = ()
+    grade: int | None = None
 
 
 def load_labelled(directory: Path = ANSWERS) -> list[Labelled]:
@@ -41,8 +51,30 @@ def load_labelled(directory: Path = ANSWERS) -> list[Labelled]:
     for path in sorted(directory.glob("*.yaml")):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             items.append(Labelled(path.name, entry["question"], entry["lang"], entry["kind"],
-                                  tuple(entry.get("covers") or ()), entry["answer"]))
+                                  tuple(entry.get("covers") or ()), entry["answer"],
+                                  tuple(entry.get("contradicts") or ()), entry.get("grade")))
     return items
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rank correlation, ties given their average rank."""
+    def ranks(values):
+        order = sorted(range(len(values)), key=values.__getitem__)
+        out = [0.0] * len(values)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2
+            i = j + 1
+        return out
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    var = (sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry)) ** 0.5
+    return cov / var if var else 0.0
 
 
 def load_real_bank():
@@ -52,12 +84,16 @@ def load_real_bank():
 
 
 def evaluate(bank, items: list[Labelled]) -> dict:
-    """Key-point decisions pooled over the set (micro precision/recall), and per question whether every good
+    """Key-point decisions pooled over the set (micro precision/recall), the same for contradicted points, the
+    rank correlation of score and grade, the score range of each kind, and per question whether every good
     answer outscores every partial one, and every partial one every off-topic or parroting one."""
     from quiz.review.scorer import score_answer
 
     tp = fp = fn = tn = 0
+    ctp = cfp = cfn = 0
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    graded: list[tuple[float, int]] = []
     mistakes = []
     for item in items:
         question = bank.by_id[item.question]
@@ -69,14 +105,23 @@ def evaluate(bank, items: list[Labelled]) -> dict:
             fp += p and not t
             fn += t and not p
             tn += not p and not t
-        if predicted != truth:
+        said_wrong, wrong = set(result.contradicted), set(item.contradicts)
+        ctp += len(said_wrong & wrong)
+        cfp += len(said_wrong - wrong)
+        cfn += len(wrong - said_wrong)
+        if predicted != truth or said_wrong - wrong:
             mistakes.append(f"{item.question} [{item.kind}/{item.lang}] labelled {sorted(truth)} "
-                            f"scored {sorted(predicted)}: {item.answer.strip()[:60]!r}")
+                            f"scored {sorted(predicted)}"
+                            + (f" wrong {sorted(said_wrong)} (labelled {sorted(wrong)})" if said_wrong or wrong else "")
+                            + f" {result.score:.2f}: {' '.join(item.answer.split())[:90]!r}")
+        by_kind[item.kind].append(result.score)
+        if item.grade is not None:
+            graded.append((result.score, item.grade))
         bucket = "off-topic" if item.kind in ("off-topic", "parrot") else item.kind
         scores[item.question][bucket].append(result.score)
     ordering = {}
-    for qid, by_kind in scores.items():
-        good, partial, off = by_kind.get("good", []), by_kind.get("partial", []), by_kind.get("off-topic", [])
+    for qid, by_bucket in scores.items():
+        good, partial, off = by_bucket.get("good", []), by_bucket.get("partial", []), by_bucket.get("off-topic", [])
         ok = all(g > p for g in good for p in partial) and all(p > o for p in partial for o in off) \
             and all(g > o for g in good for o in off)
         ordering[qid] = {"ok": ok, "good": good, "partial": partial, "off-topic": off}
@@ -85,44 +130,50 @@ def evaluate(bank, items: list[Labelled]) -> dict:
         kinds[(item.kind, item.lang)].append(item)
     return {"answers": len(items), "questions": len(scores), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
             "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "contradicted": {"tp": ctp, "fp": cfp, "fn": cfn,
+                             "precision": ctp / (ctp + cfp) if ctp + cfp else 1.0,
+                             "recall": ctp / (ctp + cfn) if ctp + cfn else 1.0},
+            "spearman": spearman(*map(list, zip(*graded))) if len(graded) > 2 else None,
+            "graded": len(graded),
+            "scores_by_kind": dict(by_kind),
             "ordering": ordering, "mistakes": mistakes,
             "by_kind": {f"{k}/{lang}": len(v) for (k, lang), v in sorted(kinds.items())}}
 
 
 def _summary(name: str, figures: dict) -> list[str]:
     ordered = sum(o["ok"] for o in figures["ordering"].values())
-    return [f"{name}: {figures['answers']} answers to {figures['questions']} questions "
-            f"({', '.join(f'{k} {n}' for k, n in figures['by_kind'].items())})",
-            f"  key points: precision {figures['precision']:.3f}, recall {figures['recall']:.3f} "
-            f"(tp {figures['tp']}, fp {figures['fp']}, fn {figures['fn']}, tn {figures['tn']})",
-            f"  good > partial > off-topic/parrot holds for {ordered} of {len(figures['ordering'])} questions"]
+    c = figures["contradicted"]
+    lines = [f"{name}: {figures['answers']} answers to {figures['questions']} questions",
+             f"  key points: precision {figures['precision']:.3f}, recall {figures['recall']:.3f} "
+             f"(tp {figures['tp']}, fp {figures['fp']}, fn {figures['fn']}, tn {figures['tn']})",
+             f"  contradicted points: precision {c['precision']:.3f}, recall {c['recall']:.3f} "
+             f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"]
+    if figures["spearman"] is not None:
+        lines.append(f"  Spearman(score, grade) {figures['spearman']:.3f} over {figures['graded']} graded answers")
+    for kind in KINDS:
+        values = figures["scores_by_kind"].get(kind)
+        if values:
+            lines.append(f"    {kind:<13} n={len(values):<3} min {min(values):.2f}  mean {sum(values) / len(values):.2f}"
+                         f"  max {max(values):.2f}")
+    lines.append(f"  good > partial > off-topic/parrot holds for {ordered} of {len(figures['ordering'])} questions")
+    return lines
 
 
-def report() -> str:
-    items = load_labelled()
-    if not items:
-        return "labelled set: no answers under tests/data/answers/"
+def report(frozen: bool = False) -> str:
+    """The tuning set's figures and mistakes; with frozen=True, the frozen set's figures instead (never its
+    answers: looking at what it misses is tuning on it)."""
     bank = load_real_bank()
-    figures = evaluate(bank, items)
-    lines = _summary("labelled set, all", figures)
-    lines += _summary("  tuning part (synonyms tuned on it)", evaluate(bank, [i for i in items if i.file != HELD_OUT]))
-    lines += _summary("  held-out part (two synonyms added from it since)", evaluate(bank, [i for i in items if i.file == HELD_OUT]))
-    lines.append("per question, all answers (scores):")
-    for qid, o in sorted(figures["ordering"].items()):
-        fmt = lambda xs: "/".join(f"{x:.2f}" for x in xs) or "-"  # noqa: E731
-        lines.append(f"    {'ok ' if o['ok'] else 'TIE' if _tied(o) else 'BAD'} {qid:<40} good {fmt(o['good'])}  "
-                     f"partial {fmt(o['partial'])}  off {fmt(o['off-topic'])}")
+    if frozen:
+        return "\n".join(_summary("frozen held-out set (tests/data/answers/frozen/)", evaluate(bank, load_labelled(FROZEN))))
+    figures = evaluate(bank, load_labelled(ANSWERS))
+    lines = _summary("tuning set (tests/data/answers/*.yaml)", figures)
     if figures["mistakes"]:
-        lines.append(f"answers whose covered points differ from the label ({len(figures['mistakes'])}):")
+        lines.append(f"tuning answers whose points differ from the label ({len(figures['mistakes'])}):")
         lines += [f"    {m}" for m in figures["mistakes"]]
     return "\n".join(lines)
 
 
-def _tied(o: dict) -> bool:
-    """Out of order only because a partial answer the scorer found nothing in ties an off-topic one at 0."""
-    partial_ok = all(g > p for g in o["good"] for p in o["partial"])
-    return partial_ok and min(o["partial"], default=1) == 0 and max(o["off-topic"], default=0) == 0
-
-
 if __name__ == "__main__":
-    print(report())
+    import sys
+
+    print(report(frozen="--frozen" in sys.argv))

@@ -38,7 +38,8 @@ def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
     done = quiz("score", "test.hw-accel", "--json", "--answer", "GPU 并行计算，吞吐量高。")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"id": "test.hw-accel", "score": 0.6667, "covered": ["throughput", "parallel-hw"],
-                                       "missed": ["latency"], "suggested_rating": 3}  # no "wrong": not a choice
+                                       "missed": ["latency"], "contradicted": [],
+                                       "suggested_rating": 3}  # no "wrong": not a choice
 
 
 def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):

@@ -216,15 +216,17 @@ def test_a_v1_store_is_migrated_keeping_its_history(tmp_path):
         (old,) = history["attempts"]
         assert old["answer"] == "免费，有预训练模型" and old["covered"] == ["free", "pretrained"]
         assert old["missed"] == [] and old["suggested_rating"] is None  # v2 columns, unknown for v1 rows
+        assert old["contradicted"] == []  # v3
         assert store.settings()["new_per_day"] == 5
         assert store.due_queue(["cost.open-source"], now=datetime(2026, 1, 9, tzinfo=timezone.utc)) \
             == ["cost.open-source"]
         due = store.rate("cost.open-source", 3, now=datetime(2026, 1, 9, tzinfo=timezone.utc))
         assert due > datetime(2026, 1, 12, tzinfo=timezone.utc)  # the v1 card's stability carried over
-        store.record_attempt(None, "cost.open-source", "again", ScoreResult("cost.open-source", 1.0, ("free",),
-                                                                               ("x",), 4), 3.0)
-        assert store.history()["attempts"][-1]["suggested_rating"] == 4
+        store.record_attempt(None, "cost.open-source", "again", ScoreResult("cost.open-source", 0.25, ("free",),
+                                                                               ("x",), 2, contradicted=("y",)), 3.0)
+        newest = store.history()["attempts"][-1]
+        assert newest["suggested_rating"] == 2 and newest["contradicted"] == ["y"]
     conn = sqlite3.connect(tmp_path / STORE)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     conn.close()
     assert _integrity(tmp_path / STORE) == "ok"

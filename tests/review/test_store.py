@@ -23,7 +23,7 @@ def test_the_store_lives_in_the_data_dir_in_wal_mode(tmp_path, monkeypatch):
         assert store.path.parent == tmp_path / "explicit"
     conn = sqlite3.connect(tmp_path / "explicit" / "progress.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 def test_answers_and_ratings_survive_reopening(tmp_path):

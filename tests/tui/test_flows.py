@@ -73,6 +73,26 @@ class TestPractice:
 
         drive(app, scenario)
 
+    def test_a_point_the_answer_contradicts_shows_as_wrong_and_is_stored_so(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"The frameworks are free, but they don't ship pre-trained models")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Score 25%" in text  # 1 point covered, 1 stated wrongly: less than the 50% of leaving it out
+            assert "✓ The frameworks are free to use  (covered)" in text
+            assert "✗ They ship pre-trained models  (wrong: your answer says the opposite)" in text
+            assert rows(data_dir, "SELECT covered, missed, contradicted FROM attempts") == \
+                [('["free"]', "[]", '["pretrained"]')]
+            await pilot.press("escape")  # end the session: the summary lists it as wrong
+            await pilot.pause()
+            assert "wrong: They ship pre-trained models" in screen_text(app)
+
+        drive(app, scenario)
+
     def test_open_question_in_chinese_enter_accepts_the_suggested_rating(self, make_app, data_dir):
         app = make_app("zh")
 

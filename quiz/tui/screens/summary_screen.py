@@ -80,7 +80,8 @@ class SummaryScreen(Screen):
                 time_text += " !"
             table.add_row(number, _short(q.prompt(lang), 34), score, rating, time_text, key=str(number))
             if item.done:
-                missed = missed_points(q, item.result, lang)
+                missed = [f"**{app.tr('s.wrong')}:** {point}" for point in wrong_points(q, item.result, lang)]
+                missed += missed_points(q, item.result, lang)
                 if missed:
                     listed = "; ".join(missed)
                 else:
@@ -106,6 +107,12 @@ class SummaryScreen(Screen):
 
         self.session.ended = False  # going back into the session reopens it
         undo_rating(self.app, self.session)
+
+
+def wrong_points(question, result, lang: str) -> list[str]:
+    """The key points whose opposite the answer stated, as their correct statements."""
+    names = {kp.id: kp.point(lang) for kp in question.key_points}
+    return [names.get(i, i) for i in result.contradicted] if result is not None else []
 
 
 def missed_points(question, result, lang: str) -> list[str]:

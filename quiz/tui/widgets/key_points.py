@@ -1,4 +1,4 @@
-"""Every key point of a question, marked covered or missed by the scorer."""
+"""Every key point of a question, marked covered, missed or wrong (the answer stated its opposite) by the scorer."""
 
 from __future__ import annotations
 
@@ -26,10 +26,16 @@ class KeyPointList(Static):
         text = RichText()
         text.append(tr("r.key_points", self.lang) + "\n", style="bold")
         covered = set(self.result.covered) if self.result is not None else set()
+        contradicted = set(self.result.contradicted) if self.result is not None else set()
         for point in self.question.key_points:
-            mark, colour, word = ("✓", "green", "r.covered") if point.id in covered else ("✗", "red", "r.missed")
-            text.append(f"  {mark} ", style=f"bold {colour}")
-            text.append(point.point(self.lang), style=colour)
-            text.append(f"  ({tr(word, self.lang)})\n", style="dim")
+            if point.id in contradicted:  # the point's correct statement, and that the answer said otherwise
+                mark, style, word, note = "✗", "bold red", "r.contradicted", "bold red"
+            elif point.id in covered:
+                mark, style, word, note = "✓", "green", "r.covered", "dim"
+            else:
+                mark, style, word, note = "✗", "red", "r.missed", "dim"
+            text.append(f"  {mark} ", style=f"bold {style.split()[-1]}")
+            text.append(point.point(self.lang), style=style)
+            text.append(f"  ({tr(word, self.lang)})\n", style=note)
         text.rstrip()
         return text

@@ -1,0 +1,232 @@
+"""What an answer says of the things it mentions: the clauses it is made of, the words that negate part of a
+clause, and whether it is only a list of terms.
+
+The scorer finds a term in the answer; this module says whether the answer asserts it ("开源框架免费"), denies
+it ("开源框架并不免费", "there is no community"), or only names it ("并行、显存、带宽"). It works on the
+answer's normalised text, in character offsets, without a parser:
+
+- **Clauses** end at sentence and clause punctuation and at words that start a new statement (但是, 而是, 所以,
+  "but", "and", "because" ...). A negation reaches no further than its clause: in "不是免费，而是社区大" only
+  免费 is denied.
+- **Negators** are words such as 不, 没有, 并非, 无需, "not", "no", "never", "without", "instead of", "isn't".
+  Most negate what follows them in the clause; a few Chinese ones negate what comes before ("预训练模型用不上").
+  Two negators over one word cancel ("并非不免费"). Words that start like a negator but are not one (不仅, 不断,
+  非常, 无论, "not only", "no matter") are skipped.
+- **Dismissive** negators ("不需要", "no need", "doesn't matter") say a thing is unnecessary. In a code review,
+  "map 没有 num_parallel_calls" names the bug, so plain negators there describe the code rather than deny the
+  point; only dismissive ones deny it. Open questions treat every negator as denial.
+- **Rejections** ("……其实不对", "is a myth", "有人以为……", "a common mistake is ...") mark a statement the answer
+  reports only to reject it. They matter for misconceptions: "有人以为 cache 放最后更好，其实不对" states no
+  misconception of its own.
+- **Segments** are the pieces between punctuation, 、 and "/": the items of a list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from quiz.review import text
+
+# Words that look like negators but are not: consumed first so that their characters negate nothing.
+_NOT_NEGATORS_ZH = (
+    "不仅", "不但", "不光", "不止", "不只", "不断", "不同", "不少", "不错", "不久", "不管", "不论", "不停", "不得不",
+    "不可或缺", "必不可少", "不可避免", "差不多", "要不然", "了不起", "对不起", "说不定", "不一样", "无论", "无数",
+    "无限", "无缝", "无损", "非常", "非线性", "未来", "别的", "别人", "别处", "区别", "分别", "识别", "类别",
+    "级别", "特别", "个别", "差别", "没问题", "没错", "毫无疑问", "无时无刻", "无一例外", "并不少见",
+)
+_NOT_NEGATORS_EN = (
+    r"not only", r"not just", r"not merely", r"no matter", r"no doubt", r"not to mention", r"nothing but",
+    r"no less than", r"not least",
+)
+# Dismissive: the thing is unnecessary or makes no difference. Chinese ones at the end of their clause bear on
+# what came before ("预训练模型用不上"); the "-after" lists only ever do.
+_DISMISSIVE_ZH = (
+    "不需要", "不需", "不用", "不必", "没必要", "没有必要", "无需", "无须", "毋需", "用不着", "用不上", "犯不着",
+    "没什么用", "没用", "没有用",
+)
+_DISMISSIVE_AFTER_ZH = ("无所谓", "没关系", "都一样", "没影响", "没区别", "不重要", "不必要")
+_DISMISSIVE_EN = (
+    r"no need(?: to| for)?", r"needn'?t", r"need not", r"(?:do|does|did)(?: not|n'?t) need(?: to)?",
+    r"(?:is|are)(?: not|n'?t) needed", r"not needed", r"not necessary", r"unnecessary", r"no point in",
+)
+_DISMISSIVE_AFTER_EN = (
+    r"(?:does|do)(?: not|n'?t) matter", r"makes? no difference",
+    r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
+    r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)",
+)
+# Plain negators.
+_NEGATORS_ZH = (
+    "并不是", "不是", "并不", "并非", "而非", "而不是", "并没有", "没有", "没", "无法", "不能", "不会", "不再", "不", "无",
+    "未", "非", "别", "勿", "缺乏", "缺少", "免去", "省去", "省掉", "代替", "取代", "而不用",
+)
+_NEGATORS_AFTER_ZH = ("不存在", "不行", "不成立", "不可行")
+_NEGATORS_EN = (
+    r"not", r"no", r"never", r"none", r"neither", r"nor", r"without", r"nothing", r"cannot", r"can'?t",
+    r"[a-z]+n't", r"instead of", r"rather than", r"no longer", r"hardly", r"lacks?", r"lacking", r"skips?",
+    r"skipping", r"saves? you from", r"spares? you",
+)
+# The statement is reported to be rejected.
+_REJECT_AFTER_ZH = ("其实不对", "是不对的", "不对", "是错的", "是错误的", "错了", "是误区", "是误解", "是个误区",
+                    "是一个误区", "是谣言", "并不正确", "不正确", "不成立")
+_REJECT_BEFORE_ZH = ("有人以为", "有人认为", "很多人以为", "很多人认为", "误以为", "常见的误区是", "误区是",
+                     "错误的说法是", "不要以为", "别以为")
+_REJECT_AFTER_EN = (
+    r"(?:is|are|was|that'?s|it'?s) (?:wrong|false|incorrect|a myth|a misconception|a mistake|not true|untrue)",
+    r"(?:isn'?t|is not|aren'?t|are not) (?:true|right|correct)", r"is backwards",
+)
+_REJECT_BEFORE_EN = (
+    r"(?:some|many|most) people (?:think|believe|assume|say)", r"(?:it is|it'?s) a (?:myth|misconception) that",
+    r"a common (?:mistake|misconception|myth) is(?: that)?", r"contrary to", r"people often think",
+    r"it is wrong to", r"it'?s wrong to", r"don'?t (?:think|assume|believe)",
+)
+
+_CLAUSE_END = r"[。！？!?；;，,：:\n\r\t()（）\[\]【】「」“”\"]|\.(?=\s|$)|[-–—*•]\s"
+_CLAUSE_WORDS_ZH = ("但是", "但", "可是", "不过", "然而", "而是", "而且", "并且", "所以", "因此", "因为", "否则",
+                    "同时", "从而", "就能", "就可以", "才能", "另外", "此外", "也", "还能", "还可以", "还有", "以及")
+_CLAUSE_WORDS_EN = (r"but", r"however", r"although", r"though", r"whereas", r"while", r"because", r"so",
+                    r"since", r"and", r"then", r"which", r"unless", r"instead(?! of)", r"also", r"plus")
+_SEGMENT_END = r"[、/]"
+NEGATION_REACH = 5  # a negator bears on a term at most this many words (Han characters) away in its clause:
+# "并不免费", "no big community", but not "显存不够用时减小 batch"
+_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
+
+
+def _alternation(words, english: bool) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    if english:
+        return "|".join(rf"\b{w}\b" for w in ordered)
+    return "|".join(re.escape(w) for w in ordered)
+
+
+_KINDS = (
+    ("skip", _NOT_NEGATORS_ZH, False), ("skip", _NOT_NEGATORS_EN, True),
+    ("reject-before", _REJECT_BEFORE_ZH, False), ("reject-before", _REJECT_BEFORE_EN, True),
+    ("reject-after", _REJECT_AFTER_ZH, False), ("reject-after", _REJECT_AFTER_EN, True),
+    ("dismiss-after", _DISMISSIVE_AFTER_ZH, False), ("dismiss-after", _DISMISSIVE_AFTER_EN, True),
+    ("negate-after", _NEGATORS_AFTER_ZH, False),
+    ("dismiss", _DISMISSIVE_ZH, False), ("dismiss", _DISMISSIVE_EN, True),
+    ("negate", _NEGATORS_ZH, False), ("negate", _NEGATORS_EN, True),
+)
+# One pass, longest alternative first within each kind, and kinds in the order above: a phrase that could be read
+# two ways ("不需要" after a noun or before a verb) takes the earlier kind. Forward ("before") markers that sit at
+# the very end of a clause are turned around below.
+_MARKERS = re.compile("|".join(f"(?P<k{i}>{_alternation(words, english)})"
+                               for i, (_, words, english) in enumerate(_KINDS)), re.IGNORECASE)
+_PUNCTUATION = re.compile(_CLAUSE_END)  # ends a clause (and belongs to it)
+_OPENERS = re.compile(_alternation(_CLAUSE_WORDS_ZH, False) + "|" + _alternation(_CLAUSE_WORDS_EN, True),
+                      re.IGNORECASE)  # starts a new clause
+_SEGMENT_ENDS = re.compile(_SEGMENT_END)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    kind: str  # negate | dismiss | reject, each optionally "-after" (it bears on what comes before it)
+    start: int
+    end: int
+    clause: int
+
+    @property
+    def backward(self) -> bool:
+        return self.kind.endswith("-after")
+
+    @property
+    def family(self) -> str:
+        return self.kind.removesuffix("-after").removesuffix("-before")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The clause structure and the negations of one normalised text."""
+
+    text: str
+    clauses: tuple[tuple[int, int], ...]  # character spans
+    segments: tuple[tuple[int, int], ...]
+    markers: tuple[Marker, ...]
+
+    def clause_of(self, offset: int) -> int:
+        return _index_of(self.clauses, offset)
+
+    def segment_of(self, offset: int) -> int:
+        return _index_of(self.segments, offset)
+
+    def negations(self, start: int, end: int, families: frozenset[str]) -> int:
+        """How many markers of these families bear on the span [start, end): markers of its clause before it
+        (forward ones) or after it (backward ones), never inside it (a term carries its own words)."""
+        clause = self.clause_of(start)
+        count = 0
+        for marker in self.markers:
+            if marker.clause != clause or marker.family not in families:
+                continue
+            if marker.backward and marker.start >= end:
+                count += self._near(end, marker.start)
+            elif not marker.backward and marker.end <= start:
+                count += self._near(marker.end, start)
+        return count
+
+    def _near(self, start: int, end: int) -> bool:
+        return len(_WORDS.findall(self.text, start, end)) <= NEGATION_REACH
+
+    def rejected(self, start: int, end: int) -> bool:
+        """Whether the statement at this span is reported only to be rejected: a rejection in its clause, or a
+        clause right after it that is nothing but a rejection ("……，其实不对")."""
+        if self.negations(start, end, frozenset({"reject"})) % 2:
+            return True
+        clause = self.clause_of(start)
+        following = [m for m in self.markers if m.clause == clause + 1 and m.family == "reject" and m.backward]
+        if following and clause + 1 < len(self.clauses):
+            begin, finish = self.clauses[clause + 1]
+            rest = self.text[begin:following[0].start] + self.text[following[0].end:finish]
+            return text.substance(text.units(rest), [False] * len(text.units(rest))) < 1.0
+        return False
+
+
+def _index_of(spans: tuple[tuple[int, int], ...], offset: int) -> int:
+    for index, (start, end) in enumerate(spans):
+        if start <= offset < end:
+            return index
+    return len(spans) - 1
+
+
+def _spans(source: str, cuts: set[int]) -> tuple[tuple[int, int], ...]:
+    edges = [0, *sorted(c for c in cuts if 0 < c < len(source)), len(source)]
+    return tuple((a, b) for a, b in zip(edges, edges[1:]) if b > a) or ((0, max(1, len(source))),)
+
+
+@lru_cache(maxsize=512)
+def read(normalised: str) -> Reading:
+    """The reading of a text already passed through text.normalise."""
+    normalised = normalised.replace("\u2019", "'")  # the typographic apostrophe of "isn’t": same length
+    cuts = {m.end() for m in _PUNCTUATION.finditer(normalised)} | {m.start() for m in _OPENERS.finditer(normalised)}
+    clauses = _spans(normalised, cuts)
+    # List items: cut at punctuation and list marks, not at clause words ("latency 也降低了" is one statement).
+    segments = _spans(normalised, {m.end() for m in _PUNCTUATION.finditer(normalised)}
+                      | {m.end() for m in _SEGMENT_ENDS.finditer(normalised)})
+    markers = []
+    for match in _MARKERS.finditer(normalised):
+        kind = _KINDS[int(match.lastgroup[1:])][0]
+        if kind == "skip":
+            continue
+        clause = _index_of(clauses, match.start())
+        if kind in ("negate", "dismiss") and text.is_han(match.group()[0]) \
+                and _ends_clause(normalised, clauses[clause], match.end()):
+            kind += "-after"  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
+        markers.append(Marker(kind, match.start(), match.end(), clause))
+    return Reading(normalised, clauses, segments, tuple(markers))
+
+
+def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:
+    rest = source[offset:clause[1]]
+    return not re.search(r"[A-Za-z0-9\u3400-\u9fff]", rest.replace("的", "").replace("了", "").replace("啊", ""))
+
+
+def negator_prefix(term: str) -> tuple[str, str] | None:
+    """A term that carries its own negation ("无需许可证", "no licence to buy", "不用从零训练", "without a GPU"):
+    its negator and the rest, which the answer must mention under a negation of its own. None for other terms."""
+    source = text.normalise(term).strip()
+    match = _MARKERS.match(source)
+    if match is None or _KINDS[int(match.lastgroup[1:])][0] not in ("negate", "dismiss"):
+        return None
+    rest = source[match.end():].strip()
+    return (match.group(), rest) if rest else None
