@@ -52,6 +52,21 @@ def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):
     assert "- Lower latency, real-time inference" in out
 
 
+def test_score_marks_a_contradicted_point_wrong_in_text_and_json():
+    answer = "They are not free, you have to pay for a licence, but the community is big."
+    done = quiz("score", "test.open-source", "--lang", "en", "--answer", answer)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "test.open-source: score 0.17 (1 of 3 key points, 1 wrong), suggested rating: Again"
+    assert "  + Community support" in lines and "  - Pre-trained models, no need to start from scratch" in lines
+    assert "  x Free, no licence fees (wrong: the answer states the opposite)" in lines
+    figures = json.loads(quiz("score", "test.open-source", "--json", "--answer", answer).stdout)
+    assert figures["contradicted"] == ["free"] and figures["covered"] == ["community"]
+    assert figures["missed"] == ["pretrained"] and "wrong" not in figures
+    zh = quiz("score", "test.open-source", "--lang", "zh", "--answer", "开源框架其实要收费，不过社区很活跃。")
+    assert "  x 免费，无需许可证费用 (wrong: the answer states the opposite)" in zh.stdout.splitlines()
+
+
 def test_score_reads_the_answer_from_stdin():
     done = quiz("score", "test.open-source", "--json", "--answer-file", "-", stdin="免费，而且有预训练模型可以直接用。")
     assert json.loads(done.stdout)["covered"] == ["free", "pretrained"]

@@ -88,3 +88,76 @@ def test_pasting_the_code_under_review_earns_nothing_but_naming_its_identifiers_
     fixed = score_answer(question, "prefetch should come last, and the map needs num_parallel_calls=tf.data.AUTOTUNE:\n"
                                    "ds = ds.map(decode_and_resize, num_parallel_calls=tf.data.AUTOTUNE)")
     assert fixed.covered == ("prefetch-last", "parallel-map")
+
+
+# --- What the answer says of a term: negation, lists, contradiction ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def open_source(review_bank):
+    return review_bank.by_id["test.open-source"]
+
+
+@pytest.mark.parametrize("answer", [
+    "开源框架并不免费，也没什么社区，预训练模型用不上。",
+    "开源框架不是免费的，没有社区支持，也没有预训练模型。",
+    "Frameworks are not free, and there is no community and no pre-trained model to reuse.",
+    "They aren't free, there isn't any forum, and you never get pretrained weights.",
+])
+def test_an_answer_that_denies_the_points_covers_none(open_source, answer):
+    result = score_answer(open_source, answer)
+    assert result.covered == () and result.score <= 0.3
+
+
+@pytest.mark.parametrize("answer, covered", [
+    ("并非不免费，社区也很活跃。", ("free", "community")),  # double negation asserts
+    ("It's not that they aren't free: they are, and the community is large.", ("free", "community")),
+    ("不是免费，而是社区大。", ("community",)),  # the negation stops at its clause
+    ("不仅免费，而且社区很活跃。", ("free", "community")),  # 不仅 is no negation
+    ("Not only free, the community is huge too.", ("free", "community")),
+    ("不需要付费就能用，还有现成的模型可以直接拿来做迁移。", ("free", "pretrained")),  # self-negating term
+    ("You don't need a licence to use them, and there is a forum for every question.", ("free", "community")),
+    ("免费，而且有预训练模型可以直接用。", ("free", "pretrained")),  # a terse statement, not a list
+])
+def test_negation_is_read_per_clause(open_source, answer, covered):
+    assert score_answer(open_source, answer).covered == covered
+
+
+@pytest.mark.parametrize("answer", [
+    "免费、预训练模型、社区", "免费，预训练，社区，论坛", "free, pre-trained models, community, forum",
+    "关键词：免费、预训练、社区、论坛",
+])
+def test_a_bare_list_of_terms_covers_nothing(open_source, answer):
+    result = score_answer(open_source, answer)
+    assert result.covered == () and result.score == 0.0
+
+
+@pytest.mark.parametrize("answer", [
+    "开源框架其实要收费，不过社区很活跃。",
+    "They are not free, you have to pay for a licence, but the community is big.",
+])
+def test_stating_a_misconception_marks_the_point_wrong_and_costs_more_than_missing_it(open_source, answer):
+    result = score_answer(open_source, answer)
+    assert result.contradicted == ("free",) and "free" not in result.missed + result.covered
+    assert result.covered == ("community",)
+    only_community = score_answer(open_source, "The community is big and helpful.")
+    assert result.score < only_community.score
+
+
+@pytest.mark.parametrize("answer", [
+    "有人以为开源框架要收费，其实不对，它们免费，社区也大。",
+    "Some people think you have to pay for a licence; that's wrong: they are free.",
+    "它们不是要收费的，而是免费的。",
+])
+def test_a_misconception_reported_only_to_reject_it_is_not_held_against_the_answer(open_source, answer):
+    result = score_answer(open_source, answer)
+    assert result.contradicted == () and "free" in result.covered
+
+
+def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_is_not(review_bank):
+    question = review_bank.by_id["test.pipeline"]
+    named = score_answer(question, "map 没有设置 num_parallel_calls，是串行解码的；prefetch 应该放在最后。")
+    assert named.covered == ("prefetch-last", "parallel-map")
+    dismissed = score_answer(question, "prefetch 放在最后，map 不需要 num_parallel_calls，串行就够了。")
+    assert dismissed.covered == ("prefetch-last",) and "parallel-map" in dismissed.missed
+    wrong = score_answer(question, "prefetch first is right, and a serial map is fine here.")
+    assert set(wrong.contradicted) == {"prefetch-last", "parallel-map"} and wrong.score == 0.0
