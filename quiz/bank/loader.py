@@ -194,12 +194,29 @@ def check_meaning(parsed: ParsedFile) -> None:
                         and isinstance(point.get("concepts"), list) and point["require"] > len(point["concepts"]):
                     parsed.problem(f"{label}key point '{point.get('id')}' requires {point['require']} concepts "
                                    f"but lists {len(point['concepts'])}", base + ["key_points", position, "require"])
+                if isinstance(point, dict):
+                    _check_contradicts(parsed, label, base + ["key_points", position], point)
         snippets = question.get("code")
         if isinstance(snippets, list):
             for position, snippet in enumerate(snippets):
                 if isinstance(snippet, dict) and snippet.get("language") == "python" \
                         and isinstance(snippet.get("source"), str):
                     _check_python(parsed, label, base + ["code", position, "source"], snippet["source"])
+
+
+def _check_contradicts(parsed: ParsedFile, label: str, where: list, point: dict) -> None:
+    """A misconception written the same as one of the point's own synonyms would mark every answer that says the
+    point wrong."""
+    contradicts, concepts = point.get("contradicts"), point.get("concepts")
+    if not isinstance(contradicts, dict) or not isinstance(concepts, list):
+        return
+    synonyms = {" ".join(str(term).lower().split()) for terms in concepts if isinstance(terms, dict)
+                for lang in ("zh", "en") if isinstance(terms.get(lang), list) for term in terms[lang]}
+    for lang in ("zh", "en"):
+        for index, phrase in enumerate(contradicts.get(lang) or []):
+            if isinstance(phrase, str) and " ".join(phrase.lower().split()) in synonyms:
+                parsed.problem(f"{label}key point '{point.get('id')}' lists '{phrase}' both as a synonym and as "
+                               f"a contradiction", where + ["contradicts", lang, index])
 
 
 def check_exercises(parsed: ParsedFile, known_exercises: set[str]) -> None:

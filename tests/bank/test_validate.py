@@ -156,3 +156,15 @@ def test_duplicate_found_in_cached_files_still_has_line_numbers(write):
     load_bank(first), load_bank(second)  # both now cached
     assert problems_of(first, second) == [
         f"{second}:5:9: duplicate question id 'd.one' (first defined at {first}:5)"]
+
+
+def test_contradicts_is_typed_and_loaded_and_may_not_repeat_a_synonym(write):
+    good = write("good.yaml", QUESTION + "        contradicts: {zh: [要收费], en: [not free, must buy a licence]}\n")
+    assert problems_of(good) == []
+    point = load_bank(good).by_id["d.one"].key_points[0]
+    assert point.contradicts.zh == ("要收费",) and point.contradicts.en == ("not free", "must buy a licence")
+    untyped = write("untyped.yaml", QUESTION + "        contradicts: [要收费]\n")
+    assert any("'contradicts' must be" in p for p in problems_of(untyped))
+    clash = write("clash.yaml", QUESTION + "        contradicts: {zh: [要收费], en: [Free]}\n")
+    assert problems_of(clash) == [f"{clash}:17:39: question 'd.one': key point 'k' lists 'Free' both as a synonym "
+                                  f"and as a contradiction"]
