@@ -35,7 +35,10 @@ _NOT_NEGATORS_ZH = (
     "不过", "不然", "不如",
     "不可或缺", "必不可少", "不可避免", "差不多", "要不然", "了不起", "对不起", "说不定", "不一样", "无论", "无数",
     "无限", "无缝", "无损", "非常", "非线性", "未来", "别的", "别人", "别处", "区别", "分别", "识别", "类别",
-    "级别", "特别", "个别", "差别", "没问题", "没错", "毫无疑问", "无时无刻", "无一例外", "并不少见",
+    "级别", "特别", "个别", "差别", "没错", "毫无疑问", "无时无刻", "无一例外", "并不少见",
+    # A-not-A questions, "must", and "not enough"/"cannot finish" that set a condition rather than deny:
+    "是不是", "要不要", "能不能", "会不会", "有没有", "行不行", "对不对", "用不用", "非得", "不够", "不足", "不完",
+    "不下", "不动", "不了",
 )
 _NOT_NEGATORS_EN = (
     r"not only", r"not just", r"not merely", r"no matter", r"no doubt", r"not to mention", r"nothing but",
@@ -47,7 +50,8 @@ _DISMISSIVE_ZH = (
     "不需要", "不需", "不用", "不必", "没必要", "没有必要", "无需", "无须", "毋需", "用不着", "用不上", "犯不着",
     "没什么用", "没用", "没有用",
 )
-_DISMISSIVE_AFTER_ZH = ("无所谓", "没关系", "都一样", "没影响", "没区别", "不重要", "不必要")
+_DISMISSIVE_AFTER_ZH = ("无所谓", "没关系", "都一样", "没影响", "没区别", "不重要", "不必要", "没问题", "没毛病",
+                        "也行", "也可以")
 _DISMISSIVE_EN = (
     r"no need(?: to| for)?", r"needn'?t", r"need not", r"(?:do|does|did)(?: not|n'?t) need(?: to)?",
     r"(?:is|are)(?: not|n'?t) needed", r"not needed", r"not necessary", r"unnecessary", r"no point in",
@@ -55,7 +59,8 @@ _DISMISSIVE_EN = (
 _DISMISSIVE_AFTER_EN = (
     r"(?:does|do)(?: not|n'?t) matter", r"makes? no difference",
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
-    r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)",
+    r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)", r"(?:is|are) (?:fine|ok|okay)",
+    r"no problem",
 )
 # Plain negators.
 _NEGATORS_ZH = (
@@ -70,7 +75,8 @@ _NEGATORS_EN = (
 )
 # The statement is reported to be rejected.
 _REJECT_AFTER_ZH = ("其实不对", "是不对的", "不对", "是错的", "是错误的", "错了", "是误区", "是误解", "是个误区",
-                    "是一个误区", "是谣言", "并不正确", "不正确", "不成立")
+                    "是一个误区", "是谣言", "并不正确", "不正确", "不成立", "其实不会", "其实不是", "其实不然",
+                    "其实并不", "其实没有", "其实没用", "不是这样", "并非如此")
 _REJECT_BEFORE_ZH = ("有人以为", "有人认为", "很多人以为", "很多人认为", "误以为", "常见的误区是", "误区是",
                      "错误的说法是", "不要以为", "别以为")
 _REJECT_AFTER_EN = (
@@ -79,6 +85,7 @@ _REJECT_AFTER_EN = (
 )
 _REJECT_BEFORE_EN = (
     r"(?:some|many|most) people (?:think|believe|assume|say)", r"(?:it is|it'?s) a (?:myth|misconception) that",
+    r"(?:it is|it'?s) not true that", r"(?:it is|it'?s) not the case that",
     r"a common (?:mistake|misconception|myth) is(?: that)?", r"contrary to", r"people often think",
     r"it is wrong to", r"it'?s wrong to", r"don'?t (?:think|assume|believe)",
 )
@@ -119,6 +126,8 @@ _PUNCTUATION = re.compile(_CLAUSE_END)  # ends a clause (and belongs to it)
 _OPENERS = re.compile(_alternation(_CLAUSE_WORDS_ZH, False) + "|" + _alternation(_CLAUSE_WORDS_EN, True),
                       re.IGNORECASE)  # starts a new clause
 _SEGMENT_ENDS = re.compile(_SEGMENT_END)
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
+_EMPHASIS = re.compile(r"\*\*|__|`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,7 @@ class Reading:
     text: str
     clauses: tuple[tuple[int, int], ...]  # character spans
     segments: tuple[tuple[int, int], ...]
+    sentences: tuple[tuple[int, int], ...]
     markers: tuple[Marker, ...]
 
     def clause_of(self, offset: int) -> int:
@@ -152,34 +162,44 @@ class Reading:
     def segment_of(self, offset: int) -> int:
         return _index_of(self.segments, offset)
 
+    def sentence_of(self, offset: int) -> int:
+        return _index_of(self.sentences, offset)
+
     def negations(self, start: int, end: int, families: frozenset[str]) -> int:
-        """How many markers of these families bear on the span [start, end): markers of its clause before it
-        (forward ones) or after it (backward ones), never inside it (a term carries its own words)."""
+        """How many negating markers of these families bear on the span [start, end): those of its clause
+        before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
+        "并不是说开源框架不免费"), after it (backward ones), and inside it ("task 不一样" for a term "task 一样":
+        the caller takes off the term's own)."""
         clause = self.clause_of(start)
-        count = 0
-        for marker in self.markers:
-            if marker.clause != clause or marker.family not in families:
-                continue
-            if marker.backward and marker.start >= end:
-                count += self._near(end, marker.start)
-            elif not marker.backward and marker.end <= start:
-                count += self._near(marker.end, start)
+        mine = [m for m in self.markers if m.clause == clause and m.family in families and m.family != "reject"]
+        count = sum(start <= m.start and m.end <= end for m in mine)
+        count += sum(m.backward and m.start >= end and self._near(end, m.start) for m in mine)
+        reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
+        for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
+            if self._near(marker.end, reach):
+                count += 1
+                reach = marker.start
         return count
 
     def _near(self, start: int, end: int) -> bool:
         return len(_WORDS.findall(self.text, start, end)) <= NEGATION_REACH
 
     def rejected(self, start: int, end: int) -> bool:
-        """Whether the statement at this span is reported only to be rejected: a rejection in its clause, or a
-        clause right after it that is nothing but a rejection ("……，其实不对")."""
-        if self.negations(start, end, frozenset({"reject"})) % 2:
-            return True
-        clause = self.clause_of(start)
-        following = [m for m in self.markers if m.clause == clause + 1 and m.family == "reject" and m.backward]
-        if following and clause + 1 < len(self.clauses):
-            begin, finish = self.clauses[clause + 1]
-            rest = self.text[begin:following[0].start] + self.text[following[0].end:finish]
-            return text.substance(text.units(rest), [False] * len(text.units(rest))) < 1.0
+        """Whether the statement at this span is reported only to be rejected, within its sentence: after a
+        "有人以为" / "some people think" (up to a rejection that closes it), or before a "其实不对" / "that's
+        wrong" (back to the previous one). "有人以为 cache 放最后更好，其实不对" states no misconception."""
+        sentence = self.sentence_of(start)
+        rejections = sorted((m for m in self.markers if m.family == "reject"
+                             and self.sentence_of(m.start) == sentence), key=lambda m: m.start)
+        for index, marker in enumerate(rejections):
+            if marker.backward and marker.start >= end:
+                earlier = [m.end for m in rejections[:index] if m.backward]
+                if start >= max(earlier, default=self.sentences[sentence][0]):
+                    return True
+            if not marker.backward and marker.end <= start:
+                closing = next((m.start for m in rejections[index + 1:] if m.backward), None)
+                if closing is None or end <= closing:
+                    return True
         return False
 
 
@@ -199,14 +219,19 @@ def _spans(source: str, cuts: set[int]) -> tuple[tuple[int, int], ...]:
 def read(normalised: str) -> Reading:
     """The reading of a text already passed through text.normalise."""
     normalised = normalised.replace("\u2019", "'")  # the typographic apostrophe of "isn’t": same length
-    cuts = {m.end() for m in _PUNCTUATION.finditer(normalised)} | {m.start() for m in _OPENERS.finditer(normalised)}
-    clauses = _spans(normalised, cuts)
-    # List items: cut at punctuation and list marks, not at clause words ("latency 也降低了" is one statement).
-    segments = _spans(normalised, {m.end() for m in _PUNCTUATION.finditer(normalised)}
-                      | {m.end() for m in _SEGMENT_ENDS.finditer(normalised)})
+    normalised = _EMPHASIS.sub(lambda m: " " * len(m.group()), normalised)  # "does **not** add": same length
     markers = []
-    for match in _MARKERS.finditer(normalised):
-        kind = _KINDS[int(match.lastgroup[1:])][0]
+    punctuation = {m.end() for m in _PUNCTUATION.finditer(normalised)}
+    found = [(match, _KINDS[int(match.lastgroup[1:])][0]) for match in _MARKERS.finditer(normalised)]
+    negation_ends = {match.end() for match, kind in found if kind in ("negate", "dismiss")}
+    # A clause word right after a negation stays in its clause: "不是因为主频高", "not because of the clock".
+    openers = {m.start() for m in _OPENERS.finditer(normalised)
+               if not any(normalised[end:m.start()].strip() == "" for end in negation_ends if end <= m.start())}
+    clauses = _spans(normalised, punctuation | openers)
+    # List items: cut at punctuation and list marks, not at clause words ("latency 也降低了" is one statement).
+    segments = _spans(normalised, punctuation | {m.end() for m in _SEGMENT_ENDS.finditer(normalised)})
+    sentences = _spans(normalised, {m.end() for m in _SENTENCE_END.finditer(normalised)})
+    for match, kind in found:
         if kind == "skip":
             continue
         clause = _index_of(clauses, match.start())
@@ -214,7 +239,7 @@ def read(normalised: str) -> Reading:
                 and _ends_clause(normalised, clauses[clause], match.end()):
             kind += "-after"  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
         markers.append(Marker(kind, match.start(), match.end(), clause))
-    return Reading(normalised, clauses, segments, tuple(markers))
+    return Reading(normalised, clauses, segments, sentences, tuple(markers))
 
 
 def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:

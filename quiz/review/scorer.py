@@ -27,7 +27,7 @@ RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 MIN_SUBSTANCE = 2.0  # rough words of the answer's own (see text.substance)
 CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
-CONTRADICTION_PENALTY = 0.5  # a point stated wrongly costs half a point: worse than leaving it out
+CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point said well earns
 _BLANK = "\x00"
 ALL_NEGATIONS = frozenset({"negate", "dismiss", "reject"})
 OPEN_DENIALS = ALL_NEGATIONS
@@ -43,6 +43,7 @@ _PREDICATE_EN = re.compile(
 # Chinese: characters that say something of a noun. Not 用/加/变, which mostly sit inside nouns (用户, 加速, 变革).
 _PREDICATE = re.compile(r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|" + _PREDICATE_EN.pattern,
                         re.IGNORECASE)
+_CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 LIST_ITEM = 3.0  # rough words: an answer of three or more items this short, most saying nothing, is a list
 _ITEM_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'.][A-Za-z0-9]+)*")
 
@@ -74,6 +75,7 @@ class _Term:
     units: tuple[str, ...]
     negated: bool = False  # it carried its own negation ("无需许可证"): the answer must say the rest negated
     ordered: bool = False  # its words must come in this order (a misconception: "cache after shuffle")
+    own_negations: int = 0  # negators inside the term itself ("prefetch 放哪都一样"): not the answer's
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ class _Compiled:
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
     prefix = polarity.negator_prefix(phrase)
     core = prefix[1] if prefix else phrase
-    return [_Term(v, prefix is not None, ordered) for v in text.term_variants(core)]
+    reading = polarity.read(text.normalise(core))
+    own = reading.negations(0, len(reading.text), ALL_NEGATIONS)
+    return [_Term(v, prefix is not None, ordered, own) for v in text.term_variants(core)]
 
 
 @lru_cache(maxsize=4096)
@@ -187,34 +191,38 @@ class _Answer:
         self.units, self.spans = text.located_units(self.normalised)
         copied = _copied_from_prompt(self.units, compiled.prompt_ngrams)
         self.own_words = text.substance(self.units, copied)
-        self.positions: dict[str, list[int]] = defaultdict(list)
+        self.positions: dict[str, list[int]] = defaultdict(list)  # words copied from the prompt blanked out
+        self.said: dict[str, list[int]] = defaultdict(list)  # every word: a misconception is one in any words
         for index, (unit, was_copied) in enumerate(zip(self.units, copied)):
             self.positions[_BLANK if was_copied else unit].append(index)
+            self.said[unit].append(index)
         self.copied = copied
         self.reading = polarity.read(self.normalised)
         self.denials = compiled.denials
-        self._term_units: set[int] = set()
 
     def chars(self, first: int, last: int) -> tuple[int, int]:
         return self.spans[first][0], self.spans[last][1]
 
-    def asserts(self, term: _Term) -> tuple[int, int] | None:
-        """The first place the answer asserts the term: not negated (or negated, for a term that carried its
-        own negation), and in a clause that says something besides naming terms."""
-        for first, last in _occurrences(term, self.positions):
-            start, end = self.chars(first, last)
-            families = ALL_NEGATIONS if term.negated else self.denials
-            negations = self.reading.negations(start, end, families)
-            if (negations % 2 == 1) == term.negated:
-                return first, last
-        return None
+    def _negated(self, term: _Term, start: int, end: int, families: frozenset[str]) -> bool:
+        return (self.reading.negations(start, end, families) - term.own_negations) % 2 == 1
+
+    def asserts(self, term: _Term) -> list[tuple[int, int]]:
+        """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
+        negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
+        families = ALL_NEGATIONS if term.negated else self.denials
+        return [(first, last) for first, last in _occurrences(term, self.positions)
+                if self._negated(term, *self.chars(first, last), families) == term.negated]
 
     def states(self, term: _Term) -> bool:
-        """Whether the answer states a misconception: said as its own (not negated, not reported to reject)."""
-        for first, last in _occurrences(term, self.positions):
+        """Whether the answer states a misconception as its own: within one list item and not across "and" /
+        "but", not negated, and not reported only to be rejected ("有人以为……，其实不对")."""
+        families = self.denials if term.negated else ALL_NEGATIONS
+        for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
-            negated = self.reading.negations(start, end, ALL_NEGATIONS) % 2 == 1
-            if negated == term.negated and not self.reading.rejected(start, end):
+            if self.reading.segment_of(start) != self.reading.segment_of(end - 1) \
+                    or _CONJUNCTION.search(self.normalised, start, end):
+                continue
+            if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
                 return True
         return False
 
@@ -263,19 +271,19 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     point's misconceptions (then it is not covered, and costs CONTRADICTION_PENALTY)."""
     compiled = _compile(question)
     read = _Answer(answer, compiled)
-    found: dict[tuple[int, int], tuple[int, int]] = {}  # (point, concept) -> where asserted
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (point, concept) -> where asserted
     if read.own_words >= MIN_SUBSTANCE and not read.is_list():
         for p, point in enumerate(compiled.points):
             for c, concept in enumerate(point.concepts):
-                where = next((w for w in map(read.asserts, concept) if w is not None), None)
-                if where is not None:
-                    found[(p, c)] = where
+                if places := [where for term in concept for where in read.asserts(term)]:
+                    found[(p, c)] = places
     # Two or more items that only name terms make a list inside the answer: they say nothing. One alone is a
     # terse statement ("免费，而且有预训练模型可以直接用": 免费 is the predicate of a dropped subject).
-    segment_of = {key: read.reading.segment_of(read.spans[where[0]][0]) for key, where in found.items()}
-    bare = read.bare_segments(list(found.values())) & set(segment_of.values())
+    segment = lambda where: read.reading.segment_of(read.spans[where[0]][0])  # noqa: E731
+    every_place = [where for places in found.values() for where in places]
+    bare = read.bare_segments(every_place) & {segment(where) for where in every_place}
     if len(bare) >= 2:
-        found = {key: where for key, where in found.items() if segment_of[key] not in bare}
+        found = {key: places for key, places in found.items() if any(segment(w) not in bare for w in places)}
     covered, missed, contradicted, credit = [], [], [], 0.0
     for p, point in enumerate(compiled.points):
         mentioned = sum((p, c) in found for c in range(len(point.concepts)))

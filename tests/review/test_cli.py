@@ -57,7 +57,7 @@ def test_score_marks_a_contradicted_point_wrong_in_text_and_json():
     done = quiz("score", "test.open-source", "--lang", "en", "--answer", answer)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "test.open-source: score 0.17 (1 of 3 key points, 1 wrong), suggested rating: Again"
+    assert lines[0] == "test.open-source: score 0.00 (1 of 3 key points, 1 wrong), suggested rating: Again"
     assert "  + Community support" in lines and "  - Pre-trained models, no need to start from scratch" in lines
     assert "  x Free, no licence fees (wrong: the answer states the opposite)" in lines
     figures = json.loads(quiz("score", "test.open-source", "--json", "--answer", answer).stdout)

@@ -82,7 +82,7 @@ class TestPractice:
             await pilot.press("ctrl+s")
             await pilot.pause()
             text = screen_text(app)
-            assert "Score 25%" in text  # 1 point covered, 1 stated wrongly: less than the 50% of leaving it out
+            assert "Score 0%" in text  # 1 point covered, 1 stated wrongly: less than the 50% of leaving it out
             assert "✓ The frameworks are free to use  (covered)" in text
             assert "✗ They ship pre-trained models  (wrong: your answer says the opposite)" in text
             assert rows(data_dir, "SELECT covered, missed, contradicted FROM attempts") == \
