@@ -247,6 +247,15 @@ def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:
     return not re.search(r"[A-Za-z0-9\u3400-\u9fff]", rest.replace("的", "").replace("了", "").replace("啊", ""))
 
 
+def negations_in(phrase: str) -> int:
+    """How many negators bear on a whole phrase ("prefetch 放哪都一样": 1, "cache 放在 shuffle 后面": 0), counted
+    as Reading.negations counts them inside a span of an answer."""
+    if not any(_KINDS[int(m.lastgroup[1:])][0] != "skip" for m in _MARKERS.finditer(phrase)):
+        return 0
+    reading = read(phrase)
+    return reading.negations(0, len(reading.text), frozenset({"negate", "dismiss"}))
+
+
 def negator_prefix(term: str) -> tuple[str, str] | None:
     """A term that carries its own negation ("无需许可证", "no licence to buy", "不用从零训练", "without a GPU"):
     its negator and the rest, which the answer must mention under a negation of its own. None for other terms."""

@@ -96,8 +96,7 @@ class _Compiled:
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
     prefix = polarity.negator_prefix(phrase)
     core = prefix[1] if prefix else phrase
-    reading = polarity.read(text.normalise(core))
-    own = reading.negations(0, len(reading.text), ALL_NEGATIONS)
+    own = polarity.negations_in(text.normalise(core))
     return [_Term(v, prefix is not None, ordered, own) for v in text.term_variants(core)]
 
 
