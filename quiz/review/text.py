@@ -2,8 +2,9 @@
 
 Chinese has no spaces, so each Han character is one unit and terms are matched as character runs: an n-gram
 view that needs no dictionary (jieba took 2.3 s to import and cut its first sentence here). The Snowball stemmer
-is PyStemmer's C build when installed (the same stems; scoring one question's synonyms the first time took
-71 ms in pure Python here, 24 ms with the C build). English words are lower-cased, stemmed with Snowball and stripped of stop words, so "reduces latency" and
+is PyStemmer's C build when installed (the same stems; compiling one question's synonyms the first time took
+71 ms in pure Python here, 24 ms with the C build).
+English words are lower-cased, stemmed with Snowball and stripped of stop words, so "reduces latency" and
 "latency is reduced" share the units `reduc` and `latenc`. Both languages live in one sequence, which lets a mixed
 answer ("用 GPU 加速") match a mixed term.
 """
