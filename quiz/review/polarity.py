@@ -38,7 +38,7 @@ _NOT_NEGATORS_ZH = (
     "级别", "特别", "个别", "差别", "没错", "毫无疑问", "无时无刻", "无一例外", "并不少见",
     # A-not-A questions, "must", and "not enough"/"cannot finish" that set a condition rather than deny:
     "是不是", "要不要", "能不能", "会不会", "有没有", "行不行", "对不对", "用不用", "非得", "不够", "不足", "不完",
-    "不下", "不动", "不了",
+    "不下",
 )
 _NOT_NEGATORS_EN = (
     r"not only", r"not just", r"not merely", r"no matter", r"no doubt", r"not to mention", r"nothing but",
@@ -65,7 +65,8 @@ _DISMISSIVE_AFTER_EN = (
 # Plain negators.
 _NEGATORS_ZH = (
     "并不是", "不是", "并不", "并非", "而非", "而不是", "并没有", "没有", "没", "无法", "不能", "不会", "不再", "不", "无",
-    "未", "非", "别", "勿", "缺乏", "缺少", "免去", "省去", "省掉", "代替", "取代", "而不用",
+    "未", "非", "别", "勿", "缺乏", "缺少", "免去", "省去", "省掉", "代替", "取代", "而不用", "谈不上", "算不上",
+    "称不上", "帮不上", "不觉得", "不认为",
 )
 _NEGATORS_AFTER_ZH = ("不存在", "不行", "不成立", "不可行")
 _NEGATORS_EN = (
@@ -91,13 +92,14 @@ _REJECT_BEFORE_EN = (
 )
 
 _CLAUSE_END = r"[。！？!?；;，,：:\n\r\t()（）\[\]【】「」“”\"]|\.(?=\s|$)|[-–—*•]\s"
+# Not 也/还 ("预训练模型也没什么用" is one statement).
 _CLAUSE_WORDS_ZH = ("但是", "但", "可是", "不过", "然而", "而是", "而且", "并且", "所以", "因此", "因为", "否则",
-                    "同时", "从而", "就能", "就可以", "才能", "另外", "此外", "也", "还能", "还可以", "还有", "以及")
+                    "同时", "从而", "就能", "就可以", "才能", "另外", "此外", "还有", "以及")
 _CLAUSE_WORDS_EN = (r"but", r"however", r"although", r"though", r"whereas", r"while", r"because", r"so",
                     r"since", r"and", r"then", r"which", r"unless", r"instead(?! of)", r"also", r"plus")
 _SEGMENT_END = r"[、/]"
-NEGATION_REACH = 5  # a negator bears on a term at most this many words (Han characters) away in its clause:
-# "并不免费", "no big community", but not "显存不够用时减小 batch"
+NEGATION_REACH = 5  # a negator bears on a term at most this many words (Han characters, English words other
+# than stop words) away in its clause: "并不免费", "no big community", but not "显存不够用时减小 batch"
 _WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
 
 
@@ -165,15 +167,16 @@ class Reading:
     def sentence_of(self, offset: int) -> int:
         return _index_of(self.sentences, offset)
 
-    def negations(self, start: int, end: int, families: frozenset[str]) -> int:
+    def negations(self, start: int, end: int, families: frozenset[str], both_ways: bool = False) -> int:
         """How many negating markers of these families bear on the span [start, end): those of its clause
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
         "并不是说开源框架不免费"), after it (backward ones), and inside it ("task 不一样" for a term "task 一样":
-        the caller takes off the term's own)."""
+        the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
+        denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠")."""
         clause = self.clause_of(start)
         mine = [m for m in self.markers if m.clause == clause and m.family in families and m.family != "reject"]
         count = sum(start <= m.start and m.end <= end for m in mine)
-        count += sum(m.backward and m.start >= end and self._near(end, m.start) for m in mine)
+        count += sum((m.backward or both_ways) and m.start >= end and self._near(end, m.start) for m in mine)
         reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
         for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
             if self._near(marker.end, reach):
@@ -182,7 +185,8 @@ class Reading:
         return count
 
     def _near(self, start: int, end: int) -> bool:
-        return len(_WORDS.findall(self.text, start, end)) <= NEGATION_REACH
+        words = _WORDS.findall(self.text, start, end)
+        return sum(word.lower() not in text.ENGLISH_STOP_WORDS for word in words) <= NEGATION_REACH
 
     def rejected(self, start: int, end: int) -> bool:
         """Whether the statement at this span is reported only to be rejected, within its sentence: after a

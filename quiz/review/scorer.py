@@ -202,15 +202,16 @@ class _Answer:
     def chars(self, first: int, last: int) -> tuple[int, int]:
         return self.spans[first][0], self.spans[last][1]
 
-    def _negated(self, term: _Term, start: int, end: int, families: frozenset[str]) -> bool:
-        return (self.reading.negations(start, end, families) - term.own_negations) % 2 == 1
+    def _negated(self, term: _Term, start: int, end: int, families: frozenset[str], both_ways=False) -> bool:
+        return (self.reading.negations(start, end, families, both_ways) - term.own_negations) % 2 == 1
 
     def asserts(self, term: _Term) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
         negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
         families = ALL_NEGATIONS if term.negated else self.denials
+        both_ways = not term.negated and self.denials == OPEN_DENIALS
         return [(first, last) for first, last in _occurrences(term, self.positions)
-                if self._negated(term, *self.chars(first, last), families) == term.negated]
+                if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated]
 
     def states(self, term: _Term) -> bool:
         """Whether the answer states a misconception as its own: within one list item and not across "and" /
