@@ -24,6 +24,7 @@ answer's normalised text, in character offsets, without a parser:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -208,10 +209,11 @@ class Reading:
 
 
 def _index_of(spans: tuple[tuple[int, int], ...], offset: int) -> int:
-    for index, (start, end) in enumerate(spans):
-        if start <= offset < end:
-            return index
-    return len(spans) - 1
+    """The span holding the offset (spans are contiguous from 0; past the end, the last)."""
+    return min(max(bisect_right(spans, (offset, _PAST)) - 1, 0), len(spans) - 1)
+
+
+_PAST = float("inf")  # sorts after every end offset
 
 
 def _spans(source: str, cuts: set[int]) -> tuple[tuple[int, int], ...]:
