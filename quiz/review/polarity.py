@@ -131,6 +131,7 @@ _OPENERS = re.compile(_alternation(_CLAUSE_WORDS_ZH, False) + "|" + _alternation
 _SEGMENT_ENDS = re.compile(_SEGMENT_END)
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
+_DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +230,8 @@ def read(normalised: str) -> Reading:
     markers = []
     punctuation = {m.end() for m in _PUNCTUATION.finditer(normalised)}
     found = [(match, _KINDS[int(match.lastgroup[1:])][0]) for match in _MARKERS.finditer(normalised)]
-    negation_ends = {match.end() for match, kind in found if kind in ("negate", "dismiss")}
+    negation_ends = {match.end() for match, kind in found
+                     if kind == "negate" and _DENIES_A_REASON.fullmatch(match.group())}
     # A clause word right after a negation stays in its clause: "不是因为主频高", "not because of the clock".
     openers = {m.start() for m in _OPENERS.finditer(normalised)
                if not any(normalised[end:m.start()].strip() == "" for end in negation_ends if end <= m.start())}

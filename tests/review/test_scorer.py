@@ -117,6 +117,8 @@ def test_an_answer_that_denies_the_points_covers_none(open_source, answer):
     ("不需要付费就能用，还有现成的模型可以直接拿来做迁移。", ("free", "pretrained")),  # self-negating term
     ("You don't need a licence to use them, and there is a forum for every question.", ("free", "community")),
     ("免费，而且有预训练模型可以直接用。", ("free", "pretrained")),  # a terse statement, not a list
+    ("They cost nothing because the frameworks are free.", ("free",)),  # "because" starts a clause of its own
+    ("GPU 快不是因为社区大，而是因为免费。", ("free",)),  # but "不是因为" carries its negation into it
 ])
 def test_negation_is_read_per_clause(open_source, answer, covered):
     assert score_answer(open_source, answer).covered == covered
