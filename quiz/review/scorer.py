@@ -45,7 +45,9 @@ _PREDICATE = re.compile(r"(?!快速|高速|高效)[降提减增省快慢高低�
                         re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 LIST_ITEM = 3.0  # rough words: an answer of three or more items this short, most saying nothing, is a list
-_ITEM_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'.][A-Za-z0-9]+)*")
+_ITEM_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'._][A-Za-z0-9]+)*")
+_ITEM_SEPARATORS = re.compile(r"[、，,;；/\n]|[。！？!?]|\.(?=\s|$)|[-–—*•]\s")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|（[^（）]*）")
 
 
 @dataclass(frozen=True)
@@ -244,11 +246,11 @@ class _Answer:
         return set(range(len(self.reading.segments))) - busy
 
     def is_list(self) -> bool:
-        """Three or more items (between punctuation or 、), each at most LIST_ITEM words, and less than a third
-        of them saying anything ("社区大", "lots of models"): "免费、预训练模型、社区、技术共享、快速迭代",
+        """Three or more items (between punctuation or 、, brackets kept whole), each at most LIST_ITEM words, and
+        less than a third of them saying anything ("社区大", "lots of models"): "免费、预训练模型、社区、技术共享",
         "spot instances, checkpoints, GPU utilization, mixed precision", "all-reduce、RING、NCCL、AUTO"."""
-        items = [self.normalised[start:end] for start, end in self.reading.segments]
-        items = [item for item in items if _ITEM_WORDS.search(item)]
+        flat = _BRACKETED.sub(lambda m: "x" * len(m.group()), self.normalised)  # Dense(10, dtype=...) is one item
+        items = [item for item in _ITEM_SEPARATORS.split(flat) if _ITEM_WORDS.search(item)]
         if len(items) < 3 or any(_item_size(item) > LIST_ITEM for item in items):
             return False
         return 3 * sum(bool(_PREDICATE.search(item)) for item in items) < len(items)
