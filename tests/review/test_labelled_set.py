@@ -34,8 +34,8 @@ def frozen():
 
 
 @pytest.fixture(scope="module")
-def figures(bank, tuning, frozen):
-    return {"tuning": evaluate(bank, tuning), "frozen": evaluate(bank, frozen)}
+def figures(bank, tuning):
+    return {"tuning": evaluate(bank, tuning)}
 
 
 def test_the_frozen_set_is_the_one_committed_before_tuning():
@@ -80,21 +80,26 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-def test_on_the_frozen_set_the_scorer_keeps_what_it_measured(figures):
-    """Floors at the figures first measured (see README): a change to the scorer or the bank that does worse on
-    answers nobody tuned on fails here. The README says which targets these figures meet."""
-    measured = figures["frozen"]
-    assert measured["precision"] >= FROZEN_FLOORS["precision"]
-    assert measured["recall"] >= FROZEN_FLOORS["recall"]
-    assert measured["spearman"] >= FROZEN_FLOORS["spearman"]
+def test_on_the_frozen_set_the_scorer_keeps_what_it_measured(bank, frozen):
+    """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
+    nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
+    measured = evaluate(bank, frozen)
     by_kind = measured["scores_by_kind"]
-    assert max(max(by_kind[kind]) for kind in WRONG_HEADED) <= FROZEN_FLOORS["wrong_headed_max"]
-    assert min(by_kind["good"]) >= FROZEN_FLOORS["good_min"]
-    assert measured["contradicted"]["precision"] >= FROZEN_FLOORS["contradicted_precision"]
+    numbers = {"precision": round(measured["precision"], 3), "recall": round(measured["recall"], 3),
+               "spearman": round(measured["spearman"], 3),
+               "wrong_headed_max": max(max(by_kind[kind]) for kind in WRONG_HEADED),
+               "good_min": min(by_kind["good"]),
+               "contradicted_precision": round(measured["contradicted"]["precision"], 3)}
+    del measured, by_kind
+    below = {name: value for name, value in numbers.items()
+             if (value > FROZEN_FLOORS[name] if name == "wrong_headed_max" else value < FROZEN_FLOORS[name])}
+    assert not below, f"worse than measured on the frozen set: {below} (floors {FROZEN_FLOORS})"
 
 
-FROZEN_FLOORS = {"precision": 0.0, "recall": 0.0, "spearman": 0.0, "wrong_headed_max": 1.0, "good_min": 0.0,
-                 "contradicted_precision": 0.0}
+# Measured on the frozen set after the second round of tuning (README): precision 0.924, recall 0.884, Spearman
+# 0.897, list/denial/misconception answers at most 0.75, good answers at least 0.56, contradicted precision 0.912.
+FROZEN_FLOORS = {"precision": 0.92, "recall": 0.88, "spearman": 0.89, "wrong_headed_max": 0.75, "good_min": 0.55,
+                 "contradicted_precision": 0.9}
 
 
 def test_good_beats_partial_beats_off_topic_for_every_question(figures):
