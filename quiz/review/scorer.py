@@ -9,18 +9,21 @@ Three guards keep a relevant-sounding answer that says nothing from scoring:
   for "hardware acceleration"; so are runs of 4+ units copied from the question's code, so pasting the code under
   review back earns nothing, while naming an identifier from it ("prefetch", "AUTOTUNE") still counts;
 - an answer with less than MIN_SUBSTANCE words of its own covers nothing.
+What the answer says of a synonym counts, not that it names it: a negated one covers nothing, a point whose
+misconception (`contradicts`) the answer states is marked wrong and costs CONTRADICTION_PENALTY (polarity.py
+reads the negations), and a bare list of terms covers nothing (lists.py).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from quiz.bank.model import Question
-from quiz.review import polarity, text
+from quiz.review import lists, polarity, text
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
@@ -32,22 +35,7 @@ _BLANK = "\x00"
 ALL_NEGATIONS = frozenset({"negate", "dismiss", "reject"})
 OPEN_DENIALS = ALL_NEGATIONS
 CODE_REVIEW_DENIALS = frozenset({"dismiss"})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
-# What joins the items of a list without saying anything of them.
-LIST_GLUE = frozenset({"和", "与", "及", "或", "等", "的", "之", "类", "以", "and", "or", "etc", "plus", "e", "g"})
-# Words that make a clause a statement: a segment holding one is never a bare list item ("社区大", "it's free").
-_PREDICATE_EN = re.compile(
-    r"'(?:re|s|ve|ll|d|m)\b|\b(?:is|are|was|were|be|has|have|had|can|could|will|would|should|must|do|does|did|"
-    r"lets?|makes?|gives?|helps?|means?|needs?|uses?|saves?|cuts?|reduces?|lowers?|improves?|increases?|speeds?|"
-    r"boosts?|cheaper|faster|slower|more|less|fewer|lot|lots|many|much|big|bigger|huge|large|high|higher|low|"
-    r"better)\b", re.IGNORECASE)
-# Chinese: characters that say something of a noun. Not 用/加/变, which mostly sit inside nouns (用户, 加速, 变革).
-_PREDICATE = re.compile(r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|" + _PREDICATE_EN.pattern,
-                        re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
-LIST_ITEM = 3.0  # rough words: an answer of three or more items this short, most saying nothing, is a list
-_ITEM_WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'._][A-Za-z0-9]+)*")
-_ITEM_SEPARATORS = re.compile(r"[、，,;；/\n]|[。！？!?]|\.(?=\s|$)|[-–—*•]\s")
-_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|（[^（）]*）")
 
 
 @dataclass(frozen=True)
@@ -237,34 +225,13 @@ class _Answer:
         busy: set[int] = set()
         for index, unit in enumerate(self.units):
             segment = self.reading.segment_of(self.spans[index][0])
-            if index in in_term or self.copied[index] or unit in LIST_GLUE:
+            if index in in_term or self.copied[index] or unit in lists.GLUE:
                 continue
             busy.add(segment)
         for index, (start, end) in enumerate(self.reading.segments):
-            if _PREDICATE.search(self.normalised[start:end]):
+            if lists.says_something(self.normalised[start:end]):
                 busy.add(index)
         return set(range(len(self.reading.segments))) - busy
-
-    def is_list(self) -> bool:
-        """Three or more items (between punctuation or 、, brackets kept whole), each at most LIST_ITEM words, and
-        less than a third of them saying anything ("社区大", "lots of models"): "免费、预训练模型、社区、技术共享",
-        "spot instances, checkpoints, GPU utilization, mixed precision", "all-reduce、RING、NCCL、AUTO"."""
-        flat = _BRACKETED.sub(lambda m: "x" * len(m.group()), self.normalised)  # Dense(10, dtype=...) is one item
-        items = [item for item in _ITEM_SEPARATORS.split(flat) if _ITEM_WORDS.search(item)]
-        if len(items) < 3 or any(_item_size(item) > LIST_ITEM for item in items):
-            return False
-        return 3 * sum(bool(_PREDICATE.search(item)) for item in items) < len(items)
-
-
-def _item_size(item: str) -> float:
-    """Rough words: an English word (stop words aside) 1, a Chinese character that is not a function one 1/2."""
-    size = 0.0
-    for token in _ITEM_WORDS.findall(item):
-        if text.is_han(token):
-            size += 0.0 if token in text.CHINESE_FILLER else 0.5
-        elif token.lower() not in text.ENGLISH_STOP_WORDS:
-            size += 1.0
-    return size
 
 
 def score_answer(question: Question, answer: str) -> ScoreResult:
@@ -274,7 +241,7 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     compiled = _compile(question)
     read = _Answer(answer, compiled)
     found: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (point, concept) -> where asserted
-    if read.own_words >= MIN_SUBSTANCE and not read.is_list():
+    if read.own_words >= MIN_SUBSTANCE and not lists.is_list(read.normalised):
         for p, point in enumerate(compiled.points):
             for c, concept in enumerate(point.concepts):
                 if places := [where for term in concept for where in read.asserts(term)]:
