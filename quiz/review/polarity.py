@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 
 from quiz.review import text
@@ -46,7 +47,7 @@ _NOT_NEGATORS_EN = (
     r"no less than", r"not least",
 )
 # Dismissive: the thing is unnecessary or makes no difference. Chinese ones at the end of their clause bear on
-# what came before ("预训练模型用不上"); the "-after" lists only ever do.
+# what came before ("预训练模型用不上"); the "_AFTER" lists always do.
 _DISMISSIVE_ZH = (
     "不需要", "不需", "不用", "不必", "没必要", "没有必要", "无需", "无须", "毋需", "用不着", "用不上", "犯不着",
     "没什么用", "没用", "没有用", "谈不上", "算不上", "称不上",
@@ -111,20 +112,30 @@ def _alternation(words, english: bool) -> str:
     return "|".join(re.escape(w) for w in ordered)
 
 
+class Family(Enum):
+    """What a marker does to the statement it bears on."""
+
+    NEGATE = "negate"  # denies it: 不, 没有, "not", "never"
+    DISMISS = "dismiss"  # says it is unnecessary or makes no difference: 不需要, 没问题, "no need", "is fine"
+    REJECT = "reject"  # reports it only to reject it: 有人以为, 其实不对, "some people think", "that's wrong"
+
+
+NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS})
+# (family, bears on what comes before it, words, English): None is a look-alike that is no marker at all.
 _KINDS = (
-    ("skip", _NOT_NEGATORS_ZH, False), ("skip", _NOT_NEGATORS_EN, True),
-    ("reject-before", _REJECT_BEFORE_ZH, False), ("reject-before", _REJECT_BEFORE_EN, True),
-    ("reject-after", _REJECT_AFTER_ZH, False), ("reject-after", _REJECT_AFTER_EN, True),
-    ("dismiss-after", _DISMISSIVE_AFTER_ZH, False), ("dismiss-after", _DISMISSIVE_AFTER_EN, True),
-    ("negate-after", _NEGATORS_AFTER_ZH, False),
-    ("dismiss", _DISMISSIVE_ZH, False), ("dismiss", _DISMISSIVE_EN, True),
-    ("negate", _NEGATORS_ZH, False), ("negate", _NEGATORS_EN, True),
+    (None, False, _NOT_NEGATORS_ZH, False), (None, False, _NOT_NEGATORS_EN, True),
+    (Family.REJECT, False, _REJECT_BEFORE_ZH, False), (Family.REJECT, False, _REJECT_BEFORE_EN, True),
+    (Family.REJECT, True, _REJECT_AFTER_ZH, False), (Family.REJECT, True, _REJECT_AFTER_EN, True),
+    (Family.DISMISS, True, _DISMISSIVE_AFTER_ZH, False), (Family.DISMISS, True, _DISMISSIVE_AFTER_EN, True),
+    (Family.NEGATE, True, _NEGATORS_AFTER_ZH, False),
+    (Family.DISMISS, False, _DISMISSIVE_ZH, False), (Family.DISMISS, False, _DISMISSIVE_EN, True),
+    (Family.NEGATE, False, _NEGATORS_ZH, False), (Family.NEGATE, False, _NEGATORS_EN, True),
 )
 # One pass, longest alternative first within each kind, and kinds in the order above: a phrase that could be read
 # two ways ("不需要" after a noun or before a verb) takes the earlier kind. Forward ("before") markers that sit at
 # the very end of a clause are turned around below.
 _MARKERS = re.compile("|".join(f"(?P<k{i}>{_alternation(words, english)})"
-                               for i, (_, words, english) in enumerate(_KINDS)), re.IGNORECASE)
+                               for i, (_, _, words, english) in enumerate(_KINDS)), re.IGNORECASE)
 _PUNCTUATION = re.compile(_CLAUSE_END)  # ends a clause (and belongs to it)
 _OPENERS = re.compile(_alternation(_CLAUSE_WORDS_ZH, False) + "|" + _alternation(_CLAUSE_WORDS_EN, True),
                       re.IGNORECASE)  # starts a new clause
@@ -136,18 +147,16 @@ _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    kind: str  # negate | dismiss | reject, each optionally "-after" (it bears on what comes before it)
+    family: Family
+    backward: bool  # it bears on what comes before it in its clause ("预训练模型用不上", "……其实不对")
     start: int
     end: int
     clause: int
 
-    @property
-    def backward(self) -> bool:
-        return self.kind.endswith("-after")
 
-    @property
-    def family(self) -> str:
-        return self.kind.removesuffix("-after").removesuffix("-before")
+def _kind(match: re.Match) -> tuple[Family | None, bool]:
+    family, backward, _, _ = _KINDS[int(match.lastgroup[1:])]
+    return family, backward
 
 
 @dataclass(frozen=True)
@@ -169,14 +178,15 @@ class Reading:
     def sentence_of(self, offset: int) -> int:
         return _index_of(self.sentences, offset)
 
-    def negations(self, start: int, end: int, families: frozenset[str], both_ways: bool = False) -> int:
+    def negations(self, start: int, end: int, families: frozenset[Family], both_ways: bool = False) -> int:
         """How many negating markers of these families bear on the span [start, end): those of its clause
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
         "并不是说开源框架不免费"), after it (backward ones), and inside it ("task 不一样" for a term "task 一样":
         the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
         denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠")."""
         clause = self.clause_of(start)
-        mine = [m for m in self.markers if m.clause == clause and m.family in families and m.family != "reject"]
+        mine = [m for m in self.markers
+                if m.clause == clause and m.family in families and m.family is not Family.REJECT]
         count = sum(start <= m.start and m.end <= end for m in mine)
         count += sum((m.backward or both_ways) and m.start >= end and self._near(end, m.start) for m in mine)
         reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
@@ -195,7 +205,7 @@ class Reading:
         "有人以为" / "some people think" (up to a rejection that closes it), or before a "其实不对" / "that's
         wrong" (back to the previous one). "有人以为 cache 放最后更好，其实不对" states no misconception."""
         sentence = self.sentence_of(start)
-        rejections = sorted((m for m in self.markers if m.family == "reject"
+        rejections = sorted((m for m in self.markers if m.family is Family.REJECT
                              and self.sentence_of(m.start) == sentence), key=lambda m: m.start)
         for index, marker in enumerate(rejections):
             if marker.backward and marker.start >= end:
@@ -229,9 +239,9 @@ def read(normalised: str) -> Reading:
     normalised = _EMPHASIS.sub(lambda m: " " * len(m.group()), normalised)  # "does **not** add": same length
     markers = []
     punctuation = {m.end() for m in _PUNCTUATION.finditer(normalised)}
-    found = [(match, _KINDS[int(match.lastgroup[1:])][0]) for match in _MARKERS.finditer(normalised)]
-    negation_ends = {match.end() for match, kind in found
-                     if kind == "negate" and _DENIES_A_REASON.fullmatch(match.group())}
+    found = [(match, *_kind(match)) for match in _MARKERS.finditer(normalised)]
+    negation_ends = {match.end() for match, family, backward in found
+                     if family is Family.NEGATE and _DENIES_A_REASON.fullmatch(match.group())}
     # A clause word right after a negation stays in its clause: "不是因为主频高", "not because of the clock".
     openers = {m.start() for m in _OPENERS.finditer(normalised)
                if not any(normalised[end:m.start()].strip() == "" for end in negation_ends if end <= m.start())}
@@ -239,14 +249,14 @@ def read(normalised: str) -> Reading:
     # List items: cut at punctuation and list marks, not at clause words ("latency 也降低了" is one statement).
     segments = _spans(normalised, punctuation | {m.end() for m in _SEGMENT_ENDS.finditer(normalised)})
     sentences = _spans(normalised, {m.end() for m in _SENTENCE_END.finditer(normalised)})
-    for match, kind in found:
-        if kind == "skip":
+    for match, family, backward in found:
+        if family is None:
             continue
         clause = _index_of(clauses, match.start())
-        if kind in ("negate", "dismiss") and text.is_han(match.group()[0]) \
+        if family in NEGATIONS and text.is_han(match.group()[0]) \
                 and _ends_clause(normalised, clauses[clause], match.end()):
-            kind += "-after"  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
-        markers.append(Marker(kind, match.start(), match.end(), clause))
+            backward = True  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
+        markers.append(Marker(family, backward, match.start(), match.end(), clause))
     return Reading(normalised, clauses, segments, sentences, tuple(markers))
 
 
@@ -258,10 +268,10 @@ def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:
 def negations_in(phrase: str) -> int:
     """How many negators bear on a whole phrase ("prefetch 放哪都一样": 1, "cache 放在 shuffle 后面": 0), counted
     as Reading.negations counts them inside a span of an answer."""
-    if not any(_KINDS[int(m.lastgroup[1:])][0] != "skip" for m in _MARKERS.finditer(phrase)):
+    if not any(_kind(m)[0] is not None for m in _MARKERS.finditer(phrase)):
         return 0
     reading = read(phrase)
-    return reading.negations(0, len(reading.text), frozenset({"negate", "dismiss"}))
+    return reading.negations(0, len(reading.text), NEGATIONS)
 
 
 def negator_prefix(term: str) -> tuple[str, str] | None:
@@ -269,7 +279,7 @@ def negator_prefix(term: str) -> tuple[str, str] | None:
     its negator and the rest, which the answer must mention under a negation of its own. None for other terms."""
     source = text.normalise(term).strip()
     match = _MARKERS.match(source)
-    if match is None or _KINDS[int(match.lastgroup[1:])][0] not in ("negate", "dismiss"):
+    if match is None or _kind(match) not in ((Family.NEGATE, False), (Family.DISMISS, False)):
         return None
     rest = source[match.end():].strip()
     return (match.group(), rest) if rest else None

@@ -32,9 +32,9 @@ CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
 CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point said well earns
 _BLANK = "\x00"
-ALL_NEGATIONS = frozenset({"negate", "dismiss", "reject"})
+ALL_NEGATIONS = frozenset(polarity.Family)
 OPEN_DENIALS = ALL_NEGATIONS
-CODE_REVIEW_DENIALS = frozenset({"dismiss"})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
+CODE_REVIEW_DENIALS = frozenset({polarity.Family.DISMISS})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 
 
