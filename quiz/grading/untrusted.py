@@ -18,7 +18,9 @@ rewrites this module can only send other data, and every frame is checked on the
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import importlib.util
 import io
 import json
@@ -104,6 +106,20 @@ def load_module(name: str, path: str) -> ModuleType:
     return module
 
 
+@contextlib.contextmanager
+def long_lived_imports():
+    """For the probes' import of TensorFlow: about a million objects that live as long as the process. The cycle
+    collector would scan them again and again while they are made, and in every full collection after (together
+    ~1 s of CPU per process over a suite's run, measured here); collection is off while they are imported, and
+    what was imported is then frozen out of it (gc.freeze)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def import_failure(exc: BaseException) -> str:
     """Why the submission could not be imported, as the candidate should read it."""
     if isinstance(exc, SyntaxError):
@@ -182,7 +198,8 @@ class Server:
     def start(self, probes_path: str | None) -> dict:
         if probes_path:
             try:
-                self.probes = load_module(PROBES_MODULE, probes_path)
+                with long_lived_imports():
+                    self.probes = load_module(PROBES_MODULE, probes_path)
                 if hasattr(self.probes, "setup"):
                     self.probes.setup()
             except BaseException as exc:  # noqa: BLE001 - the exercise's own code: say so, plainly
@@ -243,5 +260,18 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def leave(code: int) -> None:
+    """End the process once the suite is done with it: the exit handlers (the submission's and TensorFlow's) run as
+    in a normal exit, so a crash on the way out still shows, but the interpreter's own teardown of a heap holding
+    TensorFlow is skipped: ~1.2 s of CPU per process measured here, with nothing left to read its results."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    leave(main(sys.argv))

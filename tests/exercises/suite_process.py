@@ -14,6 +14,13 @@ import warnings
 
 from quiz.grading.remote import CRASH_SIGNALS  # the grader retries on the same signals
 
+# The third-party plugins that come with the test extra, turned off in the suite runs these tests start. None of them
+# has a part in an exercise's suite, and each such pytest paid ~3 s of CPU for them here (importing hypothesis, and
+# pytest rewriting the asserts of every module of their packages again, as no bytecode is written): a learner's
+# pytest without them. Plugin autoload stays on, so the quiz plugin is still found through its pytest11 entry point.
+UNUSED_PLUGINS = ["-p", "no:hypothesispytest", "-p", "no:textual-snapshot", "-p", "no:syrupy", "-p", "no:xdist",
+                  "-p", "no:xdist.looponfail", "-p", "no:platformdirs"]
+
 
 def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
     """subprocess.run(command, capture_output=True, text=True, **options), run again once after a native crash."""

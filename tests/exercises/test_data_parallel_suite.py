@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .suite_process import describe, run_pytest
+from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data_parallel"
@@ -32,8 +32,8 @@ pytestmark = pytest.mark.slow
 
 def run_suite(submission: Path | None = None, *options: str) -> subprocess.CompletedProcess:
     """`python -m pytest exercises/data_parallel [--submission FILE]` from the project root, as documented."""
-    command = [sys.executable, "-m", "pytest", "exercises/data_parallel", "-p", "no:cacheprovider", "-q", "-rA",
-               *options]
+    command = [sys.executable, "-m", "pytest", "exercises/data_parallel", "-p", "no:cacheprovider", *UNUSED_PLUGINS,
+               "-q", "-rA", *options]
     if submission is not None:
         command += ["--submission", str(submission)]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)

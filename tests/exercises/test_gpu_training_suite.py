@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .suite_process import describe, run_pytest
+from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 def run_suite(exercise: str, submission: Path | None = None) -> subprocess.CompletedProcess:
     """`python -m pytest exercises/<exercise> [--submission FILE]` from the project root, as documented."""
-    command = [sys.executable, "-m", "pytest", f"exercises/{exercise}", "-p", "no:cacheprovider", "-q"]
+    command = [sys.executable, "-m", "pytest", f"exercises/{exercise}", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q"]
     if submission is not None:
         command += ["--submission", str(submission)]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)
@@ -145,7 +145,8 @@ def run_gpu_training(submission: Path, folder: Path, tests: list[str] = ()) -> s
     script = folder / "watched_pytest.py"
     script.write_text(WATCHED_PYTEST)
     targets = [f"{GPU_TRAINING_TESTS}::{test}" for test in dict.fromkeys(tests)] or ["exercises/gpu_training"]
-    command = [sys.executable, str(script), *targets, "-p", "no:cacheprovider", "-q", "--submission", str(submission)]
+    command = [sys.executable, str(script), *targets, "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q",
+               "--submission", str(submission)]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)
 
 

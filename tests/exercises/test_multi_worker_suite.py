@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .suite_process import describe, run_pytest
+from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "multi_worker"
@@ -52,7 +52,7 @@ def selection(clusters: str) -> list[str]:
 
 
 def run_suite_in_place(submission: Path | None, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", str(EXERCISE), "-rA", "-p", "no:cacheprovider", *extra]
+    command = [sys.executable, "-m", "pytest", str(EXERCISE), "-rA", "-p", "no:cacheprovider", *UNUSED_PLUGINS, *extra]
     if submission is not None:
         command += ["--submission", str(submission)]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT)

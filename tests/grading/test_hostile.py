@@ -17,7 +17,7 @@ from quiz.grading.runner import grade_batch
 
 from quiz.grading.sandbox import MODE_ENV, isolation_mode
 
-from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, processes_of, snapshot
+from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, UNUSED_PLUGINS, processes_of, snapshot
 
 PLANTED = [Path("/tmp/quiz-grading-planted.txt"), Path("/var/tmp/quiz-grading-planted.txt"),
            Path("/dev/shm/quiz-grading-planted.txt")]
@@ -176,8 +176,8 @@ ATTACKS_ON_PYTEST = ["pluggy_force_result", "gc_item_runtest", "swap_runner_code
 def test_attack_on_pytest_fails_the_way_a_learner_runs_the_suite_too(name):
     """`pytest EXERCISE/tests --submission FILE` goes through the same split: never a pass."""
     done = subprocess.run([sys.executable, "-m", "pytest", str(TOY / "tests"), "--submission",
-                           str(HOSTILE / f"{name}.py"), "-p", "no:cacheprovider", "-q", "--submission-timeout",
-                           f"{TIMEOUT:g}", "--submission-memory", str(MEMORY_MB)],
+                           str(HOSTILE / f"{name}.py"), "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q",
+                           "--submission-timeout", f"{TIMEOUT:g}", "--submission-memory", str(MEMORY_MB)],
                           capture_output=True, text=True, timeout=TIMEOUT + 60, cwd=TOY)
     assert done.returncode == 1, done.stdout[-2000:]
     assert re.search(r"\d+ (failed|error)", done.stdout.strip().splitlines()[-1]), done.stdout[-2000:]
