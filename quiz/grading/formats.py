@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def submission_label(result: SubmissionResult) -> str:
 
 def points(value: float) -> str:
     return f"{value:g}"
+
+
+def seconds(value: float) -> str:
+    """A JUnit time attribute: always a finite number (XML readers reject nan and inf)."""
+    return f"{value:.3f}" if math.isfinite(value) else "0.000"
 
 
 def render_text(results: list[SubmissionResult]) -> str:
@@ -65,7 +71,7 @@ def summary_table(results: list[SubmissionResult]) -> str:
 
 
 def render_json(exercise: str, results: list[SubmissionResult]) -> str:
-    return json.dumps(batch_to_dict(exercise, results), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(batch_to_dict(exercise, results), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
@@ -76,7 +82,7 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
                               failures=str(sum(t.status == "fail" for t in counted)),
                               errors=str(sum(t.status == "error" for t in counted) + (not result.tests)),
                               skipped=str(sum(t.status == "skip" for t in result.tests)),
-                              time=f"{result.duration:.3f}")
+                              time=seconds(result.duration))
         props = ET.SubElement(suite, "properties")
         for key, value in (("status", result.status), ("score", points(result.score)),
                            ("max_score", points(result.max_score)), ("message", result.message)):
@@ -87,7 +93,7 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
             ET.SubElement(case, "error", message=result.message).text = result.message
         for test in result.tests:
             case = ET.SubElement(suite, "testcase", classname=submission_label(result), name=test.name,
-                                 time=f"{test.duration:.3f}")
+                                 time=seconds(test.duration))
             if test.verdict:  # as pytest's own record_property writes it
                 ET.SubElement(ET.SubElement(case, "properties"), "property", name="verdict", value=test.verdict)
             if test.status in ("fail", "error"):
@@ -160,9 +166,9 @@ PER_SUBMISSION = {"gradescope": gradescope, "exercism": exercism}
 def render_per_submission(kind: str, results: list[SubmissionResult]) -> str:
     convert = PER_SUBMISSION[kind]
     if len(results) == 1:
-        return json.dumps(convert(results[0]), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(convert(results[0]), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     batch = [{"submission": r.submission, **convert(r)} for r in results]
-    return json.dumps(batch, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(batch, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def folder_names(submissions: list[str]) -> list[str]:
@@ -192,7 +198,7 @@ def write_per_submission(kind: str, results: list[SubmissionResult], folder: Pat
     for result, name in zip(results, folder_names([r.submission for r in results])):
         target = folder / name / "results.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(convert(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        target.write_text(json.dumps(convert(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
         written[result.submission] = target
     return written
 

@@ -14,6 +14,7 @@ drives (plugin.py, remote.py). Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import subprocess
@@ -33,6 +34,7 @@ DEFAULT_TIMEOUT = limits.TIMEOUT_S
 DEFAULT_MEMORY_MB = limits.MEMORY_MB
 SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's time limit by this much
 SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
+MAX_REPORT_LINE = 8 * 2**20  # a line over this is not one the reporter wrote
 TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
 
 PYTEST_INI = """\
@@ -142,7 +144,12 @@ def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 
     submissions = list(submissions)
 
     def one(path: Path) -> SubmissionResult:
-        result = grade_submission(exercise_dir, path, timeout=timeout, memory_mb=memory_mb)
+        try:
+            result = grade_submission(exercise_dir, path, timeout=timeout, memory_mb=memory_mb)
+        except Exception as exc:  # noqa: BLE001 - one submission's trouble is its own result, never the batch's
+            result = SubmissionResult(submission=str(path), exercise=Path(exercise_dir).name, status="error",
+                                      message=f"the grader could not grade this submission: "
+                                              f"{type(exc).__name__}: {clean_text(str(exc))[:300]}")
         if on_done is not None:
             on_done(result)
         return result
@@ -171,11 +178,21 @@ class ReportReader:
         self.isolation: dict = {}
 
     def take(self, line: bytes) -> bool:
+        """One line of the channel. Whatever a line holds, the answer is True (read) or False (the channel is
+        broken, recorded in `tampering`): never an exception, so no line can cost the batch its results."""
+        if len(line) > MAX_REPORT_LINE:
+            return self.forged(f"a report line of {len(line)} bytes")
         if not line.strip():
             return True
         try:
-            event = json.loads(line)
-        except ValueError:
+            return self._take(line)
+        except Exception as exc:  # noqa: BLE001 - a line we cannot read is the channel's fault, not the grader's
+            return self.forged(f"a report line that could not be read ({type(exc).__name__})")
+
+    def _take(self, line: bytes) -> bool:
+        try:
+            event = json.loads(line, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             return self.forged("a line on the report channel is not JSON")
         if not isinstance(event, dict) or event.get("key") != self.key:
             return self.forged("a line on the report channel does not carry this run's key")
@@ -186,7 +203,10 @@ class ReportReader:
         if kind == "collected":
             if self.expected is not None:
                 return self.forged("the list of tests was sent twice")
-            self.expected = event["tests"]
+            tests = event.get("tests")
+            if not isinstance(tests, list) or not all(_is_collected_test(t) for t in tests):
+                return self.forged("a malformed list of tests")
+            self.expected = tests
             self.weights = {t["nodeid"]: t for t in self.expected}
         elif kind == "collect_error":
             self.collect_errors.append(clean_text(str(event.get("message", ""))))
@@ -196,9 +216,12 @@ class ReportReader:
             return self.take_result(event)
         elif kind == "end":
             self.ended = True
-            self.exitstatus = event.get("exitstatus")
-            self.stops = [stop for stop in event.get("stops") or [] if isinstance(stop, dict)]
-            self.isolation = event.get("isolation") or {}
+            status, stops, isolation = event.get("exitstatus"), event.get("stops") or [], event.get("isolation") or {}
+            if type(status) is not int or not isinstance(stops, list) or not isinstance(isolation, dict):
+                return self.forged("a malformed end of the run")
+            self.exitstatus = status
+            self.stops = [stop for stop in stops if isinstance(stop, dict)]
+            self.isolation = isolation
         return True
 
     def take_result(self, event: dict) -> bool:
@@ -207,11 +230,15 @@ class ReportReader:
             return self.forged(f"a result for {nodeid!r} that was not expected")
         if nodeid != self.running:  # pytest always announces a test before it reports it
             return self.forged(f"a result for {nodeid!r}, which had not started")
-        status = event.get("status")
+        status, duration = event.get("status"), event.get("duration", 0.0)
         if status not in TEST_STATUSES:
             return self.forged(f"an unknown status {status!r}")
-        result = self.test_result(nodeid, status, str(event.get("message", "")),
-                                  float(event.get("duration", 0.0)), str(event.get("output", "")))
+        if not _is_number(duration) or not 0 <= duration < 1e7:
+            return self.forged(f"a duration that is not a number of seconds ({duration!r})")
+        message, output = event.get("message", ""), event.get("output", "")
+        if not isinstance(message, str) or not isinstance(output, str):
+            return self.forged("a message or output that is not text")
+        result = self.test_result(nodeid, status, message, float(duration), output)
         self.results[nodeid] = result
         self.running = None
         if self.on_test is not None:
@@ -242,6 +269,23 @@ class ReportReader:
     def forged(self, why: str) -> bool:
         self.tampering.append(why)
         return False
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number this channel carries")
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _is_collected_test(test: object) -> bool:
+    """One entry of the collected list: a node id, a finite weight of at least 0, the fields' types."""
+    return (isinstance(test, dict) and isinstance(test.get("nodeid"), str)
+            and _is_number(test.get("weight", 1)) and test.get("weight", 1) >= 0
+            and isinstance(test.get("test_code", ""), str)
+            and (test.get("task_id") is None or type(test.get("task_id")) is int)
+            and isinstance(test.get("verdict"), (str, type(None))))
 
 
 def stop_reason(outcome: RunOutcome, limits: Limits) -> str:

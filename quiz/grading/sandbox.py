@@ -41,6 +41,7 @@ from pathlib import Path
 
 from quiz import paths
 from quiz.grading import limits
+from quiz.grading.results import clean_text
 
 SANDBOX_PREFIX = "quiz-grade-"
 UID_BASE = 1_900_000_000  # unprivileged uids with no passwd entry: one per sandbox, so NPROC counts are separate
@@ -186,7 +187,7 @@ class Sandbox:
         env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
         return env
 
-    def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int) -> list[str]:
+    def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int, notes_fd: int) -> list[str]:
         namespaced = self.mode != "session"
         spec = {
             "loopback": namespaced, "mounts": namespaced,
@@ -194,7 +195,7 @@ class Sandbox:
             "uid": self.uid, "rlimits": rlimits(self.limits, self.uid is not None), "cwd": str(self.box),
             "argv": argv, "env": self.environment(),
             "close_fds": keep_fds, "expose": needed_paths() if self.uid is not None else [],
-            "hide": self.hidden, "lifeline": lifeline_fd, "pid1": namespaced,
+            "hide": self.hidden, "lifeline": lifeline_fd, "notes": notes_fd, "pid1": namespaced,
         }
         init = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
         if self.mode == "namespaces":
@@ -207,27 +208,32 @@ class Sandbox:
         """Start `argv` in the sandbox with `keep_fds` inherited (the caller closes its copies of them), and
         watch it from a thread: time, the whole tree's memory, its output. Returns at once."""
         lifeline_r, lifeline_w = os.pipe()  # held open while we watch; its EOF tells pid 1 to kill everything
+        notes_r, notes_w = os.pipe()  # pid 1's notes on the isolation (what it could not do)
+        os.set_blocking(notes_r, False)
         started = time.monotonic()
         try:
-            process = subprocess.Popen(self.command(argv, keep_fds, lifeline_r), stdin=subprocess.DEVNULL,
+            process = subprocess.Popen(self.command(argv, keep_fds, lifeline_r, notes_w), stdin=subprocess.DEVNULL,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.root,
-                                       env=self.environment(), pass_fds=(*keep_fds, lifeline_r),
+                                       env=self.environment(), pass_fds=(*keep_fds, lifeline_r, notes_w),
                                        start_new_session=True)
         except BaseException:
             os.close(lifeline_w)
+            os.close(notes_r)
             raise
         finally:
             os.close(lifeline_r)
+            os.close(notes_w)
         isolation = describe_isolation(self.mode, self.uid, self.limits)
-        return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, isolation)
+        return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, notes_r, isolation)
 
 
 class Guard:
     """Watches one running sandbox from a thread of its own until the tree is gone; `stop` ends it early."""
 
-    def __init__(self, watch: Watch, lifeline_w: int, isolation: dict) -> None:
+    def __init__(self, watch: Watch, lifeline_w: int, notes_r: int, isolation: dict) -> None:
         self.watch = watch
         self.lifeline_w = lifeline_w
+        self.notes_r = notes_r
         self.isolation = isolation
         self.outcome: RunOutcome | None = None
         self.done = threading.Event()
@@ -247,9 +253,8 @@ class Guard:
             os.close(self.lifeline_w)
             watch.process.stdout.close()
             watch.process.wait()
-            self.isolation["problems"] = [line.split(":", 1)[1].strip()
-                                          for line in watch.output_text().splitlines()
-                                          if line.startswith("quiz-sandbox:")]
+            self.isolation["problems"] = read_notes(self.notes_r)
+            os.close(self.notes_r)
             self.outcome = RunOutcome(
                 exit_code=watch.process.returncode if watch.killed_for is None else None,
                 killed_for=watch.killed_for, duration=time.monotonic() - watch.started,
@@ -382,18 +387,86 @@ class Watch:
             self.process.kill()
 
 
-def remove_tree(root: Path) -> None:
-    """rmtree that also works without root, where the suite copy's folders are read-only."""
-    def make_writable(function, path, _exc):
+def read_notes(fd: int, cap: int = 65536) -> list[str]:
+    """What pid 1 wrote on its notes pipe (non-blocking: whatever is there once the tree is gone), cleaned."""
+    data = b""
+    while len(data) < cap:
         try:
-            os.chmod(os.path.dirname(path), 0o700)
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
+            chunk = os.read(fd, cap - len(data))
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return [clean_text(line.strip())[:300] for line in data.decode(errors="replace").splitlines() if line.strip()]
 
-    shutil.rmtree(root, onerror=make_writable)
+
+def remove_tree(root: Path) -> None:
+    """Remove a folder however deep, never raising: no recursion (a 3,000-deep tree overflows shutil.rmtree's
+    stack) and no path longer than one name (every step is relative to an open folder). Folders made read-only
+    are made writable first. What cannot be removed stays, and the rest still goes."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(root, flags)
+    except FileNotFoundError:
+        return
+    except OSError:
+        _ignore(os.unlink, root)
+        return
+    names: list[str] = []  # the path from root down to fd
+    stuck: set[int] = set()  # inodes of folders that could not be opened or removed
+    while True:
+        _ignore(os.fchmod, fd, 0o700)
+        child = _first_folder_emptying_the_rest(fd, stuck)
+        if child is not None:
+            try:
+                below = os.open(child[0], flags, dir_fd=fd)
+            except OSError:
+                stuck.add(child[1])
+                continue
+            os.close(fd)
+            fd = below
+            names.append(child[0])
+            continue
+        if not names:
+            os.close(fd)
+            _ignore(os.rmdir, root)
+            return
+        inode = os.fstat(fd).st_ino
+        try:
+            above = os.open("..", flags, dir_fd=fd)
+        except OSError:
+            os.close(fd)
+            return
+        os.close(fd)
+        fd = above
+        name = names.pop()
+        try:
+            os.rmdir(name, dir_fd=fd)
+        except OSError:
+            stuck.add(inode)
+
+
+def _first_folder_emptying_the_rest(fd: int, stuck: set[int]) -> tuple[str, int] | None:
+    """Unlink every non-folder in the open folder `fd`; the first subfolder (name, inode) not in `stuck`."""
+    try:
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.inode() not in stuck:
+                        return entry.name, entry.inode()
+                else:
+                    _ignore(os.unlink, entry.name, dir_fd=fd)
+    except OSError:
+        pass
+    return None
+
+
+def _ignore(function: Callable, *args, **kwargs) -> None:
+    try:
+        function(*args, **kwargs)
+    except OSError:
+        pass
 
 
 @functools.cache
