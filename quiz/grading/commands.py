@@ -35,6 +35,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
     grade.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
                        help=f"memory limit per submission, all its processes together (default {limits.MEMORY_MB})")
+    grade.add_argument("--disk", type=int, default=limits.DISK_MB, metavar="MB",
+                       help=f"size of each submission's own filesystem: its folder, /tmp, /dev/shm and the like "
+                            f"(default {limits.DISK_MB})")
     grade.set_defaults(run=run_grade)
 
 
@@ -81,6 +84,8 @@ def check_limits(args: argparse.Namespace) -> None:
         raise UsageError(f"--timeout must be a number of seconds above 0 (got {args.timeout:g})")
     if args.memory < 64:
         raise UsageError(f"--memory must be at least 64 MB (got {args.memory})")
+    if args.disk < 16:
+        raise UsageError(f"--disk must be at least 16 MB (got {args.disk})")
 
 
 class Progress:
@@ -155,7 +160,7 @@ def run_grade(args: argparse.Namespace) -> int:
 
     progress = Progress(len(submissions)) if len(submissions) > 1 else None
     results = grade_batch(exercise, submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                          on_done=progress)
+                          disk_mb=args.disk, on_done=progress)
     name = exercise.name
     if per_submission_dir:
         try:

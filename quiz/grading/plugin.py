@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"(default {LEARNER_TIMEOUT_S:g})")
     group.addoption("--submission-memory", metavar="MB", type=int, default=limits.MEMORY_MB,
                     help=f"memory limit of one submission process and its children (default {limits.MEMORY_MB})")
+    group.addoption("--submission-disk", metavar="MB", type=int, default=limits.DISK_MB,
+                    help=f"size of a submission's own filesystem (default {limits.DISK_MB})")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,7 +98,8 @@ def start_process(config: pytest.Config, test_path: Path) -> SubmissionProcess:
                    if (folder / PROBES_FILE).is_file() and root is not None and folder.is_relative_to(root)), None)
     left = max(1.0, config.stash[_deadline] - time.monotonic())
     process = SubmissionProcess(path, probes=probes,
-                                limits=Limits(timeout=left, memory_mb=config.getoption("--submission-memory")),
+                                limits=Limits(timeout=left, memory_mb=config.getoption("--submission-memory"),
+                                              disk_mb=config.getoption("--submission-disk")),
                                 hide=[root] if root is not None else [], time_limit=config.stash[_time_limit])
     _processes.append(process)
     process.handshake()

@@ -2,8 +2,9 @@
 
 The public API (the Textual app calls these):
 
-    grade_submission(exercise_dir, submission, *, timeout=120, memory_mb=2048, on_test=None) -> SubmissionResult
-    grade_batch(exercise_dir, submissions, *, jobs=1, timeout=120, memory_mb=2048, on_done=None)
+    grade_submission(exercise_dir, submission, *, timeout=120, memory_mb=2048, disk_mb=512, on_test=None)
+        -> SubmissionResult
+    grade_batch(exercise_dir, submissions, *, jobs=1, timeout=120, memory_mb=2048, disk_mb=512, on_done=None)
         -> list[SubmissionResult]   (in the order given; on_done is called as each one finishes)
 
 Two processes per submission: the suite runs in a pytest process of ours (trusted: no submission code ever runs
@@ -32,6 +33,7 @@ from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remo
 
 DEFAULT_TIMEOUT = limits.TIMEOUT_S
 DEFAULT_MEMORY_MB = limits.MEMORY_MB
+DEFAULT_DISK_MB = limits.DISK_MB
 SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's time limit by this much
 SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
 MAX_REPORT_LINE = 8 * 2**20  # a line over this is not one the reporter wrote
@@ -51,13 +53,13 @@ markers =
 
 
 def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
-                     memory_mb: int = DEFAULT_MEMORY_MB,
+                     memory_mb: int = DEFAULT_MEMORY_MB, disk_mb: int = DEFAULT_DISK_MB,
                      on_test: Callable[[TestResult], None] | None = None) -> SubmissionResult:
     """Run the suite of `exercise_dir` on `submission`. `on_test` is called from this (the supervising) thread
     as each test's result arrives. A run whose submission process crashed in native code before the suite was
     done with it is run again, and the second run is the result (its message says so)."""
     exercise_dir, submission = Path(exercise_dir), Path(submission)
-    limits = Limits(timeout=timeout, memory_mb=memory_mb)
+    limits = Limits(timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
     report, outcome = run_suite(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
     crash = report.crash()
@@ -123,7 +125,7 @@ def suite_argv(exercise_dir: Path, submission: Path, limits: Limits, workdir: Pa
             "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
             "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
-            "--submission-memory", str(limits.memory_mb),
+            "--submission-memory", str(limits.memory_mb), "--submission-disk", str(limits.disk_mb),
             "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",
             str(tests if tests.is_dir() else exercise_dir)]
 
@@ -137,7 +139,7 @@ def suite_environment() -> dict[str, str]:
 
 
 def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 1,
-                timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+                timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, disk_mb: int = DEFAULT_DISK_MB,
                 on_done: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Grade many submissions, `jobs` at a time; each thread supervises one sandbox, so a submission that
     hangs or blows up costs only its own slot."""
@@ -145,7 +147,7 @@ def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 
 
     def one(path: Path) -> SubmissionResult:
         try:
-            result = grade_submission(exercise_dir, path, timeout=timeout, memory_mb=memory_mb)
+            result = grade_submission(exercise_dir, path, timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
         except Exception as exc:  # noqa: BLE001 - one submission's trouble is its own result, never the batch's
             result = SubmissionResult(submission=str(path), exercise=Path(exercise_dir).name, status="error",
                                       message=f"the grader could not grade this submission: "

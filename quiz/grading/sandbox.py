@@ -45,9 +45,7 @@ from quiz.grading.results import clean_text
 
 SANDBOX_PREFIX = "quiz-grade-"
 UID_BASE = 1_900_000_000  # unprivileged uids with no passwd entry: one per sandbox, so NPROC counts are separate
-NAMESPACE_FLAGS = ["--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
-READONLY_DIRS = ["/tmp", "/var/tmp", "/run/lock"]
-FRESH_TMPFS = ["/dev/shm"]
+NAMESPACE_FLAGS = ["--net", "--pid", "--ipc", "--uts", "--cgroup", "--fork", "--kill-child", "--mount-proc"]
 PASSTHROUGH_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "TZ")
 POLL_SECONDS = 0.2
 _uids = itertools.count()
@@ -59,6 +57,8 @@ class Limits:
     output_bytes: int = 4 * 2**20  # pytest's own terminal output (the submission's prints are captured per test)
     report_bytes: int = 16 * 2**20
     file_mb: int = 64
+    disk_mb: int = limits.DISK_MB  # the sandbox's own filesystem: its box, /tmp, /var/tmp, /run, /home, /dev/shm
+    inodes: int = 65536
     nproc: int = 1024  # threads count too: TensorFlow starts a few per core
     nofile: int = 1024
 
@@ -112,16 +112,20 @@ def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
     namespaced = mode != "session"
     return {
         "mode": mode,
+        "namespaces": ["net", "pid", "mount", "ipc", "uts", "cgroup"] + (["user"] if mode == "user-namespaces" else [])
+        if namespaced else [],
         "network": "network namespace, loopback only" if namespaced else "sockets refused in-process",
         "processes": "pid namespace (one kill takes every process)" if namespaced
         else "new session and process group",
-        "filesystem": ("own uid; /tmp, /var/tmp, /run/lock read-only; private /dev/shm; exercises and .git hidden"
-                       if mode == "namespaces"
-                       else "read-only /tmp, /var/tmp, /run/lock; private /dev/shm; exercises and .git hidden"
-                       if namespaced
-                       else "suite copy made read-only (same uid); reference readable elsewhere"),
+        "filesystem": ("a new root: the system folders, the interpreter and the quiz package read-only; nothing "
+                       "else of the host" + ("; own uid" if uid is not None else ""))
+        if namespaced else "the host's (same uid; the suite copy made read-only, the reference readable elsewhere)",
+        "disk": f"own tmpfs of {limits.disk_mb} MB and {limits.inodes} inodes: box, /tmp, /var/tmp, /run, /home, "
+                "/dev/shm" if namespaced else "the host's (RLIMIT_FSIZE per file only)",
         "uid": uid,
-        "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB)",
+        "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB); not counted: its tmpfs, "
+                  "memfds and System V shared memory",
+        "cpu": "no share of its own (no control group)",
         "rlimits": rlimits(limits, uid is not None),
         "problems": [],
     }
@@ -162,8 +166,8 @@ class Sandbox:
         for name, source in files.items():
             shutil.copyfile(source, self.box / name)
         shipped = paths.exercises_dir()
-        self.hidden = hidden_paths([*hide, shipped, *git_dirs([*hide, shipped]), *project_tests([shipped])],
-                                   [self.root, *needed_paths()])
+        self.hidden = hidden_paths([*hide, shipped, *installed_data(), *git_dirs([*hide, shipped]),
+                                    *project_tests([shipped])], [self.root, *needed_paths()])
         if self.uid is not None:
             for folder, dirs, names in os.walk(self.box):
                 os.chown(folder, self.uid, self.uid)
@@ -189,13 +193,14 @@ class Sandbox:
 
     def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int, notes_fd: int) -> list[str]:
         namespaced = self.mode != "session"
+        root = {"staging": str(self.root / "mnt"), "box": str(self.box), "binds": needed_paths(),
+                "hide": self.hidden, "uid": self.uid, "disk_mb": self.limits.disk_mb,
+                "inodes": self.limits.inodes} if namespaced else None
         spec = {
-            "loopback": namespaced, "mounts": namespaced,
-            "readonly": READONLY_DIRS, "fresh_tmpfs": FRESH_TMPFS, "writable": [str(self.box)],
+            "loopback": namespaced, "root": root,
             "uid": self.uid, "rlimits": rlimits(self.limits, self.uid is not None), "cwd": str(self.box),
-            "argv": argv, "env": self.environment(),
-            "close_fds": keep_fds, "expose": needed_paths() if self.uid is not None else [],
-            "hide": self.hidden, "lifeline": lifeline_fd, "notes": notes_fd, "pid1": namespaced,
+            "argv": argv, "env": self.environment(), "close_fds": keep_fds,
+            "lifeline": lifeline_fd, "notes": notes_fd, "pid1": namespaced,
         }
         init = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
         if self.mode == "namespaces":
@@ -522,11 +527,31 @@ def project_tests(folders: list[Path]) -> list[Path]:
 
 
 def needed_paths() -> list[str]:
-    """What the sandbox's uid must be able to reach: the interpreter, its installation, the venv and us."""
+    """What the new root holds of the host besides the system: the interpreter's installation, the venv, and the
+    quiz package (its folder only, not the checkout around it). Outermost first, none inside another."""
     import quiz
 
-    return sorted({os.path.realpath(sys.executable), sys.base_prefix, sys.prefix,
-                   os.path.dirname(os.path.dirname(os.path.abspath(quiz.__file__)))})
+    wanted = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
+                                                   os.path.dirname(os.path.realpath(sys.executable)),
+                                                   os.path.dirname(os.path.abspath(quiz.__file__)))})
+    kept: list[str] = []
+    for path in wanted:
+        if path.startswith(("/usr/", "/bin/", "/lib")) or path == "/usr":
+            continue  # in the system folders already
+        if not any(os.path.commonpath([path, k]) == k for k in kept):
+            kept.append(path)
+    return kept
+
+
+def installed_data() -> list[Path]:
+    """Copies of the shipped exercises an install put beside the package (site-packages/quiz/_data: a wheel's, and
+    an editable install's too): their reference solutions, to hide."""
+    found = []
+    for entry in sys.path:
+        candidate = Path(entry) / "quiz" / "_data"
+        if entry and candidate.is_dir():
+            found.append(candidate)
+    return found
 
 
 def _readlink(path: str) -> str | None:

@@ -21,9 +21,12 @@ import struct
 import sys
 import threading
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
+from quiz.grading import minimal_root
+
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 PR_SET_NO_NEW_PRIVS = 38  # setuid programs (su, mount...) cannot raise the submission's privileges
+
+_libc = ctypes.CDLL(None, use_errno=True)
 
 RLIMITS = {
     "data": resource.RLIMIT_DATA,
@@ -55,82 +58,6 @@ def loopback_up() -> None:
         fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
-def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    encode = lambda s: s.encode() if s is not None else None  # noqa: E731
-    if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
-
-
-def lock_filesystem(readonly: list[str], fresh_tmpfs: list[str], writable: list[str]) -> list[str]:
-    """World-writable places become read-only (or a fresh private tmpfs), then the sandbox folder is bound
-    writable again on top. Returns what could not be done (recorded, not fatal)."""
-    problems = []
-    for path in readonly:
-        if not os.path.isdir(path):
-            continue
-        try:
-            mount(path, path, None, MS_BIND | MS_REC)
-            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        except OSError as exc:
-            problems.append(str(exc))
-    for path in fresh_tmpfs:
-        if not os.path.isdir(path):
-            continue
-        try:
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-        except OSError as exc:
-            problems.append(str(exc))
-    for path in writable:
-        try:
-            mount(path, path, None, MS_BIND | MS_REC)
-            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)  # a bind copies "ro"
-        except OSError as exc:
-            problems.append(str(exc))
-    return problems
-
-
-def expose(paths: list[str]) -> list[str]:
-    """Make the interpreter reachable by the sandbox's uid when it lives under a private folder (pyenv under
-    /root, mode 0700): that folder gets an empty tmpfs and only the needed child is bound back, which also
-    hides the rest of it (keys, credentials) from the submission."""
-    problems = []
-    groups: dict[str, set[str]] = {}
-    for path in paths:
-        parts = os.path.realpath(path).split("/")
-        for depth in range(2, len(parts)):
-            folder = "/".join(parts[:depth])
-            if not os.stat(folder).st_mode & 0o001:
-                groups.setdefault(folder, set()).add("/".join(parts[:depth + 1]))
-                break
-    for folder, children in groups.items():
-        try:
-            handles = {child: os.open(child, os.O_PATH) for child in children}
-            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-            for child, handle in handles.items():
-                if os.path.isdir(f"/proc/self/fd/{handle}"):
-                    os.mkdir(child)
-                else:
-                    open(child, "w").close()
-                mount(f"/proc/self/fd/{handle}", child, None, MS_BIND | MS_REC)
-                os.close(handle)
-        except OSError as exc:
-            problems.append(f"could not expose {folder}: {exc}")
-    return problems
-
-
-def hide(paths: list[str]) -> list[str]:
-    """Cover the exercise folders (reference solutions) with an empty read-only tmpfs."""
-    problems = []
-    for path in paths:
-        try:
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
-        except OSError as exc:
-            problems.append(f"could not hide {path}: {exc}")
-    return problems
-
-
 def become_submission(spec: dict) -> None:
     """In the child, just before exec: limits, then an unprivileged uid (RLIMIT_NPROC is not enforced for
     root) and no way back up through setuid programs, then the sandbox folder as the working directory."""
@@ -141,7 +68,7 @@ def become_submission(spec: dict) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         warn("could not set no_new_privs: setuid programs keep their powers")
     os.chdir(spec["cwd"])
     os.umask(0o077)
@@ -169,10 +96,14 @@ def main(argv: list[str]) -> int:
             loopback_up()
         except OSError as exc:
             warn(f"could not bring lo up: {exc}")
-    if spec.get("mounts"):
-        problems = lock_filesystem(spec["readonly"], spec["fresh_tmpfs"], spec["writable"])
-        for problem in problems + expose(spec.get("expose", [])) + hide(spec.get("hide", [])):
-            warn(problem)
+    if spec.get("root"):
+        try:
+            minimal_root.build(spec)
+        except minimal_root.RootError as exc:
+            warn(f"could not build the sandbox's filesystem: {exc}")
+            return 126  # never run the submission with more of the host than it was promised
+        if _libc.sethostname(b"sandbox", 7) != 0:
+            warn("could not set the hostname in the new UTS namespace")
     child = os.fork()
     if child == 0:
         try:

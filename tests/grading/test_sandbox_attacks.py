@@ -4,8 +4,14 @@ are all there, and nothing is left on the host."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +19,7 @@ import pytest
 from quiz.grading.runner import ReportReader, grade_batch
 from quiz.grading.sandbox import remove_tree
 
-from .helpers import MEMORY_MB, TIMEOUT, TOY
+from .helpers import MEMORY_MB, TIMEOUT, TOY, needs_namespaces
 
 ATTACKS = Path(__file__).parent / "fixtures" / "sandbox_attacks"
 
@@ -28,17 +34,17 @@ def graded_beside_the_reference(name: str, **limits) -> tuple:
     return attack, reference
 
 
-def sandbox_folders() -> set[str]:
-    return {p.name for p in Path("/tmp").glob("quiz-grade-*")}
+def left_trees() -> list[Path]:
+    """deep_tree's folders left on the host by any sandbox (other tests' sandboxes come and go meanwhile)."""
+    return [p for p in Path("/tmp").glob("quiz-grade-*/box/d") if p.exists()]
 
 
 # -- the grader cannot be broken by what a run leaves or prints ---------------------------------------------------
 
 def test_a_deep_folder_tree_in_the_box_is_cleaned_up_and_costs_no_result():
-    before = sandbox_folders()
     attack, _ = graded_beside_the_reference("deep_tree")
     assert attack.status == "fail" and len(attack.tests) == 4
-    assert sandbox_folders() <= before  # removed, however deep; a later run is not blocked
+    assert left_trees() == []  # removed, however deep; a later run is not blocked
     graded_beside_the_reference("deep_tree")
 
 
@@ -139,3 +145,97 @@ def test_well_formed_lines_are_still_read():
     assert reader.take(line(key=KEY, seq=3, event="result", nodeid="t::a", status="pass", duration=0.25))
     assert reader.take(line(key=KEY, seq=4, event="end", exitstatus=1, stops=[], isolation={"mode": "x"}))
     assert reader.results["t::a"].duration == 0.25 and reader.exitstatus == 1 and not reader.tampering
+
+
+# -- nothing of the host to read or reach -------------------------------------------------------------------------
+
+@pytest.fixture
+def planted_peer():
+    """Another candidate's correct submission, readable by anyone, in the host's /tmp."""
+    folder = Path(tempfile.mkdtemp(prefix="quiz-peer-", dir="/tmp"))
+    folder.chmod(0o755)
+    (folder / "correct.py").write_text((TOY / "reference.py").read_text())
+    (folder / "correct.py").chmod(0o644)
+    yield folder
+    remove_tree(folder)
+
+
+@needs_namespaces
+def test_nothing_of_the_host_is_readable_but_the_interpreter_and_the_package(planted_peer):
+    attack, _ = graded_beside_the_reference("read_the_host")
+    assert attack.status == "fail", attack.message
+    assert "found: []" in attack.tests[0].output, attack.tests[0].output
+
+
+@pytest.fixture
+def accomplice():
+    """A process of the host's answering the toy's questions on a Unix socket anyone may connect to."""
+    folder = Path(tempfile.mkdtemp(prefix="quiz-accomplice-", dir="/tmp"))
+    folder.chmod(0o777)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(folder / "socket"))
+    os.chmod(folder / "socket", 0o777)
+    server.listen(8)
+    asked = []
+
+    def answer():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            with client:
+                question = client.makefile().readline().split()
+                asked.append(question)
+                numbers = [float(n) for n in question[1:]]
+                reply = sum(numbers) if question[0] == "add" else sum(numbers) / len(numbers)
+                client.sendall(f"{reply}\n".encode())
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield asked
+    server.close()
+    remove_tree(folder)
+
+
+@needs_namespaces
+def test_a_unix_socket_on_the_host_cannot_be_reached(accomplice):
+    attack, _ = graded_beside_the_reference("unix_socket_accomplice")
+    assert attack.status == "fail"
+    assert accomplice == []  # the accomplice was never asked anything
+
+
+def ipc_objects() -> str:
+    return subprocess.run(["ipcs", "-m", "-q"], capture_output=True, text=True).stdout
+
+
+@needs_namespaces
+def test_system_v_ipc_is_the_sandboxs_own_and_gone_with_it():
+    libc = ctypes.CDLL(None, use_errno=True)
+    host_segment = libc.shmget(0x51A17E, 4096, 0o1000 | 0o600)
+    try:
+        before = ipc_objects()
+        attack, _ = graded_beside_the_reference("sysv_ipc")
+        assert attack.status == "fail"  # it could not find the host's segment
+        assert ipc_objects() == before
+    finally:
+        libc.shmctl(host_segment, 0, None)  # IPC_RMID
+
+
+@needs_namespaces
+def test_the_hostname_is_the_sandboxs_own():
+    assert socket.gethostname() != "sandbox"
+    attack, _ = graded_beside_the_reference("read_the_host")
+    assert attack.isolation["namespaces"] == ["net", "pid", "mount", "ipc", "uts", "cgroup"]
+
+
+# -- its own disk ----------------------------------------------------------------------------------------------
+
+@needs_namespaces
+def test_a_submission_fills_only_its_own_bounded_disk_and_its_neighbour_still_passes():
+    free_before = shutil.disk_usage("/tmp").free
+    attack, reference = graded_beside_the_reference("fill_the_disk", disk_mb=64)
+    written = int(attack.tests[0].output.split("wrote ")[1].split()[0])
+    assert written <= 64
+    assert shutil.disk_usage("/tmp").free > free_before - 200 * 2**20  # nothing of it reached the host's disk
+    assert attack.status == "fail" and reference.status == "pass"
+    assert "64 MB" in attack.isolation["disk"]
