@@ -8,10 +8,11 @@ layout of a sandbox (a fresh temporary folder, mode 0711 so other sandboxes cann
 
 Isolation is detected once per process (`isolation_mode`) and the best available is used:
 
-- "namespaces" (root, `unshare` works): new network, pid and mount namespaces. pid 1 inside is
-  `quiz.grading.sandbox_init`, which brings `lo` up, makes /tmp, /var/tmp and /run/lock read-only and gives
-  /dev/shm a fresh tmpfs, then runs the command as an unprivileged uid of its own (so RLIMIT_NPROC is enforced
-  and the submission can write nowhere but its box). Killing pid 1 takes down every process, setsid'd or not.
+- "namespaces" (root, `unshare` works): new network, pid, mount, IPC, UTS and cgroup namespaces. pid 1 inside is
+  `quiz.grading.sandbox_init`, which brings `lo` up and pivots into a minimal root (minimal_root.py: the system
+  folders, the interpreter and the quiz package read-only; the box, /tmp, /dev/shm and the like on one bounded
+  tmpfs), then runs the command as an unprivileged uid of its own (so RLIMIT_NPROC is enforced). Killing pid 1
+  takes down every process, setsid'd or not.
 - "user-namespaces" (not root, `unshare -r` works): the same namespaces inside a user namespace; no uid change.
 - "session" (nothing else works): a new session and process group, rlimits, and sockets refused in-process.
 
@@ -41,6 +42,7 @@ from pathlib import Path
 
 from quiz import paths
 from quiz.grading import limits
+from quiz.grading.cgroups import ControlGroups, sweep_stale
 from quiz.grading.results import clean_text
 
 SANDBOX_PREFIX = "quiz-grade-"
@@ -125,7 +127,7 @@ def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
         "uid": uid,
         "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB); not counted: its tmpfs, "
                   "memfds and System V shared memory",
-        "cpu": "no share of its own (no control group)",
+        "cpu": "no share of its own (no control group here)",
         "rlimits": rlimits(limits, uid is not None),
         "problems": [],
     }
@@ -153,8 +155,11 @@ class Sandbox:
         self.root = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
         self.lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(self.lock, fcntl.LOCK_EX)  # "in use" for as long as this process lives
+        self.groups = None
         try:
             self._build(files, list(hide))
+            if self.mode != "session":
+                self.groups = ControlGroups.create(self.root.name, memory_mb=limits.memory_mb, pids=limits.nproc)
         except BaseException:
             self.remove()
             raise
@@ -176,6 +181,8 @@ class Sandbox:
             self.box.chmod(0o700)
 
     def remove(self) -> None:
+        if self.groups is not None:
+            self.groups.remove()
         remove_tree(self.root)
         os.close(self.lock)
 
@@ -202,12 +209,12 @@ class Sandbox:
             "argv": argv, "env": self.environment(), "close_fds": keep_fds,
             "lifeline": lifeline_fd, "notes": notes_fd, "pid1": namespaced,
         }
-        init = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
+        command = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
         if self.mode == "namespaces":
-            return ["unshare", *NAMESPACE_FLAGS, *init]
-        if self.mode == "user-namespaces":
-            return ["unshare", "--user", "--map-root-user", *NAMESPACE_FLAGS, *init]
-        return init
+            command = ["unshare", *NAMESPACE_FLAGS, *command]
+        elif self.mode == "user-namespaces":
+            command = ["unshare", "--user", "--map-root-user", *NAMESPACE_FLAGS, *command]
+        return self.groups.enter_command(command) if self.groups is not None else command
 
     def start(self, argv: list[str], keep_fds: list[int]) -> Guard:
         """Start `argv` in the sandbox with `keep_fds` inherited (the caller closes its copies of them), and
@@ -229,14 +236,18 @@ class Sandbox:
             os.close(lifeline_r)
             os.close(notes_w)
         isolation = describe_isolation(self.mode, self.uid, self.limits)
-        return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, notes_r, isolation)
+        if self.groups is not None:
+            isolation.update(self.groups.describe())
+        return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, notes_r, isolation, self.groups)
 
 
 class Guard:
     """Watches one running sandbox from a thread of its own until the tree is gone; `stop` ends it early."""
 
-    def __init__(self, watch: Watch, lifeline_w: int, notes_r: int, isolation: dict) -> None:
+    def __init__(self, watch: Watch, lifeline_w: int, notes_r: int, isolation: dict,
+                 groups: ControlGroups | None = None) -> None:
         self.watch = watch
+        self.groups = groups
         self.lifeline_w = lifeline_w
         self.notes_r = notes_r
         self.isolation = isolation
@@ -258,7 +269,9 @@ class Guard:
             os.close(self.lifeline_w)
             watch.process.stdout.close()
             watch.process.wait()
-            self.isolation["problems"] = read_notes(self.notes_r)
+            if watch.killed_for is None and self.groups is not None and self.groups.oom_killed():
+                watch.killed_for = "memory"  # the memory controller's kill: its tmpfs and memfds count there
+            self.isolation["problems"] = read_notes(self.notes_r) + (self.groups.missing if self.groups else [])
             os.close(self.notes_r)
             self.outcome = RunOutcome(
                 exit_code=watch.process.returncode if watch.killed_for is None else None,
@@ -492,6 +505,7 @@ def sweep_stale_sandboxes() -> None:
             pass  # a live grader's
         finally:
             os.close(handle)
+    sweep_stale(lambda name: (Path(tempfile.gettempdir()) / name).exists())
 
 
 def hidden_paths(candidates: list[Path], keep: list) -> list[str]:

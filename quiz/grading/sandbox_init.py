@@ -1,9 +1,9 @@
 """The first process inside a submission's sandbox: it finishes the isolation, then runs pytest as its child.
 
 Run by the grader as `python -I -m quiz.grading.sandbox_init SPEC_JSON`, usually under
-`unshare --net --pid --fork --kill-child --mount-proc`, where it is pid 1 of a new pid namespace. Why a process of
-our own rather than a `preexec_fn`: the steps that need root inside the namespaces (bringing `lo` up, the
-read-only mounts) must happen after `unshare` and before the privileges are dropped; and pid 1 has to stay alive
+`unshare --net --pid --ipc --uts --cgroup --fork --kill-child --mount-proc`, where it is pid 1 of a new pid
+namespace. Why a process of our own rather than a `preexec_fn`: the steps that need root inside the namespaces
+(bringing `lo` up, building the new root) must happen after `unshare` and before the privileges are dropped; and pid 1 has to stay alive
 to reap the submission's orphans and to take every one of them down when it exits (the kernel kills the whole
 namespace with its init). Only the standard library is used here: this runs before pytest and the submission.
 """

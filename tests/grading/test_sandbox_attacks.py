@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from quiz.grading.cgroups import ControlGroups, own_group
 from quiz.grading.runner import ReportReader, grade_batch
 from quiz.grading.sandbox import remove_tree
 
@@ -239,3 +240,45 @@ def test_a_submission_fills_only_its_own_bounded_disk_and_its_neighbour_still_pa
     assert shutil.disk_usage("/tmp").free > free_before - 200 * 2**20  # nothing of it reached the host's disk
     assert attack.status == "fail" and reference.status == "pass"
     assert "64 MB" in attack.isolation["disk"]
+
+
+# -- its own CPU share and memory (control groups, where the machine has them) ---------------------------------
+
+def control_groups_writable() -> bool:
+    probe = ControlGroups.create(f"quiz-grade-probe-{os.getpid()}", memory_mb=64, pids=8)
+    if probe is None:
+        return False
+    probe.remove()
+    return set(probe.paths) == {"cpu", "memory", "pids"}
+
+
+needs_control_groups = pytest.mark.skipif(not control_groups_writable(),
+                                          reason="no writable cgroup v1 cpu, memory and pids controllers here")
+
+
+@needs_namespaces
+@needs_control_groups
+def test_hundreds_of_busy_processes_do_not_starve_a_neighbour():
+    attack, reference = graded_beside_the_reference("cpu_hog")
+    assert attack.status == "timeout"
+    assert reference.duration < TIMEOUT / 2  # measured: 1.0-1.1 s with control groups, 5.0-5.8 s without
+    assert "cpu.shares" in attack.isolation["cpu"]
+
+
+@needs_namespaces
+@needs_control_groups
+def test_memory_held_outside_any_process_counts_against_the_limit():
+    attack, reference = graded_beside_the_reference("memfd_hold", memory_mb=256)
+    assert attack.status == "memory", attack.message
+    assert "more than 256 MB" in attack.message
+
+
+@needs_namespaces
+@needs_control_groups
+def test_no_control_group_is_left_behind():
+    graded_beside_the_reference("memfd_hold", memory_mb=256)
+    for controller in ("cpu", "memory", "pids"):
+        base = own_group(controller)
+        left = [p.name for p in base.iterdir() if p.name.startswith("quiz-grade-")
+                and not (Path("/tmp") / p.name).exists() and not p.name.startswith("quiz-grade-probe-")]
+        assert left == [], controller
