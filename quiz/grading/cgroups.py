@@ -12,7 +12,9 @@ hold), named after the sandbox's folder. Only the standard library is used.
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,14 @@ class ControlGroups:
 
     @classmethod
     def create(cls, name: str, *, memory_mb: int, pids: int) -> ControlGroups | None:
-        """Groups for the controllers that are writable here, or None when none is."""
+        """Groups for the controllers that are writable here, or None when none is (or a process cannot be
+        moved into one: checked once per process, so a machine that half-allows them loses nothing)."""
+        if not entering_works():
+            return None
+        return cls._make(name, memory_mb=memory_mb, pids=pids)
+
+    @classmethod
+    def _make(cls, name: str, *, memory_mb: int, pids: int) -> ControlGroups | None:
         paths, missing = {}, []
         for controller in CONTROLLERS:
             base = own_group(controller)
@@ -88,6 +97,21 @@ class ControlGroups:
                 if _rmdir(path):
                     break
                 time.sleep(0.02)
+
+
+@functools.cache
+def entering_works() -> bool:
+    """Whether a process can be made and entered here: a trial group, a shell moved into it, removed."""
+    trial = ControlGroups._make(f"quiz-grade-trial-{os.getpid()}", memory_mb=256, pids=64)
+    if trial is None:
+        return False
+    try:
+        return subprocess.run(trial.enter_command(["true"]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    finally:
+        trial.remove()
 
 
 def own_group(controller: str) -> Path | None:
