@@ -3,6 +3,7 @@ limit that also charges its tmpfs, memfds and shared memory, and a cap on its pr
 
     groups = ControlGroups.create("quiz-grade-abc", memory_mb=2048, pids=1024)   # None where none is writable
     command = groups.enter_command(command)     # the command, moved into the groups before it runs
+    record.update(groups.describe(2048))        # the isolation record's cpu and memory entries
     groups.oom_killed()                         # the memory controller killed something in it
     groups.remove()                             # once its processes are gone; never raises
 
@@ -70,14 +71,16 @@ class ControlGroups:
         script = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"'
         return ["/bin/sh", "-c", script, "sh", *files, "--", *command]
 
-    def describe(self) -> dict[str, str]:
+    def describe(self, memory_mb: int) -> dict[str, str]:
+        """What the groups add to the isolation record (replacing its entries for a machine without them)."""
         found = {}
         if "cpu" in self.paths:
             found["cpu"] = f"own control group (cpu.shares {CPU_SHARES}: an equal share under contention)"
         if "memory" in self.paths:
-            found["memory_controller"] = "memory.limit_in_bytes: tmpfs, memfds and shared memory count too"
+            found["memory"] = (f"RLIMIT_DATA, the whole tree's RSS watched, and a memory control group "
+                               f"({memory_mb} MB; its tmpfs, memfds and shared memory count)")
         if "pids" in self.paths:
-            found["pids_controller"] = "pids.max"
+            found["pids"] = "pids.max in its control group"
         return found
 
     def oom_killed(self) -> bool:

@@ -237,7 +237,7 @@ class Sandbox:
             os.close(notes_w)
         isolation = describe_isolation(self.mode, self.uid, self.limits)
         if self.groups is not None:
-            isolation.update(self.groups.describe())
+            isolation.update(self.groups.describe(self.limits.memory_mb))
         return Guard(Watch(process, self.mode, self.limits, started), lifeline_w, notes_r, isolation, self.groups)
 
 
