@@ -20,7 +20,7 @@ from quiz.grading.cgroups import ControlGroups, own_group
 from quiz.grading.runner import ReportReader, grade_batch
 from quiz.grading.sandbox import remove_tree
 
-from .helpers import MEMORY_MB, TIMEOUT, TOY, needs_namespaces
+from .helpers import MEMORY_MB, TIMEOUT, TOY, needs_namespaces, processes_of
 
 ATTACKS = Path(__file__).parent / "fixtures" / "sandbox_attacks"
 
@@ -28,11 +28,19 @@ ATTACKS = Path(__file__).parent / "fixtures" / "sandbox_attacks"
 def graded_beside_the_reference(name: str, **limits) -> tuple:
     """The attack and the toy's reference, two at a time: (attack's result, reference's result)."""
     options = {"jobs": 2, "timeout": TIMEOUT, "memory_mb": MEMORY_MB, **limits}
+    mounts_before = host_mounts()
     attack, reference = grade_batch(TOY, [ATTACKS / f"{name}.py", TOY / "reference.py"], **options)
     assert reference.status == "pass", reference.message
     assert reference.score == reference.max_score == 7
     assert attack.status != "pass", attack.message
+    assert processes_of(attack.isolation.get("uid")) == []  # nothing of it still runs
+    assert host_mounts() == mounts_before  # its mounts were all in its own namespace
     return attack, reference
+
+
+def host_mounts() -> list[str]:
+    """The mount points this (the host's) namespace sees."""
+    return sorted(line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines())
 
 
 def left_trees() -> list[Path]:
