@@ -18,7 +18,6 @@ features rows given to make_dataset, looked up by value), so a caller can recomp
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import gc
 import importlib.util
@@ -31,6 +30,8 @@ import threading
 import time
 import traceback
 from pathlib import Path
+
+from quiz.fast_exit import leave
 
 FAILED_MARK = "worker failed:"
 LAUNCHER_PID_ENV = "QUIZ_LAUNCHER_PID"
@@ -470,18 +471,6 @@ def main(argv: list[str] | None = None) -> int:
     report.data["status"] = "ok"
     report.save()
     return 0
-
-
-def leave(code: int) -> None:
-    """Exit once the report is written: exit handlers run, the interpreter's teardown of a heap holding TensorFlow
-    and its collectives is skipped (~1-2 s of CPU per cluster measured here; the failure path already exits so)."""
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
 
 
 if __name__ == "__main__":
