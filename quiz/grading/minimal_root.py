@@ -81,11 +81,14 @@ def build(spec: dict) -> None:
               f"size={plan['disk_mb']}m,nr_inodes={plan['inodes']},mode=0755")
         system(root)
         etc(root, plan)
-        for path in plan["binds"]:
-            bind_readonly(path, place(root, path, path))
         devices(root)
         mount("proc", place(root, "/proc", "/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        scratch_disk(root, scratch, plan)
+        scratch_folders(root, scratch)
+        for path in plan["binds"]:  # after the scratch folders: a venv may live under /tmp or /home
+            if any(os.path.commonpath([path, folder]) == path for folder in SCRATCH_FOLDERS.values()):
+                raise RootError(f"{path} holds the interpreter but would cover the sandbox's own scratch folders")
+            bind_readonly(path, place(root, path, path))
+        box_folder(root, scratch, plan)
         pivot(root)
         for path in plan.get("hide", []):
             if os.path.isdir(path):
@@ -140,23 +143,33 @@ def devices(root: str) -> None:
         os.symlink(target, f"{dev}/{name}")
 
 
-def scratch_disk(root: str, scratch: str, plan: dict) -> None:
-    """The sandbox's only writable places, all on its one bounded tmpfs; the box's files copied in."""
-    owner = plan.get("uid")
+def scratch_folders(root: str, scratch: str) -> None:
+    """The sandbox's only writable places besides the box, all on its one bounded tmpfs."""
     for name, path in SCRATCH_FOLDERS.items():
         folder = os.path.join(scratch, name)
         os.mkdir(folder)
         os.chmod(folder, 0o1777)
         bind_writable(folder, place(root, path, "/tmp"))
-    box = os.path.join(scratch, "box")
-    shutil.copytree(plan["box"], box, symlinks=False)
+
+
+def box_folder(root: str, scratch: str, plan: dict) -> None:
+    """The box's files copied onto the scratch disk, owned by the sandbox's user, at the box's own path."""
+    owner = plan.get("uid")
+    copy = os.path.join(scratch, "box")
+    try:
+        shutil.copytree(plan["box"], copy, symlinks=False)
+    except shutil.Error as exc:  # a list of (source, target, why), one per file that failed
+        if any("No space left" in str(why) for *_, why in exc.args[0]):
+            raise RootError(f"the submission and the exercise's files do not fit the sandbox's disk of "
+                            f"{plan['disk_mb']} MB (--disk)") from None
+        raise RootError(f"could not copy the box: {exc.args[0][0][-1]}") from None
     if owner is not None:
-        for folder, _, names in os.walk(box):
+        for folder, _, names in os.walk(copy):
             os.chown(folder, owner, owner)
             for name in names:
                 os.chown(os.path.join(folder, name), owner, owner)
-    os.chmod(box, 0o700)
-    bind_writable(box, place(root, plan["box"], "/tmp"))
+    os.chmod(copy, 0o700)
+    bind_writable(copy, place(root, plan["box"], "/tmp"))
 
 
 def pivot(root: str) -> None:

@@ -49,7 +49,7 @@ class SubmissionError(Exception):
 class Stop:
     """Why the submission's process is gone."""
 
-    reason: str  # timeout | memory | output | crash | exit | protocol
+    reason: str  # timeout | memory | output | crash | exit | protocol | sandbox (ours: no line of it ran)
     message: str
     signal: str | None = None  # the crash's signal name
 
@@ -114,7 +114,11 @@ class SubmissionProcess:
             os.close(from_child_w)
 
     def handshake(self) -> None:
-        """Wait until the submission is imported (or failed to be): `import_error` says which."""
+        """Wait until the submission is imported (or failed to be): `import_error` says which. Before that, our own
+        process says it started: if it ends before, no line of the submission ran, and the fault is the grader's."""
+        started = self._receive("starting the submission's process", ours=True)
+        if started != {"started": True}:
+            self._violation("starting the submission's process", "the first message is not {started: true}")
         hello = self._receive("importing the submission")
         if not isinstance(hello, dict) or not isinstance(hello.get("ready"), bool):
             self._violation("importing the submission", "the first message is not {ready: ...}")
@@ -156,19 +160,19 @@ class SubmissionProcess:
             self._violation(what, "an error that is not {type, message, where}")
         raise SubmissionError(error["type"][:200], error["message"], error["where"], what)
 
-    def _receive(self, what: str):
+    def _receive(self, what: str, ours: bool = False):
         while True:
             ready, _, _ = select.select([self.from_child], [], [], 0.25)
             if ready:
                 break
             if self.guard.done.is_set():  # the tree is gone, whoever still holds the pipe
-                self._gone(what)
+                self._gone(what, ours)
         try:
             message = protocol.read_frame(self.from_child)
         except ProtocolViolation as exc:
             self._violation(what, str(exc))
         if message is None:
-            self._gone(what)
+            self._gone(what, ours)
         return message
 
     # -- the end ---------------------------------------------------------------------------------------
@@ -177,10 +181,17 @@ class SubmissionProcess:
         self.stopped = Stop("protocol", f"protocol violation while {_gerund(what)}: {why}")
         raise SubmissionStopped(self.stopped)
 
-    def _gone(self, what: str):
+    def _gone(self, what: str, ours: bool = False):
         if not self.guard.done.wait(EXIT_GRACE_S):
             self.guard.stop()
-        self.stopped = describe_stop(self.guard.outcome, self.limits, what, self.time_limit)
+        outcome = self.guard.outcome
+        if ours and outcome.killed_for is None:
+            notes = "; ".join(outcome.isolation.get("problems", []))[:300]  # our pid 1's, on their own pipe
+            self.stopped = Stop("sandbox", f"the grader could not start the submission's process (exit code "
+                                           f"{outcome.exit_code}{': ' + notes if notes else ''}); no line of "
+                                           "the submission ran")
+        else:
+            self.stopped = describe_stop(outcome, self.limits, what, self.time_limit)
         raise SubmissionStopped(self.stopped)
 
     def close(self) -> RunOutcome:

@@ -541,13 +541,16 @@ def project_tests(folders: list[Path]) -> list[Path]:
 
 
 def needed_paths() -> list[str]:
-    """What the new root holds of the host besides the system: the interpreter's installation, the venv, and the
-    quiz package (its folder only, not the checkout around it). Outermost first, none inside another."""
+    """What the new root holds of the host besides the system: the interpreter's installation, the venv, every
+    site-packages folder on the path (a .pth may add another venv's), and the quiz package (its folder only, not
+    the checkout around it). Outermost first, none inside another."""
     import quiz
 
+    site_folders = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
     wanted = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
                                                    os.path.dirname(os.path.realpath(sys.executable)),
-                                                   os.path.dirname(os.path.abspath(quiz.__file__)))})
+                                                   os.path.dirname(os.path.abspath(quiz.__file__)), *site_folders)
+                     if os.path.isdir(p)})
     kept: list[str] = []
     for path in wanted:
         if path.startswith(("/usr/", "/bin/", "/lib")) or path == "/usr":

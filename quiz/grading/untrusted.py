@@ -255,6 +255,7 @@ def main(argv: list[str]) -> int:
     if spec.get("deny_network"):
         refuse_sockets()
     server = Server(spec)
+    protocol.write_frame(server.outbox, {"started": True})  # before any line of the submission or the probes
     protocol.write_frame(server.outbox, server.start(spec.get("probes")))
     server.serve()
     return 0

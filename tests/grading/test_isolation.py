@@ -156,3 +156,18 @@ def _cmdline(pid: int) -> str:
             return handle.read().decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_a_grader_whose_venv_lives_under_tmp_grades_as_any_other(tmp_path):
+    """CI installs into /tmp/quiz-ci-venv, many people into /home: the sandbox's fresh /tmp and /home must not
+    hide the interpreter. A venv in pytest's tmp_path (under /tmp) that reaches this one's packages by a .pth."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_folders = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    (next(venv.glob("lib/python*/site-packages")) / "parent.pth").write_text(
+        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in site_folders) + "\n")
+    done = subprocess.run([str(venv / "bin" / "python"), "-m", "quiz", "grade", str(TOY), str(TOY / "reference.py"),
+                           str(TOY / "starter.py"), "--jobs", "2", "--timeout", str(TIMEOUT)],
+                          capture_output=True, text=True, timeout=120)
+    assert "[1/2] reference.py: pass 7/7" in done.stderr, done.stdout + done.stderr
+    assert "starter.py: fail 0/7" in done.stderr, done.stdout + done.stderr

@@ -250,6 +250,18 @@ def test_a_submission_fills_only_its_own_bounded_disk_and_its_neighbour_still_pa
     assert "64 MB" in attack.isolation["disk"]
 
 
+@needs_namespaces
+def test_a_submission_too_big_for_its_disk_is_an_error_that_says_so_and_never_runs(tmp_path):
+    big = tmp_path / "big.py"
+    big.write_text((TOY / "reference.py").read_text() + "\n#" + "x" * 20 * 2**20 + "\n")
+    attack, reference = grade_batch(TOY, [big, TOY / "reference.py"], jobs=2, timeout=TIMEOUT, memory_mb=MEMORY_MB,
+                                    disk_mb=16)
+    assert reference.status == "pass", reference.message
+    assert attack.status == "error" and attack.score == 0
+    assert "do not fit the sandbox's disk of 16 MB (--disk)" in attack.message, attack.message
+    assert "no line of the submission ran" in attack.message
+
+
 # -- its own CPU share and memory (control groups, where the machine has them) ---------------------------------
 
 def control_groups_writable() -> bool:
