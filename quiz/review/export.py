@@ -27,7 +27,9 @@ def read_history(conn: sqlite3.Connection) -> dict[str, list[dict]]:
     reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
                for id_, time, qid, rating, due_after in conn.execute(
                    "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs ORDER BY reviewed_at, id")]
-    return {"attempts": attempts, "reviews": reviews}
+    drafts = [{"time": time, "question_id": qid, "answer": text} for qid, text, time in conn.execute(
+        "SELECT question_id, text, saved_at FROM drafts ORDER BY saved_at, question_id")]
+    return {"attempts": attempts, "reviews": reviews, "drafts": drafts}
 
 
 def to_json(history: dict[str, list[dict]]) -> str:
@@ -35,11 +37,13 @@ def to_json(history: dict[str, list[dict]]) -> str:
 
 
 def to_csv(history: dict[str, list[dict]]) -> str:
-    """One table, one row per event: `kind` is attempt or review; key point lists are joined with spaces."""
+    """One table, one row per event: `kind` is attempt, review or draft (an answer typed and not yet submitted);
+    key point lists are joined with spaces."""
     rows = [{"kind": "attempt", **a, "covered": " ".join(a["covered"]), "missed": " ".join(a["missed"]),
              "contradicted": " ".join(a["contradicted"])}
             for a in history["attempts"]]
     rows += [{"kind": "review", **r} for r in history["reviews"]]
+    rows += [{"kind": "draft", "id": 0, **d} for d in history.get("drafts", [])]
     rows.sort(key=lambda r: (r["time"], r["kind"], r["id"]))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")

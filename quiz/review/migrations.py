@@ -62,6 +62,16 @@ V3 = """
 ALTER TABLE attempts ADD COLUMN contradicted TEXT;
 """
 
-SCRIPTS = (V1, V2, V3)
+# v4: what is typed in an answer box, saved as it is typed and removed when the answer is submitted: a
+# half-typed answer survives quitting, a closed terminal and a killed app.
+V4 = """
+CREATE TABLE drafts (
+    question_id TEXT PRIMARY KEY,
+    text        TEXT NOT NULL,
+    saved_at    TEXT NOT NULL
+);
+"""
+
+SCRIPTS = (V1, V2, V3, V4)
 CURRENT = len(SCRIPTS)
-TABLES = frozenset({"cards", "review_logs", "sessions", "attempts", "settings"})
+TABLES = frozenset({"cards", "review_logs", "sessions", "attempts", "settings", "drafts"})

@@ -246,13 +246,32 @@ class ReviewStore:
         covered = json.dumps(list(result.covered)) if result else None
         missed = json.dumps(list(result.missed)) if result else None
         contradicted = json.dumps(list(result.contradicted)) if result else None
-        with self._lock:
-            cursor = self._conn.execute(
+        with self._write() as conn:  # the answer and the end of its draft, together
+            cursor = conn.execute(
                 "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed, contradicted,"
                 " suggested_rating, duration_s, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, question_id, answer, result.score if result else None, covered, missed, contradicted,
                  result.suggested_rating if result else None, float(duration_s), iso(schedule.utc(None))))
+            if answer:
+                conn.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
             return cursor.lastrowid
+
+    # --- drafts ---------------------------------------------------------------------------------------------
+
+    def save_draft(self, question_id: str, text: str) -> None:
+        """What the answer box holds now; committed before it returns. Blank text removes the draft."""
+        with self._lock:
+            if text.strip():
+                self._conn.execute(
+                    "INSERT INTO drafts (question_id, text, saved_at) VALUES (?, ?, ?) ON CONFLICT (question_id)"
+                    " DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
+                    (question_id, text, iso(schedule.utc(None))))
+            else:
+                self._conn.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
+
+    def draft(self, question_id: str) -> str | None:
+        rows = self._query("SELECT text FROM drafts WHERE question_id = ?", (question_id,))
+        return rows[0][0] if rows else None
 
     # --- scheduling -----------------------------------------------------------------------------------------
 

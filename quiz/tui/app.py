@@ -32,6 +32,8 @@ class QuizApp(App[int]):
     BINDINGS = [
         Binding("l", "toggle_lang", "中/EN", tooltip="Switch the language of questions and answers"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit; a half-typed answer is kept"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
     def __init__(self, *, bank: Bank | None, bank_path: Path, lang: str = "en", problems: list[Problem] = (),
@@ -111,6 +113,18 @@ class QuizApp(App[int]):
                 button.refresh(layout=True)
             for footer in screen.query(TranslatedFooter):
                 footer.refresh(recompose=True)
+
+    async def action_quit(self) -> None:
+        """Quit at once: what is typed in an answer box is saved first and comes back with its question."""
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_draft", None)
+            if save is not None:
+                save()
+        self.exit()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C outside an answer box (inside it, it copies): say how to quit, in the current language."""
+        self.notify(self.tr("app.how_to_quit"), timeout=4)
 
     def action_help(self) -> None:
         from quiz.tui.screens.help_screen import HelpScreen

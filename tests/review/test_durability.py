@@ -226,7 +226,9 @@ def test_a_v1_store_is_migrated_keeping_its_history(tmp_path):
                                                                                ("x",), 2, contradicted=("y",)), 3.0)
         newest = store.history()["attempts"][-1]
         assert newest["suggested_rating"] == 2 and newest["contradicted"] == ["y"]
+        store.save_draft("cost.open-source", "半句")  # v4
+        assert store.draft("cost.open-source") == "半句"
     conn = sqlite3.connect(tmp_path / STORE)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     conn.close()
     assert _integrity(tmp_path / STORE) == "ok"

@@ -23,7 +23,7 @@ def test_the_store_lives_in_the_data_dir_in_wal_mode(tmp_path, monkeypatch):
         assert store.path.parent == tmp_path / "explicit"
     conn = sqlite3.connect(tmp_path / "explicit" / "progress.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_answers_and_ratings_survive_reopening(tmp_path):
@@ -163,3 +163,17 @@ def test_without_overrides_the_store_goes_to_the_xdg_data_dir(tmp_path, monkeypa
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     with ReviewStore.open() as store:
         assert store.path == tmp_path / "xdg" / "quiz" / "progress.sqlite3"
+
+
+def test_a_draft_is_kept_until_its_answer_is_submitted(tmp_path):
+    with ReviewStore.open(tmp_path) as store:
+        store.save_draft("q.one", "half")
+        store.save_draft("q.one", "half an answer")  # the newest text wins
+        store.save_draft("q.two", "other")
+        store.record_attempt(None, "q.two", "", None, 1.0)  # revealed without answering: the draft stays
+    with ReviewStore.open(tmp_path) as store:
+        assert (store.draft("q.one"), store.draft("q.two")) == ("half an answer", "other")
+        store.record_attempt(None, "q.one", "half an answer, done", None, 5.0)
+        store.save_draft("q.two", "   ")  # emptied: nothing to keep
+        assert (store.draft("q.one"), store.draft("q.two")) == (None, None)
+        assert store.history()["drafts"] == []

@@ -61,6 +61,17 @@ class Terminal:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
 
+    def kill_app(self) -> None:
+        """SIGKILL to the command the pane's shell runs: no handler of it runs, as when a machine dies."""
+        shell = self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if fields[1] == shell:  # its parent
+                os.kill(int(stat.parent.name), 9)
+
     def close(self) -> None:
         path = self._tmux("display-message", "-p", "#{socket_path}").strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)

@@ -509,3 +509,80 @@ class TestFeel:
 
         drive(app, scenario, notifications=True)
         assert list(data_dir.glob("progress.sqlite3.unreadable-*"))
+
+
+class TestDrafts:
+    """What is typed in an answer box is in the store as it is typed, and comes back with its question."""
+
+    def test_a_half_typed_answer_survives_ctrl_q_and_comes_back(self, make_app, data_dir):
+        first = make_app("en")
+
+        async def type_and_quit(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"The frameworks are fr")
+            await pilot.press("ctrl+q")  # at once: no time for the periodic save
+            await pilot.pause()
+
+        drive(first, type_and_quit)
+        assert first.return_code == 0
+        assert rows(data_dir, "SELECT question_id, text FROM drafts") == [("basics.open-source", "The frameworks are fr")]
+        second = make_app("en")
+
+        async def come_back(pilot):
+            await start_practice(pilot)
+            await pilot.pause()
+            from textual.widgets import TextArea
+
+            box = second.screen.query_one("#answer", TextArea)
+            assert box.text == "The frameworks are fr"
+            assert box.cursor_location == (0, len(box.text))  # typing goes on where it stopped
+            await pilot.press(*"ee")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(second.screen, ReviewScreen)
+
+        drive(second, come_back)
+        assert rows(data_dir, "SELECT answer FROM attempts") == [("The frameworks are free",)]
+        assert rows(data_dir, "SELECT COUNT(*) FROM drafts") == [(0,)]  # submitted: no longer a draft
+
+    def test_typing_is_saved_within_half_a_second_and_ending_the_session_keeps_it(self, make_app, data_dir):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"abc")
+            await pilot.pause(0.8)  # the periodic save, with no key that quits or leaves
+            assert rows(data_dir, "SELECT text FROM drafts") == [("abc",)]
+            await pilot.press("backspace", "backspace", "backspace", "escape", "escape")  # ends the session
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)  # nothing was answered: no summary
+
+        drive(app, scenario)
+        assert rows(data_dir, "SELECT COUNT(*) FROM drafts") == [(0,)]  # emptied: nothing to keep
+
+    def test_ctrl_c_outside_the_answer_box_says_how_to_quit_in_the_current_language(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert messages == ["按 Ctrl+Q 退出（没提交的回答会保存下来）"]
+
+        drive(app, scenario, notifications=True)
+
+    def test_drafts_are_in_the_export(self, make_app, data_dir, capsys):
+        from quiz.cli import main
+
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"half an answer", "ctrl+q")
+            await pilot.pause()
+
+        drive(app, scenario)
+        assert main(["export", "--format", "csv", "--data-dir", str(data_dir)]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert any(line.startswith("draft,") and ",basics.open-source," in line and ",half an answer," in line
+                   for line in lines), lines

@@ -95,3 +95,30 @@ def test_edit_opens_the_workspace_file_in_editor_and_comes_back(tmp_path):
         term.keys("q")
         term.wait_for("EXIT=0")
     assert solution.read_text(encoding="utf-8").endswith("# edited in the editor\n")
+
+
+def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
+    """The app killed outright (no handler runs): what was typed a second before is in the store, and the next
+    start shows it in the answer box."""
+    data_dir = tmp_path / "data"
+    command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
+    with Terminal(command, env=ENV) as term:
+        term.wait_for("Framework basics", "4 questions")
+        term.keys("p")
+        term.wait_for("Decks (none = all)")
+        term.keys("C-s")
+        term.wait_for("Why do open-source frameworks lower the cost")
+        term.keys("Frameworks are free to use", literal=True)
+        term.wait_for("Frameworks are free to use")
+        time.sleep(1.0)
+        term.kill_app()
+        term.wait_for("EXIT=137")
+    assert rows(data_dir, "SELECT text FROM drafts") == [("Frameworks are free to use",)]
+    with Terminal(command, env=ENV) as term:
+        term.wait_for("Framework basics", "4 questions")
+        term.keys("p")
+        term.wait_for("Decks (none = all)")
+        term.keys("C-s")
+        term.wait_for("Why do open-source frameworks lower the cost", "Frameworks are free to use")
+        term.keys("C-q")
+        term.wait_for("EXIT=0")

@@ -15,6 +15,8 @@ from quiz.tui.app import StoreUnavailable
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.question_timer import QuestionTimer
 
+DRAFT_SAVE_S = 0.5  # a killed app loses at most this much typing
+
 
 def prompt_markdown(question, lang: str) -> str:
     parts = [question.prompt(lang).strip()]
@@ -54,6 +56,8 @@ class QuestionScreen(Screen):
         self.session = session
         self.item = session.current
         self.question = self.item.question
+        self.unsaved = False  # the answer box changed since the last save
+        self.saved_text = ""  # what the store holds as this question's draft
 
     @property
     def multiple(self) -> bool:
@@ -89,6 +93,8 @@ class QuestionScreen(Screen):
         self.apply_lang()
         if self.question.type in ("open", "code-review"):
             self.query_one("#answer", TextArea).focus()
+            self.call_after_refresh(self.restore_draft)  # after the first paint: the store opens lazily
+            self.set_interval(DRAFT_SAVE_S, self.save_draft)
         elif self.question.type == "choice":
             self.query_one("#choices").focus()
         else:
@@ -124,6 +130,36 @@ class QuestionScreen(Screen):
         self.query_one("#reveal", Button).label = f"{app.tr('q.reveal')} (Space)"
         if self.session.mode == "mock":
             self.query_one(QuestionTimer).set_lang(lang)
+
+    # --- drafts: what is typed is in the store within DRAFT_SAVE_S, and comes back when the question does ----------
+    def restore_draft(self) -> None:
+        try:
+            text = self.app.store.draft(self.question.id)
+        except StoreUnavailable:
+            return
+        box = self.query_one("#answer", TextArea)
+        if text and not box.text.strip():
+            box.load_text(text)
+            box.move_cursor(box.document.end)
+            self.saved_text = text
+            self.notify(self.app.tr("q.draft_restored"), timeout=4)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.unsaved = True
+
+    def save_draft(self) -> None:
+        """Called every DRAFT_SAVE_S, and before the app quits: one small committed write when the text changed."""
+        if not self.unsaved or self.item.done:
+            return
+        text = self.query_one("#answer", TextArea).text
+        self.unsaved = False
+        if text == self.saved_text:
+            return
+        try:
+            self.app.store.save_draft(self.question.id, text)
+        except StoreUnavailable:
+            return
+        self.saved_text = text
 
     # --- answering ---------------------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -207,6 +243,7 @@ class QuestionScreen(Screen):
         if isinstance(self.focused, TextArea):
             self.query_one("#q-body").focus()
             return
+        self.save_draft()
         from quiz.tui.screens.summary_screen import end_session
 
         end_session(self.app, self.session)
