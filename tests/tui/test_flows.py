@@ -138,6 +138,45 @@ class TestPractice:
 
         drive(app, scenario)
 
+    def test_the_review_marks_each_option_picked_right_wrong_or_missed(self, make_app):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot, 1)  # only "choice"
+            await pilot.press("1")  # a single-core CPU: wrong
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Your choice" in text
+            assert "✗ 1. (a) A single-core CPU  (your pick: wrong)" in text
+            assert "✓ 2. (b) A GPU  (right, not picked)" in text
+            assert "   3. (c) A spinning disk\n" in text + "\n"  # neither picked nor right: unmarked
+            await pilot.press("1")
+            await pilot.pause()
+            await pilot.press("1", "3", "ctrl+s")  # several right: one right, one wrong, one missed
+            await pilot.pause()
+            text = screen_text(app)
+            assert "✓ 1. (a) Data parallelism with tf.distribute  (your pick: right)" in text  # `code`, no backticks
+            assert "✓ 2. (b) Mixed precision  (right, not picked)" in text
+            assert "✗ 3. (c) Smaller batches  (your pick: wrong)" in text
+            await pilot.press("l")  # in Chinese too
+            await pilot.pause()
+            text = screen_text(app)
+            assert "你的选择" in text and "✗ 3. (c) 更小的批次  (你选了：错误)" in text
+
+        drive(app, scenario)
+
+    def test_a_revealed_choice_question_shows_the_right_options(self, make_app):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot, 1)
+            await pilot.press("space")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Options" in text and "✓ 2. (b) A GPU  (the right answer)" in text and "pick" not in text
+
+        drive(app, scenario)
+
     def test_arrows_and_enter_choose_an_option(self, make_app, data_dir):
         app = make_app("en")
 
@@ -278,7 +317,7 @@ class TestPractice:
             assert isinstance(app.screen, SummaryScreen)
             lines = app.screen.query_one("#missed").source.splitlines()
             assert "- 1. **basics.gpu** — 无" in lines
-            assert "- 2. **basics.parallel** — 数据并行; 混合精度" in lines
+            assert "- 2. **basics.parallel** — 用 `tf.distribute` 数据并行; 混合精度" in lines
             assert all(line.strip() not in ("-", "*") for line in lines), lines
 
         drive(app, scenario)

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from quiz.tui.app import StoreUnavailable
 from quiz.tui.widgets.footer import TranslatedFooter
+from quiz.tui.widgets.inline import inline
 from quiz.tui.widgets.question_timer import QuestionTimer
 
 DRAFT_SAVE_S = 0.5  # a killed app loses at most this much typing
@@ -31,6 +32,11 @@ def option_label(number: int, option, lang: str) -> str:
     """`2. (b) text`: the key that picks the option, and its letter, which the bank's explanations cite."""
     letter = f"({option.id}) " if len(option.id) == 1 else ""
     return f"{number}. {letter}{option.text(lang)}"
+
+
+def option_prompt(number: int, option, lang: str, style: str = ""):
+    """The option's label as a list shows it: its inline Markdown styled, never read as markup."""
+    return inline(option_label(number, option, lang), style)
 
 
 class ChoiceList(SelectionList, inherit_bindings=False):
@@ -74,7 +80,7 @@ class QuestionScreen(Screen):
             yield Markdown(id="prompt")
             if q.type == "choice":
                 if self.multiple:
-                    yield ChoiceList(*[(option_label(n, o, self.app.lang), o.id)
+                    yield ChoiceList(*[(option_prompt(n, o, self.app.lang), o.id)
                                           for n, o in enumerate(q.options, 1)], id="choices")
                 else:
                     yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
@@ -118,7 +124,7 @@ class QuestionScreen(Screen):
         if q.type == "choice":
             choices = self.query_one("#choices")
             for index, option in enumerate(q.options):
-                choices.replace_option_prompt_at_index(index, option_label(index + 1, option, lang))
+                choices.replace_option_prompt_at_index(index, option_prompt(index + 1, option, lang))
             hint = app.tr("q.choose_many" if self.multiple else "q.choose")
         elif q.type == "exercise":
             hint = app.tr("q.exercise_hint")

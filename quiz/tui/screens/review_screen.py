@@ -3,6 +3,7 @@ in Anki (1-4, the scorer's suggestion preselected). The rating is saved at once;
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 
 from quiz.tui.app import StoreUnavailable
+from quiz.tui.i18n import tr
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.key_points import KeyPointList
 from quiz.tui.widgets.rating_bar import RatingBar
@@ -26,6 +28,28 @@ def reference_markdown(question, lang: str) -> str:
         if snippet.correction is not None:
             parts.append(snippet.correction(lang).strip())
     return "\n\n".join(parts)
+
+
+def choices_review(question, picked: set[str], lang: str) -> Text:
+    """Every option, the ones picked and the right ones marked: what you chose, and whether it was right."""
+    from quiz.tui.screens.question_screen import option_prompt
+
+    text = Text(tr("r.your_choices" if picked else "r.options", lang) + "\n", style="bold")
+    for number, option in enumerate(question.options, 1):
+        right, chosen = option.id in question.correct, option.id in picked
+        if chosen:
+            mark, style, word = ("✓", "green", "r.picked_right") if right else ("✗", "bold red", "r.picked_wrong")
+        elif right:
+            mark, style, word = "✓", "green", "r.right" if not picked else "r.not_picked"
+        else:
+            mark, style, word = " ", "", None
+        text.append(f"  {mark} ", style=f"bold {style.split()[-1]}" if style else "")
+        text.append_text(option_prompt(number, option, lang, style))
+        if word:
+            text.append(f"  ({tr(word, lang)})", style="bold red" if word == "r.picked_wrong" else "dim")
+        text.append("\n")
+    text.rstrip()
+    return text
 
 
 def undo_rating(app, session) -> None:
@@ -99,8 +123,12 @@ class ReviewScreen(Screen):
             self.query_one(KeyPointList).set_lang(lang)
         answer = item.answer.strip()
         your_answer = self.query_one("#your-answer", Static)
-        your_answer.set_class(not answer or self.question.type == "choice", "-empty")
-        your_answer.update(f"[b]{app.tr('r.your_answer')}[/b]\n{_escape(answer)}")
+        if self.question.type == "choice":
+            your_answer.set_class(False, "-empty")
+            your_answer.update(choices_review(self.question, set(answer.split()), lang))
+        else:
+            your_answer.set_class(not answer, "-empty")
+            your_answer.update(f"[b]{app.tr('r.your_answer')}[/b]\n{_escape(answer)}")
         self.query_one(RatingBar).set_lang(lang)
 
     def action_scroll(self, lines: int) -> None:
