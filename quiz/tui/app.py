@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -53,6 +54,8 @@ class QuizApp(App[int]):
         self.exercises_root = Path(exercises_root) if exercises_root else None  # tests point at toy exercises
         self.error_line: str | None = None
         self._store = None
+        self._silent_keys_told: dict[int, set[str]] = {}  # screen -> keys already said to do nothing there
+        self._keys_bound: set[str] = set()
 
     # --- the first screen -------------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -125,6 +128,20 @@ class QuizApp(App[int]):
     def action_help_quit(self) -> None:
         """Ctrl+C outside an answer box (inside it, it copies): say how to quit, in the current language."""
         self.notify(self.tr("app.how_to_quit"), timeout=4)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # what the key is bound to now, before a binding changes the screen
+            self._keys_bound = {key for key, active in self.screen.active_bindings.items() if active.enabled}
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that no binding and no widget took: say so once per screen, rather than nothing."""
+        if not event.is_printable or event.character in (None, " ") or event.key in self._keys_bound:
+            return
+        told = self._silent_keys_told.setdefault(id(self.screen), set())
+        if event.key not in told:
+            told.add(event.key)
+            self.notify(self.tr("app.key_does_nothing", pressed=event.character), timeout=3)
 
     def action_help(self) -> None:
         from quiz.tui.screens.help_screen import HelpScreen

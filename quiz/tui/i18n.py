@@ -50,6 +50,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "q.empty": ("答案为空：写点什么再提交，或按 Esc 离开输入框后按 Space 看答案",
                 "Empty answer: write something, or press Esc, then Space to reveal"),
     "app.how_to_quit": ("按 Ctrl+Q 退出（没提交的回答会保存下来）", "Press Ctrl+Q to quit (an answer you have not submitted is kept)"),
+    "app.key_does_nothing": ("“{pressed}” 在这一页没有作用：按 ? 查看本页的按键", "“{pressed}” does nothing here: ? lists this screen's keys"),
+    "q.no_such_option": ("这道题只有 {n} 个选项", "This question has only {n} options"),
     "q.draft_restored": ("已恢复你上次没有提交的回答", "Restored the answer you had not submitted"),
     "q.exercise_hint": ("这是一道编程题：按 o 打开练习，完成后按 Space 查看答案并自评。",
                         "This is a coding exercise: press o to open it, then Space to see the answer and rate yourself."),

@@ -625,3 +625,54 @@ class TestDrafts:
         lines = capsys.readouterr().out.splitlines()
         assert any(line.startswith("draft,") and ",basics.open-source," in line and ",half an answer," in line
                    for line in lines), lines
+
+
+class TestHints:
+    def test_a_key_that_does_nothing_says_so_once_and_typing_never_does(self, make_app):
+        app = make_app("en")
+
+        def said() -> list[str]:
+            return [n.message for n in app._notifications]
+
+        async def scenario(pilot):
+            await pilot.press("z", "z")  # home: z is nobody's key
+            await pilot.pause()
+            assert said() == ["“z” does nothing here: ? lists this screen's keys"]  # once, not twice
+            await pilot.press("m")  # mock: the count box has the focus
+            await pilot.pause()
+            await pilot.press("backspace", "4")
+            await pilot.pause()
+            assert len(said()) == 1  # typed into the box
+            await pilot.press("escape")
+            await pilot.pause()
+            await start_practice(pilot, 1)  # choice questions: 3 options
+            await pilot.press("9")
+            await pilot.pause()
+            assert said()[-1] == "This question has only 3 options"
+            await pilot.press("2")  # the right one: the review and its rating keys
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            await pilot.press("7", "x")
+            await pilot.pause()
+            assert said()[-2:] == ["“7” does nothing here: ? lists this screen's keys",
+                                   "“x” does nothing here: ? lists this screen's keys"]
+            assert isinstance(app.screen, ReviewScreen)  # nothing rated
+            await pilot.press("1")  # Again: a real key still works
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionScreen)
+
+        drive(app, scenario, notifications=True)
+
+    def test_typing_an_answer_raises_no_hint_and_in_chinese_hints_are_chinese(self, make_app):
+        app = make_app("zh")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"free 7 x q")
+            await pilot.pause()
+            assert [n.message for n in app._notifications] == []
+            await pilot.press("escape", "z")
+            await pilot.pause()
+            assert [n.message for n in app._notifications] == ["“z” 在这一页没有作用：按 ? 查看本页的按键"]
+
+        drive(app, scenario, notifications=True)

@@ -179,6 +179,7 @@ class QuestionScreen(Screen):
     def action_choose(self, number: int) -> None:
         options = self.question.options
         if number > len(options):
+            self.notify(self.app.tr("q.no_such_option", n=len(options)), timeout=3)
             return
         choices = self.query_one("#choices")
         if self.multiple:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Markdown, Static
 from quiz.tui.app import StoreUnavailable
 from quiz.tui.i18n import clock_text
 from quiz.tui.widgets.footer import TranslatedFooter
+from quiz.tui.widgets.inline import inline
 
 
 def end_session(app, session) -> None:
@@ -78,7 +79,8 @@ class SummaryScreen(Screen):
             time_text = clock_text(item.duration) if item.done else "-"
             if mock and item.done and item.duration > session.budget_s:
                 time_text += " !"
-            table.add_row(number, _short(q.prompt(lang), 34), score, rating, time_text, key=str(number))
+            table.add_row(number, _short(inline(q.prompt(lang)).plain, 34), score, rating, time_text,
+                          key=str(number))
             if item.done:
                 missed = [f"**{app.tr('s.wrong')}:** {point}" for point in wrong_points(q, item.result, lang)]
                 missed += missed_points(q, item.result, lang)

@@ -6,6 +6,7 @@ from rich.text import Text as RichText
 from textual.widgets import Static
 
 from quiz.tui.i18n import tr
+from quiz.tui.widgets.inline import inline
 
 
 class KeyPointList(Static):
@@ -35,7 +36,7 @@ class KeyPointList(Static):
             else:
                 mark, style, word, note = "✗", "red", "r.missed", "dim"
             text.append(f"  {mark} ", style=f"bold {style.split()[-1]}")
-            text.append(point.point(self.lang), style=style)
+            text.append_text(inline(point.point(self.lang), style))
             text.append(f"  ({tr(word, self.lang)})\n", style=note)
         text.rstrip()
         return text
