@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -142,6 +142,34 @@ class QuizApp(App[int]):
         if event.key not in told:
             told.add(event.key)
             self.notify(self.tr("app.key_does_nothing", pressed=event.character), timeout=3)
+
+    # --- the command palette (Ctrl+P): the app's own commands, in the current language -------------------------
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.tr("palette.placeholder")))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Practice, drill, mock, exercises and stats from any screen outside a session (they go home first);
+        language, help and quit everywhere."""
+        from quiz.tui.screens.home_screen import MODE_BUTTONS, HomeScreen
+
+        in_session = screen.__class__.__name__ in ("QuestionScreen", "ReviewScreen")
+        if not in_session and any(isinstance(s, HomeScreen) for s in self.screen_stack):
+            for mode, key, letter in MODE_BUTTONS:
+                yield SystemCommand(f"{self.tr(key)} ({letter})", self.tr(f"palette.{mode}"),
+                                    lambda mode=mode: self.from_home(mode))
+        yield SystemCommand(f"{self.tr('palette.lang')} (l)", self.tr("palette.lang.help"), self.action_toggle_lang)
+        yield SystemCommand(f"{self.tr('help.title')} (?)", self.tr("palette.help"), self.action_help)
+        yield SystemCommand(f"{self.tr('palette.quit')} (Ctrl+Q)", self.tr("palette.quit.help"), self.action_quit)
+
+    def from_home(self, mode: str) -> None:
+        from quiz.tui.screens.home_screen import HomeScreen
+
+        while not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        getattr(self.screen, f"action_{mode}")()
 
     def action_help(self) -> None:
         from quiz.tui.screens.help_screen import HelpScreen

@@ -676,3 +676,45 @@ class TestHints:
             assert [n.message for n in app._notifications] == ["“z” 在这一页没有作用：按 ? 查看本页的按键"]
 
         drive(app, scenario, notifications=True)
+
+    def test_the_command_palette_offers_the_apps_own_commands(self, make_app):
+        from textual.command import CommandList, CommandPalette
+
+        from quiz.tui.screens.stats_screen import StatsScreen
+
+        app = make_app("en")
+
+        async def search(pilot, words: str) -> list[str]:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*words)
+            await pilot.pause(0.5)
+            return [str(option.prompt).split("\n")[0] for option in app.screen.query_one(CommandList)._options]
+
+        async def scenario(pilot):
+            await pilot.press("s")
+            await pilot.pause()
+            assert await search(pilot, "drill") == ["Drill (d)"]
+            await pilot.press("escape")
+            await pilot.pause()
+            assert await search(pilot, "stats") == ["Stats (s)"]
+            await pilot.press("escape", "escape")  # home
+            await pilot.pause()
+            await pilot.press("l")
+            await pilot.pause()
+            assert await search(pilot, "统计") == ["统计 (s)"]
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, StatsScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            await start_practice(pilot)  # in a session: no mode starts over it, the rest is there
+            await pilot.press("escape")
+            found = await search(pilot, "复习")
+            assert found == [], found
+            await pilot.press("escape")
+            await pilot.pause()
+            assert await search(pilot, "退出") == ["退出 (Ctrl+Q)"]
+            assert isinstance(app.screen, CommandPalette)
+
+        drive(app, scenario)
