@@ -361,7 +361,8 @@ class ReviewStore:
         return [q for _, q in due] + new
 
     def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
-        """{"due": due now, "new": new cards available today, "week": due within 7 days (including now)}."""
+        """{"due": due now, "new": new cards a drill takes today (never seen, up to what is left of the day's
+        allowance), "unseen": never rated at all, "week": due within 7 days (including now)}."""
         return self.due_counts_by_group({"": question_ids}, now=now)[""]
 
     def due_counts_by_group(self, groups: dict[str, Iterable[str]], now: datetime | None = None
@@ -375,8 +376,9 @@ class ReviewStore:
         counts = {}
         for key, question_ids in groups.items():
             ids = list(dict.fromkeys(question_ids))
+            unseen = sum(1 for q in ids if q not in cards)
             counts[key] = {"due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
-                           "new": min(sum(1 for q in ids if q not in cards), new_left),
+                           "new": min(unseen, new_left), "unseen": unseen,
                            "week": sum(1 for q in ids if q in cards and cards[q] <= week)}
         return counts
 

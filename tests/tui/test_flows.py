@@ -333,7 +333,10 @@ class TestDrillAndMock:
         app = make_app("en")
 
         async def scenario(pilot):
-            assert "1 due" in screen_text(app)
+            assert "1 due · 1 new today (of 2 unseen)" in screen_text(app)  # the day's allowance, and the rest
+            deck_rows = str(app.screen.query_one("#decks").render()).splitlines()
+            assert deck_rows[0].split()[-1] == "Unseen"
+            assert sum(int(row.split()[-1]) for row in deck_rows[1:]) == 2  # the decks add up to the summary
             await pilot.press("d")
             await pilot.pause()
             assert isinstance(app.screen, QuestionScreen)
@@ -464,7 +467,7 @@ class TestFeel:
 
         async def scenario(pilot):
             lines = str(app.screen.query_one("#decks").render()).splitlines()
-            assert lines[0].split()[-3:] == ["Questions", "Due", "New"]
+            assert lines[0].split()[-3:] == ["Questions", "Due", "Unseen"]
             assert all(re.search(r"\S\s+\d+\s+\d+\s+\d+$", line) for line in lines[1:]), lines
             assert any("…" in line for line in lines)
             return lines

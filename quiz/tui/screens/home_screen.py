@@ -81,15 +81,15 @@ class HomeScreen(Screen):
         bank = app.bank
         counts = self.due or {}
         deck_rows = [(deck.title(lang), len(deck.questions), _n(counts.get(f"deck:{deck.id}"), "due"),
-                      _n(counts.get(f"deck:{deck.id}"), "new")) for deck in bank.decks]
+                      _n(counts.get(f"deck:{deck.id}"), "unseen")) for deck in bank.decks]
         self.query_one("#decks", CountTable).show(
-            (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("new")), deck_rows)
+            (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("unseen")), deck_rows)
         per_topic = Counter(q.topic for q in bank.questions)
         topic_rows = [(topic, per_topic[topic], _n(counts.get(f"topic:{topic}"), "due")) for topic in bank.topics()]
         self.query_one("#topics", CountTable).show((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows)
         total = counts.get("")
         summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],
-                          week=total["week"]) if total else
+                          unseen=total["unseen"], week=total["week"]) if total else
                    app.tr("home.summary.loading", questions=len(bank.questions)))
         self.query_one("#home-summary", Static).update(summary)
         # clickable links rather than Buttons: the first screen paints sooner without them
