@@ -91,6 +91,29 @@ def exercises(tmp_path):
 
 
 class TestExerciseScreen:
+    def test_the_shipped_exercises_are_listed_by_title_in_the_current_language(self, make_app):
+        from textual.widgets import OptionList
+
+        from quiz import paths
+
+        app = make_app("zh", exercises_root=paths.exercises_dir())
+
+        def listed() -> list[str]:
+            options = app.screen.query_one("#exercise-list", OptionList)
+            return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+        async def scenario(pilot):
+            await pilot.press("e")
+            await pilot.pause()
+            assert listed() == ["数据并行训练 · data_parallel", "GPU 加速训练 · gpu_training",
+                                "多机多进程同步训练 · multi_worker"]
+            await pilot.press("l")
+            await pilot.pause()
+            assert listed() == ["Data-parallel training · data_parallel", "Training on a GPU · gpu_training",
+                                "Training across worker processes · multi_worker"]
+
+        drive(app, scenario)
+
     def test_start_writes_the_starter_once_and_the_editor_saves(self, make_app, exercises, data_dir):
         app = make_app("en", exercises_root=exercises)
         solution = data_dir / "workspace" / "toy" / "solution.py"

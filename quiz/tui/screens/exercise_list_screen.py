@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -14,15 +15,24 @@ from quiz import paths
 from quiz.tui.widgets.footer import TranslatedFooter
 
 
-def exercise_title(root: Path, name: str) -> str:
+def exercise_title(root: Path, name: str, lang: str) -> str:
+    """The README's first heading, `中文标题 / English title (`name`)`, in `lang`; the name when there is none."""
     readme = root / name / "README.md"
     try:
-        for line in readme.read_text(encoding="utf-8").splitlines():
-            if line.startswith("# "):
-                return line[2:].strip()
+        heading = next((line[2:].strip() for line in readme.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("# ")), "")
     except OSError:
-        pass
-    return name
+        heading = ""
+    heading = re.sub(rf"\s*\(`{re.escape(name)}`\)$", "", heading).strip()
+    parts = [part.strip() for part in heading.split(" / ") if part.strip()]
+    if not parts:
+        return name
+    chinese = [p for p in parts if _HAN.search(p)]
+    other = [p for p in parts if not _HAN.search(p)]
+    return ((chinese if lang == "zh" else other) or parts)[0]
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class ExerciseListScreen(Screen):
@@ -31,8 +41,7 @@ class ExerciseListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
         yield Static(id="ex-list-title")
-        root = self.app.exercises_dir()
-        yield OptionList(*[Option(f"{name} · {exercise_title(root, name)}", id=name) for name in paths.exercise_names(root)],
+        yield OptionList(*[Option("", id=name) for name in paths.exercise_names(self.app.exercises_dir())],
                          id="exercise-list")
         yield TranslatedFooter(compact=True)
 
@@ -46,6 +55,10 @@ class ExerciseListScreen(Screen):
         empty = not paths.exercise_names(app.exercises_dir())
         self.query_one("#ex-list-title", Static).update(
             app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")
+        listing = self.query_one("#exercise-list", OptionList)
+        for index, name in enumerate(paths.exercise_names(app.exercises_dir())):
+            listing.replace_option_prompt_at_index(index, f"{exercise_title(app.exercises_dir(), name, app.lang)}"
+                                                          f" · {name}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from quiz.tui.screens.exercise_screen import ExerciseScreen
