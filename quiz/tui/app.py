@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from quiz.tui import cjk_wrap
 from quiz.tui.i18n import other_lang, tr
 from quiz.tui.widgets.footer import TranslatedFooter
 
@@ -42,6 +43,7 @@ class QuizApp(App[int]):
                  clock: Callable[[], float] = time.monotonic, seed: int | None = None,
                  editor: str | None = None, exercises_root: Path | None = None):
         super().__init__()
+        cjk_wrap.install()  # Chinese text breaks between characters, as it should, in every widget
         self.bank = bank
         self.bank_path = Path(bank_path)
         self.problems = list(problems)

@@ -1,4 +1,4 @@
-"""Snapshots of the main screens at 80x24 in both languages (pytest-textual-snapshot; the SVGs under
+"""Snapshots of the main screens at 80x24 in both languages, and at 120x40 in Chinese (pytest-textual-snapshot; the SVGs under
 __snapshots__ are the accepted looks). Fixed date, hand clock and seed; cursors do not blink.
 
 Update after an intended change of look:  pytest tests/tui/test_snapshots.py --snapshot-update
@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 LANGS = ("zh", "en")
+LOOKS = [("zh", (80, 24)), ("en", (80, 24)), ("zh", (120, 40))]  # (language, terminal size)
 ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing because the frameworks are free"}
 
 
@@ -35,25 +36,25 @@ async def to_review(pilot, lang: str) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang,size", LOOKS, ids=lambda v: v if isinstance(v, str) else "x".join(map(str, v)))
 class TestScreens:
-    def test_home(self, snap_compare, make_app, lang):
-        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=settle)
+    def test_home(self, snap_compare, make_app, lang, size):
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=settle)
 
-    def test_question(self, snap_compare, make_app, lang):
+    def test_question(self, snap_compare, make_app, lang, size):
         async def run_before(pilot):
             await to_question(pilot)
             await pilot.press(*ANSWERS[lang][:6])
             await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
-    def test_review(self, snap_compare, make_app, lang):
+    def test_review(self, snap_compare, make_app, lang, size):
         async def run_before(pilot):
             await to_review(pilot, lang)
             await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
-    def test_summary(self, snap_compare, make_app, clock, lang):
+    def test_summary(self, snap_compare, make_app, clock, lang, size):
         async def run_before(pilot):
             await to_question(pilot)
             clock.advance(42)
@@ -63,4 +64,4 @@ class TestScreens:
             await pilot.pause()
             await pilot.press("escape", "escape")
             await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
