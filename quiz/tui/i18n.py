@@ -146,14 +146,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "- **复习**：FSRS 到期的卡片，然后是新题。\n"
         "- **模拟面试**：随机 N 题，每题计时，结束后出报告。\n\n"
         "作答后看参考答案与要点，像 Anki 一样按 1-4 自评（重来/困难/良好/简单），u 撤销。"
-        "Space 直接看答案，l 切换语言，Esc 返回，q 在首页退出。",
+        "在答题框外按 Space 直接看答案，l 切换语言，Esc 返回；q 在首页退出，Ctrl+Q 随时退出，没提交的回答会保存下来。",
         "Practise AI-engineering interview questions in the terminal.\n\n"
         "- **Practice**: pick decks, topics, tags and types, in order or shuffled.\n"
         "- **Drill**: the FSRS cards due now, then new ones.\n"
         "- **Mock interview**: N random questions, timed, with a report at the end.\n\n"
         "After answering you see the reference answer and key points; rate yourself as in Anki with 1-4 "
-        "(Again/Hard/Good/Easy), u undoes. Space reveals without answering, l switches the language, "
-        "Esc goes back, q quits from home."),
+        "(Again/Hard/Good/Easy), u undoes. Outside the answer box, Space reveals without answering, l switches the "
+        "language, Esc goes back; q quits from home and Ctrl+Q from anywhere, keeping an answer not yet submitted."),
     "help.keys": ("本页按键", "Keys on this screen"),
     "help.key": ("按键", "Key"),
     "help.action": ("作用", "Action"),

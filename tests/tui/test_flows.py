@@ -721,3 +721,40 @@ class TestHints:
             assert isinstance(app.screen, CommandPalette)
 
         drive(app, scenario)
+
+
+class TestChineseMode:
+    # from each screen to the next: home, setup, question, review, summary, exercise list, exercise, stats
+    WALK = [[], ["p"], ["ctrl+s", "escape"], ["space"], ["escape"], ["escape", "e"], ["enter"],
+            ["escape", "escape", "s"]]
+
+    def test_the_help_of_every_screen_lists_only_the_apps_keys_in_the_current_language(self, make_app):
+        import re
+
+        from textual.widgets import Markdown
+
+        from .conftest import TOY_EXERCISES
+
+        for lang, foreign in (("zh", re.compile(r"[A-Za-z]{3,}")),):  # (each language costs ~10 s)
+            app = make_app(lang, exercises_root=TOY_EXERCISES)
+
+            async def scenario(pilot):
+                visited = []
+                for keys in self.WALK:
+                    await pilot.press(*keys)
+                    await pilot.pause()
+                    visited.append(type(app.screen).__name__)
+                    await pilot.press("question_mark")
+                    await pilot.pause()
+                    assert type(app.screen).__name__ == "HelpScreen", visited
+                    table = app.screen.query_one(Markdown).source.split("|---|---|\n")[1]
+                    actions = [row.split("|")[2] for row in table.splitlines()]
+                    words = {w for a in actions for w in foreign.findall(a)} - {"EN", "中"}  # the 中/EN switch
+                    assert not words, (lang, visited[-1], actions)
+                    assert not {"Focus", "Copy", "Scroll", "Cursor"} & set(" ".join(actions).split()), visited
+                    await pilot.press("escape")
+                    await pilot.pause()
+                return visited
+
+            assert drive(app, scenario) == ["HomeScreen", "SetupScreen", "QuestionScreen", "ReviewScreen",
+                                            "SummaryScreen", "ExerciseListScreen", "ExerciseScreen", "StatsScreen"]

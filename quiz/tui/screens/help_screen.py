@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
-from quiz.tui.i18n import tr_binding
+from quiz.tui.i18n import BINDING_WORDS, tr_binding
+
+
+def is_ours(binding: Binding) -> bool:
+    """A binding the app declares: every one of them has its Chinese words (tests/tui/test_binding_words.py)."""
+    return binding.description in BINDING_WORDS and not binding.action.startswith(("app.focus_", "screen.copy"))
 
 
 class HelpScreen(ModalScreen):
@@ -35,6 +40,8 @@ class HelpScreen(ModalScreen):
             if (not binding.description or binding.description in seen or binding.system
                     or binding.action == "command_palette"):  # listed once, below
                 continue
+            if not (isinstance(active.node, (Screen, App)) and is_ours(binding)):
+                continue  # a widget's own keys (scrolling, cursor) and Textual's defaults (focus, copy)
             seen.add(binding.description)
             action = tr_binding(binding.description, app.lang)
             if binding.tooltip:
