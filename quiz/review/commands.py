@@ -150,18 +150,39 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return EXIT_OK
-    rows = [(topic, row) for topic, row in figures["topics"].items()] + [("all", figures["total"])]
-    width = max(len(name) for name, _ in rows)
-    print(f"{'topic':<{width}}  questions  attempts  accuracy  reviews  passed  due now  due 7d  new")
-    for name, row in rows:
-        print(f"{name:<{width}}  {row['questions']:>9}  {row['attempts']:>8}  {_percent(row['accuracy']):>8}  "
-              f"{row['reviews']:>7}  {_percent(row['pass_rate']):>6}  {row['due_now']:>7}  {row['due_week']:>6}  "
-              f"{row['new']:>3}")
+    zh = args.lang == "zh"
+    table = [[header[0 if zh else 1] for header in STATS_HEADERS]]
+    for name, row in [*figures["topics"].items(), ("全部" if zh else "all", figures["total"])]:
+        table.append([name, row["questions"], row["attempts"], _percent(row["accuracy"]), row["reviews"],
+                      _percent(row["pass_rate"]), row["due_now"], row["due_week"], row["new"]])
+    print(_aligned(table))
     last_week = sum(day["reviews"] for day in figures["reviews_per_day"][-7:])
-    print(f"reviews in the last 7 days: {last_week}")
+    print(f"最近 7 天复习：{last_week}" if zh else f"reviews in the last 7 days: {last_week}")
     if figures["removed_questions"]:
-        print(f"history of questions no longer in the bank: {', '.join(figures['removed_questions'])}")
+        removed = ", ".join(figures["removed_questions"])
+        print(f"已不在题库中的题目的记录：{removed}" if zh else f"history of questions no longer in the bank: {removed}")
     return EXIT_OK
+
+
+# (zh, en) column headers of `quiz stats`; "unseen" counts the questions never rated
+STATS_HEADERS = (("主题", "topic"), ("题数", "questions"), ("作答", "attempts"), ("正确率", "accuracy"),
+                 ("复习", "reviews"), ("通过率", "passed"), ("现在到期", "due now"), ("7 天内到期", "due 7d"),
+                 ("未学", "unseen"))
+
+
+def _aligned(table: list[list]) -> str:
+    """Columns two spaces apart, measured in terminal cells (a Chinese character takes two); the first column
+    left-aligned, the numbers right-aligned."""
+    from rich.cells import cell_len
+
+    cells = [[str(value) for value in row] for row in table]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = []
+    for row in cells:
+        padded = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        padded += [" " * (w - cell_len(v)) + v for v, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines)
 
 
 def run_export(args: argparse.Namespace) -> int:

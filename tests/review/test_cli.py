@@ -124,8 +124,17 @@ def test_stats_and_export_show_the_recorded_history(tmp_path, capsys):
     figures = json.loads(done.stdout)
     assert figures["topics"]["speed"]["accuracy"] == 0.4 and figures["topics"]["speed"]["due_now"] == 1
     assert figures["removed_questions"] == ["deleted.question"]
-    code, out, _ = run(capsys, "--data-dir", str(tmp_path), "stats")
+    code, out, _ = run(capsys, "--data-dir", str(tmp_path), "--lang", "en", "stats")
     assert code == 0 and "speed" in out and "40%" in out and "deleted.question" in out
+    code, out, _ = run(capsys, "--data-dir", str(tmp_path), "--lang", "zh", "stats")
+    lines = out.splitlines()
+    assert lines[0].split() == ["主题", "题数", "作答", "正确率", "复习", "通过率", "现在到期", "7", "天内到期", "未学"]
+    assert lines[-2] == "最近 7 天复习：0" and lines[-1] == "已不在题库中的题目的记录：deleted.question"
+    from rich.cells import cell_len
+
+    table = lines[:-2]
+    right_edges = {cell_len(line) for line in table}  # every row ends where the header's last column ends
+    assert right_edges == {cell_len(lines[0])}, table
 
     code, out, _ = run(capsys, "export", "--format", "csv", "--data-dir", str(tmp_path))
     rows = list(csv.DictReader(io.StringIO(out)))
