@@ -376,7 +376,8 @@ def _deck(parsed: ParsedFile) -> Deck:
     meta = data["deck"]
     questions = tuple(_question(q, meta["id"]) for q in data["questions"])
     return Deck(id=meta["id"], title=_text(meta["title"]), path=parsed.path, questions=questions,
-                description=_text(meta.get("description")))
+                description=_text(meta.get("description")),
+                topics=tuple((name, _text(title)) for name, title in meta.get("topics", {}).items()))
 
 
 def _question(q: dict, deck_id: str) -> Question:

@@ -75,6 +75,7 @@ class Deck:
     path: Path
     questions: tuple[Question, ...]
     description: Text | None = None
+    topics: tuple[tuple[str, Text], ...] = ()  # (topic id, its title) for topics this deck names
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +91,11 @@ class Bank:
 
     def topics(self) -> list[str]:
         return sorted({q.topic for q in self.questions})
+
+    def topic_title(self, topic: str, lang: str) -> str:
+        """The topic's title in `lang` from the first deck that names it; its id when none does."""
+        for deck in self.decks:
+            for name, title in deck.topics:
+                if name == topic:
+                    return title(lang)
+        return topic

@@ -152,7 +152,8 @@ def run_stats(args: argparse.Namespace) -> int:
         return EXIT_OK
     zh = args.lang == "zh"
     table = [[header[0 if zh else 1] for header in STATS_HEADERS]]
-    for name, row in [*figures["topics"].items(), ("全部" if zh else "all", figures["total"])]:
+    topics = [(bank.topic_title(topic, args.lang), row) for topic, row in figures["topics"].items()]
+    for name, row in [*topics, ("全部" if zh else "all", figures["total"])]:
         table.append([name, row["questions"], row["attempts"], _percent(row["accuracy"]), row["reviews"],
                       _percent(row["pass_rate"]), row["due_now"], row["due_week"], row["new"]])
     print(_aligned(table))

@@ -168,3 +168,15 @@ def test_contradicts_is_typed_and_loaded_and_may_not_repeat_a_synonym(write):
     clash = write("clash.yaml", QUESTION + "        contradicts: {zh: [要收费], en: [Free]}\n")
     assert problems_of(clash) == [f"{clash}:17:39: question 'd.one': key point 'k' lists 'Free' both as a synonym "
                                   f"and as a contradiction"]
+
+
+def test_topic_titles_load_in_both_languages_and_a_bad_one_is_pointed_at(write):
+    titled = write("titled.yaml", QUESTION.replace("  title: {zh: 甲, en: A}\n",
+                                                   "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本, en: Cost}\n"))
+    bank = load_bank(titled)
+    assert (bank.topic_title("cost", "zh"), bank.topic_title("cost", "en")) == ("成本", "Cost")
+    assert bank.topic_title("speed", "zh") == "speed"  # untitled: its id
+    untranslated = write("half.yaml", QUESTION.replace("  title: {zh: 甲, en: A}\n",
+                                                       "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本}\n"))
+    problems = problems_of(untranslated)
+    assert len(problems) == 1 and problems[0].startswith(f"{untranslated}:5:11:") and "'en'" in problems[0], problems

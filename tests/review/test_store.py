@@ -69,12 +69,12 @@ def test_due_queue_puts_most_overdue_first_then_new_cards_up_to_the_daily_limit(
     # two cards were first rated on an earlier day; "fresh" used one of today's three new cards (day of T0)
     assert store.due_queue(ids, now=T0) == ["later", "late", "n1", "n2"]
     assert store.due_queue(ids, now=day) == ["later", "late", "n1", "n2", "n3"]
-    assert store.due_counts(ids, now=day) == {"due": 2, "new": 3, "week": 3}
+    assert store.due_counts(ids, now=day) == {"due": 2, "new": 3, "unseen": 4, "week": 3}  # 3 of 4 unseen today
     # the home screen asks for every deck and topic at once: each group counts as if asked alone
     groups = {"all": ids, "old": ["late", "later", "fresh"], "unseen": ["n1", "n2", "n3", "n4"], "none": []}
     assert store.due_counts_by_group(groups, now=day) == {
-        "all": {"due": 2, "new": 3, "week": 3}, "old": {"due": 2, "new": 0, "week": 3},
-        "unseen": {"due": 0, "new": 3, "week": 0}, "none": {"due": 0, "new": 0, "week": 0}}
+        "all": {"due": 2, "new": 3, "unseen": 4, "week": 3}, "old": {"due": 2, "new": 0, "unseen": 0, "week": 3},
+        "unseen": {"due": 0, "new": 3, "unseen": 4, "week": 0}, "none": {"due": 0, "new": 0, "unseen": 0, "week": 0}}
 
 
 def test_settings_change_the_schedule_and_are_checked(store):
@@ -101,7 +101,7 @@ def test_undo_restores_the_card_and_drops_the_review(store):
     assert store.rate("q", 1, now=first) == second  # and rating again gives the same result
     assert store.undo_last_rating() == "q"
     assert store.undo_last_rating() == "q"  # back to a new card, counted as new again
-    assert store.due_counts(["q"], now=T0) == {"due": 0, "new": 1, "week": 0}
+    assert store.due_counts(["q"], now=T0) == {"due": 0, "new": 1, "unseen": 1, "week": 0}
     assert store.undo_last_rating() is None
 
 
@@ -112,7 +112,7 @@ def test_undo_takes_back_this_instances_rating_not_the_newest_in_the_file(tmp_pa
         assert mine.undo_last_rating() == "mine.q"
         assert [(r["question_id"], r["rating"]) for r in mine.history()["reviews"]] == [("other.q", 1)]
         assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) \
-            == {"due": 1, "new": 1, "week": 1}  # mine is new again, the other one is still there
+            == {"due": 1, "new": 1, "unseen": 1, "week": 1}  # mine is new again, the other one is still there
         assert mine.undo_last_rating() is None  # nothing of mine is left, though the file has a rating
         assert other.undo_last_rating() == "other.q"
         assert other.history()["reviews"] == []
@@ -130,9 +130,9 @@ def test_undoing_my_rating_keeps_a_later_rating_of_the_same_question_by_another_
         assert kept["rating"] == 1 and datetime.fromisoformat(kept["due_after"]) == due_alone
         assert other.due_queue(["q"], now=due_alone) == ["q"]
         assert other.due_queue(["q"], now=due_alone - timedelta(seconds=1)) == []
-        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 0, "week": 1}  # not new: rated once
+        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 0, "unseen": 0, "week": 1}  # rated once
         assert other.undo_last_rating() == "q"  # and the other's own undo still makes it new
-        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 1, "week": 0}
+        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 1, "unseen": 1, "week": 0}
         assert other.history()["reviews"] == []
 
 

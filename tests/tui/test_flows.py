@@ -515,7 +515,7 @@ class TestFeel:
             assert "Reviews per day, last 30 days (3 in all)" in text
             assert "Cards due per day, next 14 days (1 in all)" in text
             assert sum(app.screen.query_one("#per-day").data) == 3
-            assert "speed | 2 |" in text
+            assert "Speed | 2 |" in text  # the topic's title from the bank
             assert_axis_under(app.screen, "#per-day", "29 days ago", "today")
             assert_axis_under(app.screen, "#ahead", "today", "in 13 days")
             await pilot.press("l")

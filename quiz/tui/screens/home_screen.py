@@ -85,7 +85,8 @@ class HomeScreen(Screen):
         self.query_one("#decks", CountTable).show(
             (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("unseen")), deck_rows)
         per_topic = Counter(q.topic for q in bank.questions)
-        topic_rows = [(topic, per_topic[topic], _n(counts.get(f"topic:{topic}"), "due")) for topic in bank.topics()]
+        topic_rows = [(bank.topic_title(topic, lang), per_topic[topic], _n(counts.get(f"topic:{topic}"), "due"))
+                      for topic in bank.topics()]
         self.query_one("#topics", CountTable).show((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows)
         total = counts.get("")
         summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],

@@ -118,7 +118,8 @@ class QuestionScreen(Screen):
         self.sub_title = app.tr(f"mode.{self.session.mode}")
         self.query_one("#q-header", Static).update(app.tr(
             "q.header", n=self.session.index + 1,
-            total=len(self.session.items), topic=q.topic, difficulty=q.difficulty, type=app.tr(f"type.{q.type}")))
+            total=len(self.session.items), topic=app.bank.topic_title(q.topic, lang),
+            difficulty=app.tr(f"difficulty.{q.difficulty}"), type=app.tr(f"type.{q.type}")))
         self.query_one("#prompt", Markdown).update(prompt_markdown(q, lang))
         hint = ""
         if q.type == "choice":

@@ -64,7 +64,7 @@ class SetupScreen(Screen):
             if self.mode == "practice":
                 with Grid(id="filters"):
                     yield SelectionList(*[(d.title(lang), d.id) for d in bank.decks], id="pick-decks")
-                    yield SelectionList(*[(t, t) for t in bank.topics()], id="pick-topics")
+                    yield SelectionList(*[(bank.topic_title(t, lang), t) for t in bank.topics()], id="pick-topics")
                     yield SelectionList(*[(t, t) for t in sorted({t for q in bank.questions for t in q.tags})],
                                         id="pick-tags")
                     yield SelectionList(*[(self.app.tr(f"type.{t}"), t) for t in TYPES], id="pick-types")
@@ -102,6 +102,9 @@ class SetupScreen(Screen):
             decks = self.query_one("#pick-decks", SelectionList)
             for index, deck in enumerate(app.bank.decks):
                 decks.replace_option_prompt_at_index(index, deck.title(app.lang))
+            topics = self.query_one("#pick-topics", SelectionList)
+            for index, topic in enumerate(app.bank.topics()):
+                topics.replace_option_prompt_at_index(index, app.bank.topic_title(topic, app.lang))
         else:
             self.query_one("#budget-label", Label).update(app.tr("setup.budget"))
         self.update_matching()

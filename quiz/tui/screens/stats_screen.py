@@ -58,8 +58,8 @@ class StatsScreen(Screen):
         table.add_columns(app.tr("topic"), app.tr("questions"), app.tr("st.accuracy"), app.tr("st.reviews"),
                           app.tr("st.due_now"), app.tr("st.due_week"))
         for topic, row in sorted(figures["topics"].items()):
-            table.add_row(topic, row["questions"], _pct(row["accuracy"]), row["reviews"], row["due_now"],
-                          row["due_week"], key=topic)
+            table.add_row(app.bank.topic_title(topic, app.lang), row["questions"], _pct(row["accuracy"]),
+                          row["reviews"], row["due_now"], row["due_week"], key=topic)
         per_day = [day["reviews"] for day in figures["reviews_per_day"]]
         ahead = [day["due"] for day in figures["due_per_day"]]
         self.query_one("#per-day-label", Static).update(app.tr("st.per_day", n=sum(per_day)))
