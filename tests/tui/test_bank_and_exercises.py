@@ -156,11 +156,10 @@ class TestExerciseScreen:
         drive(app, scenario)
         assert not (data_dir / "workspace" / "toy" / "last_result.json").exists()
 
-    def test_running_the_tests_shows_each_result_and_unlocks_the_reference(self, make_app, exercises, data_dir):
-        pytest.importorskip("quiz.grading.runner", reason="the grader (quiz/grading/runner.py) is not built yet")
-        if not (TOY_EXERCISES / "toy").is_dir():
-            pytest.skip("the toy exercise (tests/data/exercises/toy) is not there yet")
-        app = make_app("en", exercises_root=exercises)
+    @pytest.mark.parametrize("lang", ["en", "zh"])
+    def test_running_the_tests_shows_each_result_and_unlocks_the_reference(self, make_app, exercises, data_dir,
+                                                                           lang):
+        app = make_app(lang, exercises_root=exercises)
         solution = data_dir / "workspace" / "toy" / "solution.py"
 
         async def scenario(pilot):
@@ -178,8 +177,15 @@ class TestExerciseScreen:
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
-            assert "✓ pass | test_add_small_numbers |" in text
-            assert "✗ fail" in text and "fail · score" in text
+            if lang == "en":
+                assert "✓ pass | test_add_small_numbers |" in text
+                assert "✗ fail" in text and "fail · score 3/7" in text and "2 of 4 tests failed; first: " in text
+            else:  # the suite's test names and messages as written, everything around them in Chinese
+                assert "✓ 通过 | test_add_small_numbers |" in text and "✗ 未通过" in text
+                [line] = [line for line in text.splitlines() if "得分" in line]
+                assert line.startswith("未通过 · 得分 3/7 · ") and " 秒 · " in line
+                assert "4 个测试：通过 2，未通过 2，出错 0；第一个：test_train_returns_the_mean：AssertionError" in line
+                assert not {"pass", "fail", "score", "tests"} & set(line.split()), line
             table = app.screen.query_one("#ex-results")
             assert table.row_count == 4
             assert app.screen.query_one("#ex-progress").percentage == 1.0

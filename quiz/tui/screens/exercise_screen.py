@@ -25,7 +25,7 @@ from quiz.tui.app import StoreUnavailable
 from quiz.tui.widgets.footer import TranslatedFooter
 
 TEST_NAME_WIDTH = 30
-STATUS_MARKS = {"pass": "✓ pass", "fail": "✗ fail", "error": "! error", "skip": "- skip"}
+STATUS_MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skip": "-"}
 SOLUTION = "solution.py"
 LAST_RESULT = "last_result.json"
 
@@ -35,6 +35,25 @@ def count_tests(exercise_dir: Path) -> int:
     pattern = re.compile(r"^\s*(?:async\s+)?def test_", re.M)
     return sum(len(pattern.findall(p.read_text(encoding="utf-8", errors="replace")))
                for p in (exercise_dir / "tests").glob("test_*.py")) or 1
+
+
+def result_summary(result, lang: str) -> str:
+    """What the run came to, in `lang`: the grader's own line in English; in Chinese, the counts and the first
+    test that did not pass (its name and message are the suite's, as written)."""
+    if lang != "zh":
+        return " ".join((result.message or "").split())[:160]
+    counted = [t for t in result.tests if t.status != "skip"]
+    if result.status == "pass":
+        return f"{len(counted)} 个测试全部通过"
+    counts = {s: sum(t.status == s for t in counted) for s in ("pass", "fail", "error")}
+    line = f"{len(counted)} 个测试：通过 {counts['pass']}，未通过 {counts['fail']}，出错 {counts['error']}"
+    first = next((t for t in counted if t.status != "pass"), None)
+    if first is not None:
+        why = " ".join((first.message or "").split())[:120]
+        line += f"；第一个：{first.name.split('::', 1)[-1]}" + (f"：{why}" if why else "")
+    elif result.message:
+        line += f"；{' '.join(result.message.split())[:120]}"
+    return line
 
 
 class ExerciseScreen(Screen):
@@ -214,7 +233,8 @@ class ExerciseScreen(Screen):
         table = self.query_one("#ex-results", DataTable)
         # status first and the test's name cut short, so the message still shows at 80 columns; the row under
         # the cursor is spelled out in full below the table
-        table.add_row(STATUS_MARKS.get(test.status, test.status), test.name.split("::", 1)[-1],
+        status = f"{STATUS_MARKS.get(test.status, '?')} {self.app.tr(f'status.{test.status}')}"
+        table.add_row(status, test.name.split("::", 1)[-1],
                       " ".join((test.message or "").split())[:500])
         bar = self.query_one("#ex-progress", ProgressBar)
         if table.row_count > (bar.total or 0):
@@ -238,10 +258,11 @@ class ExerciseScreen(Screen):
             self.on_exercise_screen_test_arrived(self.TestArrived(test))
         bar = self.query_one("#ex-progress", ProgressBar)
         bar.update(total=max(table.row_count, 1), progress=max(table.row_count, 1))
-        line = app.tr("e.result", status=result.status, score=result.score, max_score=result.max_score,
-                      duration=result.duration)
-        if result.message:
-            line += f" · {' '.join(result.message.split())[:160]}"
+        line = app.tr("e.result", status=app.tr(f"status.{result.status}"), score=result.score,
+                      max_score=result.max_score, duration=result.duration)
+        summary = result_summary(result, app.lang)
+        if summary:
+            line += f" · {summary}"
         self.query_one("#ex-result", Static).update(line)
         import json
 
