@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BANK_ENV = "QUIZ_BANK"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _shipped(name: str) -> Path:
@@ -37,3 +39,21 @@ def bank_dir(explicit: str | os.PathLike | None = None) -> Path:
     if os.environ.get(BANK_ENV):
         return Path(os.environ[BANK_ENV])
     return packaged_bank_dir()
+
+
+def exercise_title(root: Path, name: str, lang: str) -> str:
+    """The README's first heading, `中文标题 / English title (`name`)`, in `lang`; the name when there is none."""
+    readme = root / name / "README.md"
+    try:
+        heading = next((line[2:].strip() for line in readme.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("# ")), "")
+    except OSError:
+        heading = ""
+    heading = re.sub(rf"\s*\(`{re.escape(name)}`\)$", "", heading).strip()
+    parts = [part.strip() for part in heading.split(" / ") if part.strip()]
+    if not parts:
+        return name
+    chinese = [p for p in parts if _HAN.search(p)]
+    other = [p for p in parts if not _HAN.search(p)]
+    return ((chinese if lang == "zh" else other) or parts)[0]
+

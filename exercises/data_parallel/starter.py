@@ -1,6 +1,9 @@
 """Exercise: data-parallel training with tf.distribute.MirroredStrategy. See README.md for the task.
 
-Fill in the four functions. Run the tests with:  pytest exercises/data_parallel --submission starter.py
+Fill in the four functions, then test this file (saved as solution.py) with:
+    quiz grade data_parallel solution.py
+(`quiz exercise start data_parallel` writes this starter and the README into a folder of yours; in a source
+checkout, `pytest exercises/data_parallel --submission solution.py` runs the same suite outside the sandbox.)
 """
 
 from __future__ import annotations

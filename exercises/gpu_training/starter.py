@@ -1,5 +1,8 @@
 """Exercise: train on a GPU when there is one, with memory growth, a prefetching pipeline and mixed precision.
-See README.md for the task. Run the tests with:  pytest exercises/gpu_training --submission starter.py
+See README.md for the task. Test this file (saved as solution.py) with:
+    quiz grade gpu_training solution.py
+(`quiz exercise start gpu_training` writes this starter and the README into a folder of yours; in a source
+checkout, `pytest exercises/gpu_training --submission solution.py` runs the same suite outside the sandbox.)
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """Exercise: synchronous training across worker processes with tf.distribute.MultiWorkerMirroredStrategy.
 See README.md for the task.
 
-Fill in make_strategy, make_dataset, compute_loss and train; keep build_model as it is. Check your work with:
-    pytest exercises/multi_worker --submission starter.py
+Fill in make_strategy, make_dataset, compute_loss and train; keep build_model as it is. Test this file (saved
+as solution.py) with:
+    quiz grade multi_worker solution.py
 and watch it train on 2 local worker processes with:
-    quiz exercise run multi_worker --workers 2 starter.py
+    quiz exercise run multi_worker --workers 2 solution.py
+(`quiz exercise start multi_worker` writes this starter and the README into a folder of yours; in a source
+checkout, `pytest exercises/multi_worker --submission solution.py` runs the same suite outside the sandbox.)
 """
 
 from __future__ import annotations

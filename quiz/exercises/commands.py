@@ -51,6 +51,55 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                                                   "(default: a temporary folder, removed afterwards)")
     run.add_argument("--verbose", action="store_true", help="also show TensorFlow's start-up log lines")
     run.set_defaults(run=run_exercise)
+    start = actions.add_parser(
+        "start", parents=[parent], help="copy an exercise's statement and starter into a folder of yours",
+        description="Write the exercise's statement (README.md) and its starter (as solution.py) into DIR "
+                    "(default: ./EXERCISE), then say how to test it. An existing solution.py is never overwritten.")
+    start.add_argument("name", metavar="EXERCISE", help="the exercise (quiz exercise list names them)")
+    start.add_argument("folder", metavar="DIR", nargs="?", help="where to write it (default: ./EXERCISE)")
+    start.set_defaults(run=start_exercise)
+    listing = actions.add_parser("list", parents=[parent], help="the shipped exercises",
+                                 description="The shipped exercises, one per line: name and title.")
+    listing.set_defaults(run=list_exercises)
+
+
+def start_exercise(args: argparse.Namespace) -> int:
+    from quiz import paths
+
+    names = paths.exercise_names()
+    if args.name not in names:
+        raise UsageError(f"no exercise named '{args.name}' (there are: {', '.join(names)})")
+    source = paths.exercises_dir() / args.name
+    folder = Path(args.folder or args.name)
+    solution = folder / "solution.py"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "README.md").write_bytes((source / "README.md").read_bytes())
+        kept = solution.exists()
+        if not kept:
+            solution.write_bytes((source / "starter.py").read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    zh = args.lang == "zh"
+    if kept:
+        print(f"{solution} 已存在，保留不动" if zh else f"kept your {solution} (never overwritten)")
+    else:
+        print(f"已写入 {folder / 'README.md'}（题目）和 {solution}（起始代码）" if zh else
+              f"wrote {folder / 'README.md'} (the statement) and {solution} (the starter)")
+    print(f"完成后评测：quiz grade {args.name} {solution}" if zh else
+          f"when it is done, test it: quiz grade {args.name} {solution}")
+    if args.name in RUNNABLE:
+        print(f"在本机多个 worker 上运行：quiz exercise run {args.name} --workers 2 {solution}" if zh else
+              f"run it on local workers: quiz exercise run {args.name} --workers 2 {solution}")
+    return EXIT_OK
+
+
+def list_exercises(args: argparse.Namespace) -> int:
+    from quiz import paths
+
+    for name in paths.exercise_names():
+        print(f"{name}  {paths.exercise_title(paths.exercises_dir(), name, args.lang)}")
+    return EXIT_OK
 
 
 def check_args(args: argparse.Namespace) -> Path:

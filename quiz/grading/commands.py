@@ -42,9 +42,12 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 
 def resolve_exercise(name: str) -> Path:
-    """A name under the packaged exercises/, or a path to an exercise folder."""
+    """A path to an exercise folder, or a name under the packaged exercises/. A bare name is a folder here only
+    when that folder is an exercise: a learner's own `data_parallel/` (from `quiz exercise start`) holds no tests,
+    and `quiz grade data_parallel data_parallel/solution.py` means the shipped one."""
     given = Path(name)
-    if given.is_dir():
+    bare = "/" not in name and not name.startswith(".")
+    if given.is_dir() and ((given / "tests").is_dir() or not bare or name not in paths.exercise_names()):
         folder = given
     elif "/" in name or name.startswith("."):
         raise UsageError(f"no such exercise folder: {name}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -12,27 +11,8 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz import paths
+from quiz.paths import exercise_title
 from quiz.tui.widgets.footer import TranslatedFooter
-
-
-def exercise_title(root: Path, name: str, lang: str) -> str:
-    """The README's first heading, `中文标题 / English title (`name`)`, in `lang`; the name when there is none."""
-    readme = root / name / "README.md"
-    try:
-        heading = next((line[2:].strip() for line in readme.read_text(encoding="utf-8").splitlines()
-                        if line.startswith("# ")), "")
-    except OSError:
-        heading = ""
-    heading = re.sub(rf"\s*\(`{re.escape(name)}`\)$", "", heading).strip()
-    parts = [part.strip() for part in heading.split(" / ") if part.strip()]
-    if not parts:
-        return name
-    chinese = [p for p in parts if _HAN.search(p)]
-    other = [p for p in parts if not _HAN.search(p)]
-    return ((chinese if lang == "zh" else other) or parts)[0]
-
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class ExerciseListScreen(Screen):
