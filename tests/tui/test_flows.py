@@ -758,3 +758,35 @@ class TestChineseMode:
 
             assert drive(app, scenario) == ["HomeScreen", "SetupScreen", "QuestionScreen", "ReviewScreen",
                                             "SummaryScreen", "ExerciseListScreen", "ExerciseScreen", "StatsScreen"]
+
+    def test_every_screen_in_chinese_shows_no_english_word_of_the_app(self, make_app, bank):
+        """The app's own English words (every English string and key description it has), looked for on every
+        screen, its footer, header and toasts in Chinese mode. Content stays as written: question ids and the
+        toy exercise's statement, which is in English only."""
+        import re
+
+        from quiz.tui.i18n import BINDING_WORDS, STRINGS
+
+        from .conftest import TOY_EXERCISES
+
+        def words(text: str) -> set[str]:
+            return {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+
+        ui = set().union(*(words(re.sub(r"\{[^}]*\}", "", en)) for _, en in STRINGS.values()),
+                         *(words(english) for english in BINDING_WORDS))
+        content = words(" ".join(q.id for q in bank.questions)) | words(
+            (TOY_EXERCISES / "toy" / "README.md").read_text(encoding="utf-8")) | {"quiz"}
+        app = make_app("zh", exercises_root=TOY_EXERCISES)
+
+        async def scenario(pilot):
+            seen = {}
+            for keys in [*self.WALK, ["escape", "m"]]:
+                await pilot.press(*keys)
+                await pilot.pause()
+                shown = " ".join([screen_text(app), *footer_words(app), app.title, app.screen.sub_title or "",
+                                  *(n.message for n in app._notifications)])
+                seen[type(app.screen).__name__] = (words(shown) & ui) - content
+            return seen
+
+        seen = drive(app, scenario, notifications=True)
+        assert len(seen) == 8 and not any(seen.values()), seen
