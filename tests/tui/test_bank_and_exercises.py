@@ -188,6 +188,12 @@ class TestExerciseScreen:
                 assert not {"pass", "fail", "score", "tests"} & set(line.split()), line
             table = app.screen.query_one("#ex-results")
             assert table.row_count == 4
+            table.focus()
+            await pilot.press("down", "down")  # the first failing test: spelled out in full below the table
+            await pilot.pause()
+            detail = str(app.screen.query_one("#ex-detail").render())
+            assert detail.startswith("test_train_returns_the_mean: AssertionError: assert 0 == 2.5")
+            assert "tests/test_toy.py:21" in detail  # the whole message, not cut at the column's edge
             assert app.screen.query_one("#ex-progress").percentage == 1.0
             await pilot.press("v")
             await pilot.pause()
