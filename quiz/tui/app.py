@@ -156,8 +156,10 @@ class QuizApp(App[int]):
         """Practice, drill, mock, exercises and stats from any screen outside a session (they go home first);
         language, help and quit everywhere."""
         from quiz.tui.screens.home_screen import MODE_BUTTONS, HomeScreen
+        from quiz.tui.screens.question_screen import QuestionScreen
+        from quiz.tui.screens.review_screen import ReviewScreen
 
-        in_session = screen.__class__.__name__ in ("QuestionScreen", "ReviewScreen")
+        in_session = isinstance(screen, (QuestionScreen, ReviewScreen))
         if not in_session and any(isinstance(s, HomeScreen) for s in self.screen_stack):
             for mode, key, letter in MODE_BUTTONS:
                 yield SystemCommand(f"{self.tr(key)} ({letter})", self.tr(f"palette.{mode}"),
