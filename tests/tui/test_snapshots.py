@@ -1,4 +1,4 @@
-"""Snapshots of the main screens at 80x24 in both languages, and at 120x40 in Chinese (pytest-textual-snapshot; the SVGs under
+"""Snapshots of every screen at 80x24 and 120x40 in both languages (pytest-textual-snapshot; the SVGs under
 __snapshots__ are the accepted looks). Fixed date, hand clock and seed; cursors do not blink.
 
 Update after an intended change of look:  pytest tests/tui/test_snapshots.py --snapshot-update
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import TOY_EXERCISES
+
 LANGS = ("zh", "en")
-LOOKS = [("zh", (80, 24)), ("en", (80, 24)), ("zh", (120, 40))]  # (language, terminal size)
+LOOKS = [(lang, size) for size in ((80, 24), (120, 40)) for lang in LANGS]  # (language, terminal size)
 ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing because the frameworks are free"}
 
 
@@ -65,3 +67,35 @@ class TestScreens:
             await pilot.press("escape", "escape")
             await settle(pilot)
         assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
+
+    def test_setup(self, snap_compare, make_app, lang, size):
+        async def run_before(pilot):
+            await pilot.press("p")
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
+
+    def test_stats(self, snap_compare, make_app, lang, size):
+        async def run_before(pilot):
+            await pilot.press("s")
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
+
+    def test_help(self, snap_compare, make_app, lang, size):
+        async def run_before(pilot):
+            await pilot.press("question_mark")
+            await settle(pilot)
+        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
+
+    def test_exercise_list(self, snap_compare, make_app, lang, size):
+        async def run_before(pilot):
+            await pilot.press("e")
+            await settle(pilot)
+        assert snap_compare(make_app(lang, exercises_root=TOY_EXERCISES), terminal_size=size, run_before=run_before)
+
+    def test_exercise(self, snap_compare, make_app, lang, size):
+        async def run_before(pilot):
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("enter")
+            await settle(pilot)
+        assert snap_compare(make_app(lang, exercises_root=TOY_EXERCISES), terminal_size=size, run_before=run_before)
