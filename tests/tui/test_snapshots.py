@@ -12,6 +12,8 @@ from .conftest import TOY_EXERCISES
 
 LANGS = ("zh", "en")
 LOOKS = [(lang, size) for size in ((80, 24), (120, 40)) for lang in LANGS]  # (language, terminal size)
+SCREEN_KEYS = {"setup": ["p"], "stats": ["s"], "help": ["question_mark"], "exercise_list": ["e"],
+               "exercise": ["e", "enter"]}
 ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing because the frameworks are free"}
 
 
@@ -68,34 +70,12 @@ class TestScreens:
             await settle(pilot)
         assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
-    def test_setup(self, snap_compare, make_app, lang, size):
+    @pytest.mark.parametrize("screen", sorted(SCREEN_KEYS))
+    def test_screen(self, snap_compare, make_app, lang, size, screen):
+        """Screens reached by keys alone from home, showing no answer: the toy exercise for the exercise ones."""
         async def run_before(pilot):
-            await pilot.press("p")
-            await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
-
-    def test_stats(self, snap_compare, make_app, lang, size):
-        async def run_before(pilot):
-            await pilot.press("s")
-            await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
-
-    def test_help(self, snap_compare, make_app, lang, size):
-        async def run_before(pilot):
-            await pilot.press("question_mark")
-            await settle(pilot)
-        assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
-
-    def test_exercise_list(self, snap_compare, make_app, lang, size):
-        async def run_before(pilot):
-            await pilot.press("e")
-            await settle(pilot)
-        assert snap_compare(make_app(lang, exercises_root=TOY_EXERCISES), terminal_size=size, run_before=run_before)
-
-    def test_exercise(self, snap_compare, make_app, lang, size):
-        async def run_before(pilot):
-            await pilot.press("e")
-            await pilot.pause()
-            await pilot.press("enter")
+            for key in SCREEN_KEYS[screen]:
+                await pilot.press(key)
+                await pilot.pause()
             await settle(pilot)
         assert snap_compare(make_app(lang, exercises_root=TOY_EXERCISES), terminal_size=size, run_before=run_before)

@@ -23,15 +23,20 @@ ENV = {"LANG": "en_US.UTF-8", "TERM": "xterm-256color", "PATH": os.environ.get("
        **{k: os.environ[k] for k in ("QUIZ_CACHE_DIR", "HOME") if k in os.environ}}
 
 
+def first_question(term: Terminal) -> str:
+    """Home, Practice, Start: the screen of the test bank's first question."""
+    term.wait_for("Framework basics", "4 questions")
+    term.keys("p")
+    term.wait_for("Decks (none = all)")
+    term.keys("C-s")
+    return term.wait_for("Why do open-source frameworks lower the cost")
+
+
 def test_answer_a_question_and_quit_in_tmux(tmp_path):
     data_dir = tmp_path / "data"
     command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
     with Terminal(command, env=ENV) as term:
-        term.wait_for("Framework basics", "4 questions")
-        term.keys("p")
-        term.wait_for("Decks (none = all)")
-        term.keys("C-s")
-        term.wait_for("Why do open-source frameworks lower the cost")
+        first_question(term)
         term.keys("They cost nothing because the frameworks are free", literal=True)
         term.keys("C-s")
         term.wait_for("Score 50%", "✓ The frameworks are free to use", "✗ They ship pre-trained models")
@@ -103,11 +108,7 @@ def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
     data_dir = tmp_path / "data"
     command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
     with Terminal(command, env=ENV) as term:
-        term.wait_for("Framework basics", "4 questions")
-        term.keys("p")
-        term.wait_for("Decks (none = all)")
-        term.keys("C-s")
-        term.wait_for("Why do open-source frameworks lower the cost")
+        first_question(term)
         term.keys("Frameworks are free to use", literal=True)
         term.wait_for("Frameworks are free to use")
         time.sleep(1.0)
@@ -115,10 +116,7 @@ def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
         term.wait_for("EXIT=137")
     assert rows(data_dir, "SELECT text FROM drafts") == [("Frameworks are free to use",)]
     with Terminal(command, env=ENV) as term:
-        term.wait_for("Framework basics", "4 questions")
-        term.keys("p")
-        term.wait_for("Decks (none = all)")
-        term.keys("C-s")
-        term.wait_for("Why do open-source frameworks lower the cost", "Frameworks are free to use")
+        first_question(term)
+        term.wait_for("Frameworks are free to use")  # restored once the store has opened, after the first paint
         term.keys("C-q")
         term.wait_for("EXIT=0")
