@@ -173,12 +173,7 @@ class Sandbox:
         shipped = paths.exercises_dir()
         self.hidden = hidden_paths([*hide, shipped, *installed_data(), *git_dirs([*hide, shipped]),
                                     *project_tests([shipped])], [self.root, *needed_paths()])
-        if self.uid is not None:
-            for folder, dirs, names in os.walk(self.box):
-                os.chown(folder, self.uid, self.uid)
-                for name in names:
-                    os.chown(os.path.join(folder, name), self.uid, self.uid)
-            self.box.chmod(0o700)
+        self.box.chmod(0o700)  # with namespaces pid 1 copies it onto the sandbox's own disk, owned by self.uid
 
     def remove(self) -> None:
         if self.groups is not None:

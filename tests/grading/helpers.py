@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from quiz.grading.sandbox import isolation_mode
+from tests.exercises.suite_process import UNUSED_PLUGINS  # noqa: F401 - off in the learner-style runs here too
 
 HERE = Path(__file__).parent
 TOY = HERE.parent / "data" / "exercises" / "toy"
@@ -16,11 +17,6 @@ BENIGN = HERE / "fixtures" / "benign"
 TIMEOUT = 5.0  # generous for the toy (its runs take about half a second), small enough for hostile loops
 MEMORY_MB = 512
 
-# Turned off in the learner-style pytest runs these tests start (as in tests/exercises/suite_process.py): the test
-# extra's third-party plugins have no part in a suite, and cost each such run ~3 s of CPU here (hypothesis's import,
-# pytest rewriting the asserts of their modules again). Autoload stays on: the quiz plugin loads from its entry point.
-UNUSED_PLUGINS = ["-p", "no:hypothesispytest", "-p", "no:textual-snapshot", "-p", "no:syrupy", "-p", "no:xdist",
-                  "-p", "no:xdist.looponfail", "-p", "no:platformdirs"]
 
 needs_namespaces = pytest.mark.skipif(isolation_mode() != "namespaces",
                                       reason="needs root and unshare (the full sandbox)")
