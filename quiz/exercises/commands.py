@@ -75,6 +75,8 @@ def start_exercise(args: argparse.Namespace) -> int:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "README.md").write_bytes((source / "README.md").read_bytes())
+        if solution.exists() and not solution.is_file():
+            raise UsageError(f"{solution} exists and is not a file")
         kept = solution.exists()
         if not kept:
             solution.write_bytes((source / "starter.py").read_bytes())

@@ -45,18 +45,17 @@ def resolve_exercise(name: str) -> Path:
     """A path to an exercise folder, or a name under the packaged exercises/. A bare name is a folder here only
     when that folder is an exercise: a learner's own `data_parallel/` (from `quiz exercise start`) holds no tests,
     and `quiz grade data_parallel data_parallel/solution.py` means the shipped one."""
-    given = Path(name)
-    bare = "/" not in name and not name.startswith(".")
-    if given.is_dir() and ((given / "tests").is_dir() or not bare or name not in paths.exercise_names()):
+    given, plain = Path(name), name.rstrip("/")  # "data_parallel/", as tab completion writes it
+    bare = "/" not in plain and not name.startswith(".")
+    shipped = paths.exercise_names()
+    if given.is_dir() and ((given / "tests").is_dir() or not (bare and plain in shipped)):
         folder = given
-    elif "/" in name or name.startswith("."):
+    elif not bare:
         raise UsageError(f"no such exercise folder: {name}")
     else:
-        root = paths.exercises_dir()
-        folder = root / name
+        folder = paths.exercises_dir() / plain
         if not folder.is_dir():
-            known = paths.exercise_names(root)
-            raise UsageError(f"unknown exercise '{name}' (known: {', '.join(known) or 'none'})")
+            raise UsageError(f"unknown exercise '{name}' (known: {', '.join(shipped) or 'none'})")
     if not (folder / "tests").is_dir():
         raise UsageError(f"{folder} is not an exercise: it has no tests/ folder")
     return folder.resolve()

@@ -120,7 +120,12 @@ class QuizApp(App[int]):
                 footer.refresh(recompose=True)
 
     async def action_quit(self) -> None:
-        """Quit at once: what is typed in an answer box is saved first and comes back with its question."""
+        """Quit at once: what is typed in an answer box is saved first and comes back with its question. A screen
+        whose unsaved work cannot be kept that way (the code editor) holds the first Ctrl+Q with a warning."""
+        for screen in self.screen_stack:
+            hold = getattr(screen, "hold_quit", None)
+            if hold is not None and hold():
+                return
         for screen in self.screen_stack:
             save = getattr(screen, "save_draft", None)
             if save is not None:
@@ -128,7 +133,7 @@ class QuizApp(App[int]):
         self.exit()
 
     def action_help_quit(self) -> None:
-        """Ctrl+C outside an answer box (inside it, it copies): say how to quit, in the current language."""
+        """Ctrl+C with nothing selected to copy: say how to quit, in the current language."""
         self.notify(self.tr("app.how_to_quit"), timeout=4)
 
     async def on_event(self, event: events.Event) -> None:
@@ -153,13 +158,13 @@ class QuizApp(App[int]):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=self.tr("palette.placeholder")))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Practice, drill, mock, exercises and stats from any screen outside a session (they go home first);
+        """Practice, drill, mock, exercises and stats when no session is open under the palette (they go home first);
         language, help and quit everywhere."""
         from quiz.tui.screens.home_screen import MODE_BUTTONS, HomeScreen
         from quiz.tui.screens.question_screen import QuestionScreen
         from quiz.tui.screens.review_screen import ReviewScreen
 
-        in_session = isinstance(screen, (QuestionScreen, ReviewScreen))
+        in_session = any(isinstance(s, (QuestionScreen, ReviewScreen)) for s in self.screen_stack)
         if not in_session and any(isinstance(s, HomeScreen) for s in self.screen_stack):
             for mode, key, letter in MODE_BUTTONS:
                 yield SystemCommand(f"{self.tr(key)} ({letter})", self.tr(f"palette.{mode}"),

@@ -142,6 +142,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "e.need_start": ("请先按 s 开始", "Press s to start first"),
     "e.reference_locked": ("运行一次测试后才能查看参考解答", "Run the tests once to unlock the reference"),
     "e.saved": ("已保存 {path}", "Saved {path}"),
+    "e.unsaved_quit": ("有未保存的修改：Ctrl+S 保存，再按 Ctrl+Q 不保存直接退出",
+                       "Unsaved changes: Ctrl+S saves, Ctrl+Q again quits without saving"),
     "e.unsaved": ("有未保存的修改：Ctrl+S 保存，再按 Esc 放弃", "Unsaved changes: Ctrl+S saves, Esc again discards"),
     "e.no_grader": ("评测模块不可用：{error}", "Grading is not available: {error}"),
     "e.editor_failed": ("无法启动编辑器 {editor}：{error}", "Could not start {editor}: {error}"),

@@ -33,6 +33,15 @@ def test_an_unknown_exercise_is_one_line_and_exit_2(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_grade_takes_the_shipped_exercise_beside_a_learners_folder_of_that_name(tmp_path):
+    assert quiz("exercise", "start", "data_parallel", cwd=tmp_path).returncode == 0
+    for spelled in ("data_parallel", "data_parallel/"):  # as typed, and as tab completion writes it
+        done = quiz("grade", spelled, "missing.py", cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr == "quiz: no such file or directory: missing.py\n"
+    done = quiz("grade", "./data_parallel", "missing.py", cwd=tmp_path)  # a path is a path
+    assert "data_parallel is not an exercise: it has no tests/ folder" in done.stderr
+
+
 def test_list_names_every_shipped_exercise_with_its_title(tmp_path):
     done = quiz("--lang", "en", "exercise", "list", cwd=tmp_path)
     assert done.stdout.splitlines() == ["data_parallel  Data-parallel training", "gpu_training  Training on a GPU",

@@ -602,6 +602,38 @@ class TestDrafts:
         drive(app, scenario)
         assert rows(data_dir, "SELECT COUNT(*) FROM drafts") == [(0,)]  # emptied: nothing to keep
 
+    def test_revealing_keeps_the_newest_text_as_the_draft(self, make_app, data_dir):
+        app = make_app("en")
+
+        async def scenario(pilot):
+            await start_practice(pilot)
+            await pilot.press(*"abc")
+            await pilot.pause(0.7)  # saved by the timer
+            await pilot.press(*"def", "escape", "space")  # then revealed before the next tick
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+
+        drive(app, scenario)
+        assert rows(data_dir, "SELECT text FROM drafts") == [("abcdef",)]
+
+    def test_ctrl_q_in_the_code_editor_with_unsaved_changes_warns_first(self, make_app, data_dir):
+        from .conftest import TOY_EXERCISES
+
+        app = make_app("en", exercises_root=TOY_EXERCISES)
+
+        async def scenario(pilot):
+            await pilot.press("e", "enter", "s", "b")
+            await pilot.pause()
+            await pilot.press("end", *"# mine", "ctrl+q")
+            await pilot.pause()
+            assert app.is_running and [n.message for n in app._notifications][-1] == \
+                "Unsaved changes: Ctrl+S saves, Ctrl+Q again quits without saving"
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+        drive(app, scenario, notifications=True)
+        assert app.return_code == 0
+
     def test_ctrl_c_outside_the_answer_box_says_how_to_quit_in_the_current_language(self, make_app):
         app = make_app("zh")
 
@@ -719,6 +751,9 @@ class TestHints:
             await pilot.pause()
             assert await search(pilot, "退出") == ["退出 (Ctrl+Q)"]
             assert isinstance(app.screen, CommandPalette)
+            await pilot.press("escape", "question_mark")  # the help over the session: still no mode
+            await pilot.pause()
+            assert await search(pilot, "练习") == []
 
         drive(app, scenario)
 

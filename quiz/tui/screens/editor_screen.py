@@ -24,6 +24,7 @@ class EditorScreen(Screen):
         self.read_only = read_only
         self.saved_text = ""
         self.warned = False
+        self.quit_warned = False
         self.sub_title = str(self.path)
 
     def compose(self) -> ComposeResult:
@@ -44,8 +45,16 @@ class EditorScreen(Screen):
         text = self.query_one("#editor", TextArea).text
         self.path.write_text(text, encoding="utf-8")
         self.saved_text = text
-        self.warned = False  # the next unsaved change warns again
+        self.warned = self.quit_warned = False  # the next unsaved change warns again
         self.notify(self.app.tr("e.saved", path=self.path))
+
+    def hold_quit(self) -> bool:
+        """Ctrl+Q with unsaved changes: warn once and hold it; a second Ctrl+Q quits without saving."""
+        if self.read_only or self.query_one("#editor", TextArea).text == self.saved_text or self.quit_warned:
+            return False
+        self.quit_warned = True
+        self.notify(self.app.tr("e.unsaved_quit"), severity="warning")
+        return True
 
     def action_close(self) -> None:
         """Unsaved changes need a second Escape, so a slip does not lose them."""

@@ -225,6 +225,7 @@ class QuestionScreen(Screen):
         item, session = self.item, self.session
         if item.done:
             return
+        self.save_draft()  # the newest text: a revealed question keeps it as its draft, a submitted one ends it
         item.duration = max(0.0, self.app.clock() - session.question_started_at)
         item.answer, item.result, item.done = answer, result, True
         session.total_s += item.duration
@@ -244,6 +245,7 @@ class QuestionScreen(Screen):
     def action_undo(self) -> None:
         from quiz.tui.screens.review_screen import undo_rating
 
+        self.save_draft()  # undo leaves this question for the one whose rating it takes back
         undo_rating(self.app, self.session)
 
     def action_back(self) -> None:
