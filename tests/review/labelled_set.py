@@ -12,9 +12,13 @@ gets wrong are in `contradicts`). The older files have no `contradicts` or `grad
 frozen/ was written from the questions' prompts and key point statements only, committed before the scorer
 learned negation, contradiction and lists and before any synonym was widened, and never used to tune anything:
 its figures are the honest measure. Everything else (heldout.yaml included, the previous held-out set) is tuned on.
+frozen-3/ is a third held-out set, 70 answers written on 2026-12-02 by a writer who saw only the prompts and the
+key point statements (never the scorer or its synonyms), in candidates' own words; committed before any tuning on
+it, for the next round of scorer work (frozen/ has been looked at five times).
 
-    python tests/review/labelled_set.py            the tuning set's figures and every answer it gets wrong
-    python tests/review/labelled_set.py --frozen   the frozen set's figures only
+    python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
+    python tests/review/labelled_set.py --frozen     the frozen set's figures only
+    python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 ANSWERS = REPO / "tests" / "data" / "answers"
 FROZEN = ANSWERS / "frozen"
+FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written before the next round of tuning
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
 NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
@@ -159,12 +164,13 @@ def _summary(name: str, figures: dict) -> list[str]:
     return lines
 
 
-def report(frozen: bool = False) -> str:
-    """The tuning set's figures and mistakes; with frozen=True, the frozen set's figures instead (never its
+def report(held_out: Path | None = None) -> str:
+    """The tuning set's figures and mistakes; given a held-out folder, that set's figures instead (never its
     answers: looking at what it misses is tuning on it)."""
     bank = load_real_bank()
-    if frozen:
-        return "\n".join(_summary("frozen held-out set (tests/data/answers/frozen/)", evaluate(bank, load_labelled(FROZEN))))
+    if held_out is not None:
+        name = f"held-out set (tests/data/answers/{held_out.name}/)"
+        return "\n".join(_summary(name, evaluate(bank, load_labelled(held_out))))
     figures = evaluate(bank, load_labelled(ANSWERS))
     lines = _summary("tuning set (tests/data/answers/*.yaml)", figures)
     if figures["mistakes"]:
@@ -176,4 +182,4 @@ def report(frozen: bool = False) -> str:
 if __name__ == "__main__":
     import sys
 
-    print(report(frozen="--frozen" in sys.argv))
+    print(report(FROZEN_3 if "--frozen-3" in sys.argv else FROZEN if "--frozen" in sys.argv else None))

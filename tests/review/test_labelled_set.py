@@ -12,10 +12,13 @@ from collections import Counter
 
 import pytest
 
-from .labelled_set import ANSWERS, FROZEN, KINDS, NOTHING, WRONG_HEADED, evaluate, load_labelled, load_real_bank
+from .labelled_set import (ANSWERS, FROZEN, FROZEN_3, KINDS, NOTHING, WRONG_HEADED, evaluate, load_labelled,
+                           load_real_bank)
 
 # The frozen file as committed in 79a6d6b: any edit to it (relabelling to fit the scorer) fails this test.
 FROZEN_SHA256 = {"heldout-2026-12.yaml": "280a0913672f8e0334d70994089021471da660e15a7c01e031edae1152e4a0ba"}
+# The third held-out set as committed before any tuning on it.
+FROZEN_3_SHA256 = {"heldout-2026-12-02.yaml": "13ff95fb89f53195ed10198d7c11fd408c87b37e854e988e06557bc7543d3d53"}
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +37,19 @@ def frozen():
 
 
 @pytest.fixture(scope="module")
+def frozen_3():
+    return load_labelled(FROZEN_3)
+
+
+@pytest.fixture(scope="module")
 def figures(bank, tuning):
     return {"tuning": evaluate(bank, tuning)}
 
 
-def test_the_frozen_set_is_the_one_committed_before_tuning():
-    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in FROZEN.glob("*.yaml")}
-    assert files == FROZEN_SHA256
+@pytest.mark.parametrize("folder,committed", [(FROZEN, FROZEN_SHA256), (FROZEN_3, FROZEN_3_SHA256)])
+def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committed):
+    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.glob("*.yaml")}
+    assert files == committed
 
 
 @pytest.mark.parametrize("part", ["tuning", "frozen"])
@@ -55,7 +64,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, request, bank
     assert len(from_document) == 5 and from_document <= {item.question for item in items}
 
 
-@pytest.mark.parametrize("part", ["tuning", "frozen"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3"])
 def test_labels_name_real_questions_and_key_points(part, request, bank):
     for item in request.getfixturevalue(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
