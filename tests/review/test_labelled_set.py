@@ -89,10 +89,12 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-def test_on_the_frozen_set_the_scorer_keeps_what_it_measured(bank, frozen):
+@pytest.mark.parametrize("part", ["frozen", "frozen_3"])
+def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, request):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
-    measured = evaluate(bank, frozen)
+    floors = FLOORS[part]
+    measured = evaluate(bank, request.getfixturevalue(part))
     by_kind = measured["scores_by_kind"]
     numbers = {"precision": round(measured["precision"], 3), "recall": round(measured["recall"], 3),
                "spearman": round(measured["spearman"], 3),
@@ -101,14 +103,18 @@ def test_on_the_frozen_set_the_scorer_keeps_what_it_measured(bank, frozen):
                "contradicted_precision": round(measured["contradicted"]["precision"], 3)}
     del measured, by_kind
     below = {name: value for name, value in numbers.items()
-             if (value > FROZEN_FLOORS[name] if name == "wrong_headed_max" else value < FROZEN_FLOORS[name])}
-    assert not below, f"worse than measured on the frozen set: {below} (floors {FROZEN_FLOORS})"
+             if (value > floors[name] if name == "wrong_headed_max" else value < floors[name])}
+    assert not below, f"worse than measured on the {part} set: {below} (floors {floors})"
 
 
 # Measured on the frozen set after the second round of tuning (README): precision 0.924, recall 0.884, Spearman
 # 0.897, list/denial/misconception answers at most 0.75, good answers at least 0.56, contradicted precision 0.912.
-FROZEN_FLOORS = {"precision": 0.92, "recall": 0.88, "spearman": 0.89, "wrong_headed_max": 0.75, "good_min": 0.55,
-                 "contradicted_precision": 0.9}
+# Measured on frozen-3 at its first look (3b1fed2): precision 0.929, recall 0.828, Spearman 0.830, list/denial/
+# misconception answers at most 0.67, good answers at least 0.50, contradicted precision 0.778.
+FLOORS = {"frozen": {"precision": 0.92, "recall": 0.88, "spearman": 0.89, "wrong_headed_max": 0.75, "good_min": 0.55,
+                     "contradicted_precision": 0.9},
+          "frozen_3": {"precision": 0.92, "recall": 0.82, "spearman": 0.82, "wrong_headed_max": 0.67,
+                       "good_min": 0.5, "contradicted_precision": 0.77}}
 
 
 def test_good_beats_partial_beats_off_topic_for_every_question(figures):
