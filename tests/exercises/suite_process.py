@@ -8,6 +8,7 @@ stays visible without failing CI; a second crash is returned as it is and fails 
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import warnings
@@ -23,14 +24,21 @@ UNUSED_PLUGINS = ["-p", "no:hypothesispytest", "-p", "no:textual-snapshot", "-p"
 
 
 def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
-    """subprocess.run(command, capture_output=True, text=True, **options), run again once after a native crash."""
+    """subprocess.run(command, capture_output=True, text=True, **options), run again once after a native crash: of
+    the pytest process, or of a submission's process, which the suite reports as an error naming the signal
+    (TensorFlow on this CPU segfaults now and then; `quiz grade` grades such a run twice too)."""
     result = subprocess.run(command, capture_output=True, text=True, **options)
     crash = crash_signal(result)
-    if crash is not None:
-        warnings.warn(f"{' '.join(command[2:5])}: the pytest process crashed with {crash.name}; running it again. "
-                      f"{crash_dump(result.stderr)}", RuntimeWarning, stacklevel=2)
+    submission_crash = SUBMISSION_CRASH.search(result.stdout)
+    if crash is not None or submission_crash:
+        what = f"the pytest process crashed with {crash.name}" if crash else submission_crash.group(0)
+        warnings.warn(f"{' '.join(command[2:5])}: {what}; running it again. {crash_dump(result.stderr)}",
+                      RuntimeWarning, stacklevel=2)
         result = subprocess.run(command, capture_output=True, text=True, **options)
     return result
+
+
+SUBMISSION_CRASH = re.compile(r"the submission's process crashed with SIG[A-Z]+")
 
 
 def crash_signal(result: subprocess.CompletedProcess) -> signal.Signals | None:
