@@ -104,7 +104,7 @@ def test_edit_opens_the_workspace_file_in_editor_and_comes_back(tmp_path):
 
 def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
     """The app killed outright (no handler runs): what was typed a second before is in the store, and the next
-    start shows it in the answer box."""
+    start shows it in the answer box; there a real Ctrl+C only says how to quit, and Ctrl+Q quits."""
     data_dir = tmp_path / "data"
     command = [*QUIZ_COMMAND, "--bank", str(BANK_DIR), "--data-dir", str(data_dir)]
     with Terminal(command, env=ENV) as term:
@@ -118,5 +118,9 @@ def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
     with Terminal(command, env=ENV) as term:
         first_question(term)
         term.wait_for("Frameworks are free to use")  # restored once the store has opened, after the first paint
+        term.keys("Escape")
+        term.wait_for("space Reveal")  # out of the answer box
+        term.keys("C-c")  # a real Ctrl+C: the app stays, and says how to quit
+        term.wait_for("Press Ctrl+Q to quit")
         term.keys("C-q")
         term.wait_for("EXIT=0")
