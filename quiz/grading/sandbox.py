@@ -171,8 +171,9 @@ class Sandbox:
         for name, source in files.items():
             shutil.copyfile(source, self.box / name)
         shipped = paths.exercises_dir()
+        self.binds = needed_paths()  # the host paths the new root holds
         self.hidden = hidden_paths([*hide, shipped, *installed_data(), *git_dirs([*hide, shipped]),
-                                    *project_tests([shipped])], [self.root, *needed_paths()])
+                                    *project_tests([shipped])], [self.root, *self.binds])
         self.box.chmod(0o700)  # with namespaces pid 1 copies it onto the sandbox's own disk, owned by self.uid
 
     def remove(self) -> None:
@@ -195,7 +196,7 @@ class Sandbox:
 
     def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int, notes_fd: int) -> list[str]:
         namespaced = self.mode != "session"
-        root = {"staging": str(self.root / "mnt"), "box": str(self.box), "binds": needed_paths(),
+        root = {"staging": str(self.root / "mnt"), "box": str(self.box), "binds": self.binds,
                 "hide": self.hidden, "uid": self.uid, "disk_mb": self.limits.disk_mb,
                 "inodes": self.limits.inodes} if namespaced else None
         spec = {

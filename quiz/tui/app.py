@@ -137,7 +137,7 @@ class QuizApp(App[int]):
         self.notify(self.tr("app.how_to_quit"), timeout=4)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):  # what the key is bound to now, before a binding changes the screen
+        if isinstance(event, events.Key) and event.is_printable:  # bound now, before a binding changes the screen
             self._keys_bound = {key for key, active in self.screen.active_bindings.items() if active.enabled}
         await super().on_event(event)
 

@@ -11,7 +11,6 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz import paths
-from quiz.paths import exercise_title
 from quiz.tui.widgets.footer import TranslatedFooter
 
 
@@ -37,7 +36,7 @@ class ExerciseListScreen(Screen):
             app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")
         listing = self.query_one("#exercise-list", OptionList)
         for index, name in enumerate(paths.exercise_names(app.exercises_dir())):
-            listing.replace_option_prompt_at_index(index, f"{exercise_title(app.exercises_dir(), name, app.lang)}"
+            listing.replace_option_prompt_at_index(index, f"{paths.exercise_title(app.exercises_dir(), name, app.lang)}"
                                                           f" · {name}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
