@@ -11,6 +11,7 @@ from pathlib import Path
 from quiz import paths
 from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
 from quiz.grading import limits
+from quiz.grading.layouts import NotAnExercise, read_exercise
 
 FORMATS = ("text", "json", "junit", "gradescope", "exercism")
 SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
@@ -56,8 +57,10 @@ def resolve_exercise(name: str) -> Path:
         folder = paths.exercises_dir() / plain
         if not folder.is_dir():
             raise UsageError(f"unknown exercise '{name}' (known: {', '.join(shipped) or 'none'})")
-    if not (folder / "tests").is_dir():
-        raise UsageError(f"{folder} is not an exercise: it has no tests/ folder")
+    try:
+        read_exercise(folder)  # ours (tests/) or Exercism's (*_test.py beside the solution)
+    except NotAnExercise as exc:
+        raise UsageError(str(exc)) from None
     return folder.resolve()
 
 

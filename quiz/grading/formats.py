@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -40,15 +41,19 @@ def seconds(value: float) -> str:
 def render_text(results: list[SubmissionResult]) -> str:
     lines = []
     for result in results:
-        lines.append(f"{submission_label(result)}: {result.status.upper()}  "
+        status = result.status.upper() + (" (ADVISORY)" if result.advisory else "")
+        lines.append(f"{submission_label(result)}: {status}  "
                      f"{points(result.score)}/{points(result.max_score)} points  {result.duration:.1f} s")
         for test in result.tests:
             kind = f"  [{test.verdict}]" if test.verdict else ""
-            lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})"
-                         f"{kind}")
+            if test.parent is not None:  # a subtest, under the test it ran in
+                lines.append(f"      {SYMBOLS[test.status]:<5} {test.name[len(test.parent) + 1:]}")
+            else:
+                lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})"
+                             f"{kind}")
             if test.status in ("fail", "error") and test.message:
                 lines.extend("        " + line for line in test.message.splitlines()[:6])
-        if result.status != "pass":
+        if result.status != "pass" or result.advisory:
             lines.append(f"  -> {result.message}")
         lines.append("")
     if len(results) > 1:
@@ -59,7 +64,7 @@ def render_text(results: list[SubmissionResult]) -> str:
 def summary_table(results: list[SubmissionResult]) -> str:
     rows = [("submission", "status", "score", "tests passed", "time")]
     for r in results:
-        counted = [t for t in r.tests if t.status != "skip"]
+        counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
         rows.append((submission_label(r), r.status, f"{points(r.score)}/{points(r.max_score)}",
                      f"{sum(t.status == 'pass' for t in counted)}/{len(counted)}", f"{r.duration:.1f} s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -85,7 +90,8 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
                               time=seconds(result.duration))
         props = ET.SubElement(suite, "properties")
         for key, value in (("status", result.status), ("score", points(result.score)),
-                           ("max_score", points(result.max_score)), ("message", result.message)):
+                           ("max_score", points(result.max_score)), ("message", result.message),
+                           ("advisory", str(result.advisory).lower())):
             ET.SubElement(props, "property", name=key, value=value)
         if not result.tests:  # nothing collected: one synthetic case so CI shows the reason
             case = ET.SubElement(suite, "testcase", classname=submission_label(result), name="collection",
@@ -110,8 +116,10 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
 OUTPUT_CAP = 500  # Exercism's limit on a test's output
 
 
-def verdict_note(test) -> str:
+def verdict_note(test, advisory: bool = False) -> str:
     """One line saying how the test's verdict was reached (results.py: TestResult.verdict)."""
+    if advisory:
+        return "[verdict: advisory: the tests ran in the submission's own process, which could have forged it]"
     return {"recomputed": "[verdict: recomputed by the grader from the submission's data]",
             "reported": "[verdict: reported by a probe in the submission's process]"}.get(test.verdict or "", "")
 
@@ -122,7 +130,7 @@ def gradescope(result: SubmissionResult) -> dict:
     for test in result.tests:
         if test.status == "skip":
             continue
-        output = "\n".join(part for part in (test.message, test.output, verdict_note(test)) if part)
+        output = "\n".join(part for part in (test.message, test.output, verdict_note(test, result.advisory)) if part)
         tests.append({"name": test.name, "score": test.score, "max_score": test.weight,
                       "status": "passed" if test.status == "pass" else "failed",
                       "output": output, "visibility": "visible"})
@@ -131,7 +139,8 @@ def gradescope(result: SubmissionResult) -> dict:
 
 
 def exercism(result: SubmissionResult) -> dict:
-    """Exercism's results.json, version 3: a top-level status and message, tests in file order."""
+    """Exercism's results.json, version 3, as its Python test runner writes it: a top-level status (and message
+    when no test ran), tests named "Class > test [variation #1]", task_id 0 when none, the runner's order."""
     ran = [t for t in result.tests if t.status != "skip"]
     # Exercism: "error" only when no test ran; a timeout or crash after some tests ran is a "fail".
     if result.passed:
@@ -143,21 +152,47 @@ def exercism(result: SubmissionResult) -> dict:
     data: dict = {"version": 3, "status": status}
     if status == "error":
         data["message"] = result.message
+    with_subtests = {t.parent for t in ran if t.parent is not None}
     tests = []
     for test in ran:
-        entry = {"name": test.name, "status": test.status, "test_code": test.test_code}
-        if test.status != "pass":
+        entry = {"name": exercism_name(test), "status": test.status, "test_code": test.test_code,
+                 "task_id": test.task_id or 0}
+        if test.status != "pass" and test.name in with_subtests and \
+                any(t.parent == test.name and t.status == "fail" for t in ran):
+            entry["message"] = VARIATIONS_FAILED
+        elif test.status != "pass" and test.message.strip():
             entry["message"] = test.message
-        output = "\n".join(part for part in (test.output, verdict_note(test)) if part)
-        if output:  # Exercism shows at most 500 characters: the note is kept, the output's head cut
-            note = verdict_note(test)
-            entry["output"] = output if len(output) <= OUTPUT_CAP else \
-                test.output[:OUTPUT_CAP - len(note) - 1] + "\n" + note
-        if test.task_id is not None:
-            entry["task_id"] = test.task_id
+        output = "" if test.name in with_subtests else test.output  # a test's subtests show its output
+        note = verdict_note(test, result.advisory)
+        if output or note:  # Exercism shows at most 500 characters: the note is kept, the output's head cut
+            joined = "\n".join(part for part in (output, note) if part)
+            entry["output"] = joined if len(joined) <= OUTPUT_CAP else output[:OUTPUT_CAP - len(note) - 1] + "\n" + note
         tests.append(entry)
+    if any(entry["name"].endswith("~") for entry in tests):  # a concept exercise: by task, then by name
+        tests.sort(key=lambda entry: (entry["task_id"], entry["name"]))
+    else:
+        tests.sort(key=lambda entry: entry["task_id"])
     data["tests"] = tests
     return data
+
+
+VARIATIONS_FAILED = "One or more variations of this test failed. Details can be found under each [variant#]."
+_CLASS_AND_TEST = re.compile(r"^(.+)(Test\.test_)")
+
+
+def exercism_name(test) -> str:
+    """`path::ClassTest::test_some_thing` -> `Class > some thing`; a subtest adds its description up to its
+    parameters (`[variation #2]`); a test of a task gets a `~` (the runner's mark that sorts it after its subtests)."""
+    if test.parent is not None:
+        description = test.name[len(test.parent) + 1:]
+        short = description.split(" (")[0] if description.startswith("[") else description
+        name = ".".join(test.parent.split("::")[1:]) + " " + short
+    else:
+        name = ".".join(test.name.split("::")[1:]) or test.name
+    name = _CLASS_AND_TEST.sub(r"\1 > ", name).replace("_", " ")
+    if "[variation" not in name and (test.task_id or 0) > 0:
+        name += "~"
+    return name
 
 
 PER_SUBMISSION = {"gradescope": gradescope, "exercism": exercism}
@@ -209,7 +244,7 @@ def render_csv(results: list[SubmissionResult]) -> str:
     writer.writerow(["submission", "status", "score", "max_score", "tests_passed", "tests", "duration_s",
                      "message"])
     for r in results:
-        counted = [t for t in r.tests if t.status != "skip"]
+        counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
         writer.writerow([r.submission, r.status, points(r.score), points(r.max_score),
                          sum(t.status == "pass" for t in counted), len(counted), f"{r.duration:.2f}",
                          first_line(r.message)])

@@ -96,11 +96,17 @@ def start_process(config: pytest.Config, test_path: Path) -> SubmissionProcess:
     root = exercise_root(test_path.parent)
     probes = next((folder / PROBES_FILE for folder in (test_path.parent, *test_path.parents)
                    if (folder / PROBES_FILE).is_file() and root is not None and folder.is_relative_to(root)), None)
+    return launch(config, path, probes, hide=[root] if root is not None else [])
+
+
+def launch(config: pytest.Config, path: Path, probes: Path | None, hide: list[Path]) -> SubmissionProcess:
+    """Start the submission at `path` in a sandboxed process with what is left of the run's time, and wait for
+    its import. Every process started here is closed, and its stop reported, at the end of the run."""
     left = max(1.0, config.stash[_deadline] - time.monotonic())
     process = SubmissionProcess(path, probes=probes,
                                 limits=Limits(timeout=left, memory_mb=config.getoption("--submission-memory"),
                                               disk_mb=config.getoption("--submission-disk")),
-                                hide=[root] if root is not None else [], time_limit=config.stash[_time_limit])
+                                hide=hide, time_limit=config.stash[_time_limit])
     _processes.append(process)
     process.handshake()
     return process

@@ -16,16 +16,20 @@ line when its code raised.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import os
+import textwrap
 import threading
 from pathlib import Path
 
 import pytest
+from _pytest.unittest import TestCaseFunction
 
 from quiz.grading.plugin import isolation, stops
 from quiz.grading.remote import SubmissionError, SubmissionStopped
+from quiz.grading.solution_module import live_objects_needed
 
 MESSAGE_LIMIT = 600
 OUTPUT_LIMIT = 500
@@ -38,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--quiz-key-fd", type=int, default=None, help="(internal) the pipe the run's key comes on")
     group.addoption("--quiz-lifeline-fd", type=int, default=None,
                     help="(internal) a pipe the grader holds open: its end ends this run")
+    group.addoption("--quiz-messages", choices=("quiz", "exercism"), default="quiz",
+                    help="(internal) failure messages with the failing line (quiz) or as Exercism's runner writes "
+                         "them: `Type: message`, whole (exercism)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
         threading.Thread(target=die_with_the_grader, args=(lifeline,), daemon=True).start()
     key_fd = config.getoption("--quiz-key-fd")
     settings = json.loads(_read_all(key_fd)) if key_fd is not None else {}
-    reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)))
+    reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)),
+                        whole_messages=config.getoption("--quiz-messages") == "exercism")
     config.pluginmanager.register(reporter, "quiz-grading-reporter")
 
 
@@ -73,8 +81,9 @@ def _read_all(fd: int) -> str:
 class Reporter:
     """Streams one JSON line per event to the grader; see the module docstring for why."""
 
-    def __init__(self, fd: int, key: str, rootdir: Path) -> None:
+    def __init__(self, fd: int, key: str, rootdir: Path, whole_messages: bool = False) -> None:
         self.fd = fd
+        self.whole_messages = whole_messages
         os.set_inheritable(fd, False)  # never into a submission's process
         self.key = key
         self.rootdir = rootdir
@@ -102,11 +111,13 @@ class Reporter:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.send("collect_error", nodeid=report.nodeid, message=limit(str(report.longrepr), 2000))
+            # the end says what went wrong: keep it; paths are the suite's, relative to its folder
+            text = str(report.longrepr).strip().replace(f"{self.rootdir}/", "")
+            self.send("collect_error", nodeid=report.nodeid, message=text if len(text) <= 2000 else "[...] " + text[-2000:])
 
     # -- per test ----------------------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
-        self.phases[nodeid] = {"duration": 0.0, "output": "", "status": "pass", "message": ""}
+        self.phases[nodeid] = new_phase()
         self.running = nodeid
         self.send("start", nodeid=nodeid)
 
@@ -114,20 +125,26 @@ class Reporter:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         if call.excinfo is not None and report.failed:
-            report.quiz_message = failure_message(call.excinfo, item, self.rootdir)
+            report.quiz_message = (whole_message(call.excinfo) if self.whole_messages
+                                   else failure_message(call.excinfo, item, self.rootdir))
             report.quiz_stopped = isinstance(call.excinfo.value, SubmissionStopped)
             if report.quiz_stopped:
                 self.stop_tests.setdefault(id(call.excinfo.value.stop), item.nodeid)
+        if call.when == "call" and isinstance(item, TestCaseFunction):
+            report.quiz_captured = unittest_output_so_far(item)
         if report.when == "setup":  # the only phase where a skip mark acts
             report.quiz_skip_marked = any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        state = self.phases.setdefault(report.nodeid, {"duration": 0.0, "output": "", "status": "pass",
-                                                       "message": ""})
+        state = self.phases.setdefault(report.nodeid, new_phase())
+        if hasattr(report, "context") and type(report).__name__ == "SubTestReport":  # pytest-subtests
+            self.subtest(report, state)
+            return
         state["duration"] += report.duration
-        if report.capstdout or report.capstderr:  # each phase's report holds the output of the earlier ones too
-            state["output"] = (report.capstdout + report.capstderr)[:OUTPUT_LIMIT * 4]
+        if report.capstdout or report.capstderr or state["taken_output"]:
+            # each phase's report holds the output of the earlier ones too, less what its subtests took
+            state["output"] = (state["taken_output"] + report.capstdout + report.capstderr)[:OUTPUT_LIMIT * 4]
         if state["status"] != "pass":
             return
         if report.failed:
@@ -143,19 +160,81 @@ class Reporter:
                 state["status"] = "skip"
                 state["message"] = limit(str(reason), MESSAGE_LIMIT)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+        """No progress letter for a subtest: pytest-subtests' `,` and `u` would land in the captured output of a
+        unittest test, whose subtests are reported while its capture runs."""
+        if type(report).__name__ == "SubTestReport":
+            return "subtest", "", ""
+        return None
+
+    def subtest(self, report: pytest.TestReport, state: dict) -> None:
+        """One `self.subTest(...)` or `subtests.test(...)` block of the running test: a result of its own, named
+        by its description; a failed one fails the test it belongs to."""
+        if report.failed:
+            status = "fail"
+            message = getattr(report, "quiz_message", None) or limit(str(report.longrepr), MESSAGE_LIMIT)
+        elif report.skipped:
+            status = "skip"
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            message = limit(str(reason).removeprefix("Skipped: "), MESSAGE_LIMIT)
+        else:
+            status, message = "pass", ""
+        if hasattr(report, "quiz_captured"):  # unittest's subTest: what the test printed since the last one
+            output = report.quiz_captured
+            state["taken_output"] = (state["taken_output"] + output)[:OUTPUT_LIMIT * 4]
+        else:  # subtests.test() captures each block on its own
+            output = report.capstdout + report.capstderr
+        state["subtests"] += 1
+        if status == "fail":
+            state["failed_subtests"].append(subtest_name(report.context))
+        self.send("subtest", nodeid=report.nodeid, name=subtest_name(report.context), status=status,
+                  message=message, duration=round(report.duration, 4), output=capped(output))
+
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
-        state = self.phases.pop(nodeid, None) or {"duration": 0.0, "output": "", "status": "error",
-                                                  "message": "no report"}
-        output = state["output"]
-        if len(output) > OUTPUT_LIMIT:  # the note counts too: Exercism allows 500 characters in all
-            note = f"\n[output truncated to {OUTPUT_LIMIT} characters]"
-            output = output[:OUTPUT_LIMIT - len(note)] + note
+        state = self.phases.pop(nodeid, None) or {**new_phase(), "status": "error", "message": "no report"}
+        failed = state["failed_subtests"]
+        if failed and state["status"] == "pass":
+            state["status"] = "fail"
+            state["message"] = f"{len(failed)} of {state['subtests']} variations failed; first: {failed[0]}"
         self.send("result", nodeid=nodeid, status=state["status"], message=state["message"],
-                  duration=round(state["duration"], 4), output=output)
+                  duration=round(state["duration"], 4), output=capped(state["output"]))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.send("end", exitstatus=int(exitstatus), isolation=isolation(),
+        self.send("end", exitstatus=int(exitstatus), isolation=isolation(), live_objects=live_objects_needed()[:20],
                   stops=[{**vars(stop), "test": self.stop_tests.get(id(stop))} for stop in stops()])
+
+
+def new_phase() -> dict:
+    return {"duration": 0.0, "output": "", "status": "pass", "message": "", "subtests": 0, "failed_subtests": [],
+            "taken_output": ""}
+
+
+TRUNCATED = " [Output was truncated. Please limit to 500 chars]"  # Exercism's runner's words and cap
+
+
+def capped(output: str) -> str:
+    """A test's output as Exercism's runner caps it: stripped, at most 500 characters, the note included."""
+    output = output.strip()
+    return output if len(output) <= OUTPUT_LIMIT else output[:OUTPUT_LIMIT - len(TRUNCATED)] + TRUNCATED
+
+
+def unittest_output_so_far(item: pytest.Item) -> str:
+    """What a unittest test printed since this was last asked, taken from pytest's capture (its own report then
+    holds only the rest). A unittest subTest's report is made while the test runs, before pytest reads the capture."""
+    capture = item.config.pluginmanager.getplugin("capturemanager")
+    if capture is None or not capture.is_globally_capturing():
+        return ""
+    out, err = capture.read_global_capture()
+    return out + err
+
+
+def subtest_name(context) -> str:
+    """How pytest-subtests describes a subtest: `[msg]`, then `(key=value, ...)` when it has parameters."""
+    parts = [f"[{context.msg}]"] if isinstance(context.msg, str) else []
+    if context.kwargs:
+        parts.append("(" + ", ".join(f"{k}={v!r}" for k, v in sorted(context.kwargs.items())) + ")")
+    return limit(" ".join(parts) or "(<subtest>)", 300)
 
 
 def describe_item(item: pytest.Item) -> dict:
@@ -165,14 +244,35 @@ def describe_item(item: pytest.Item) -> dict:
     task = None
     if task_mark is not None:
         task = task_mark.kwargs.get("taskno", task_mark.args[0] if task_mark.args else None)
-    try:
-        code = inspect.getsource(item.obj) if hasattr(item, "obj") else ""
-    except (OSError, TypeError):
-        code = ""
+    code = test_body(item.obj) if hasattr(item, "obj") else ""
     verdict_mark = item.get_closest_marker("verdict")
     verdict = verdict_mark.args[0] if verdict_mark and verdict_mark.args else None
     return {"nodeid": item.nodeid, "weight": weight, "task_id": task, "verdict": verdict,
             "test_code": code[:CODE_LIMIT]}
+
+
+def test_body(function) -> str:
+    """A test's code as Exercism shows it: the statements of its body, dedented, without the `def` line."""
+    try:
+        lines, _ = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    definition = tree.body[0] if tree.body else None
+    if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) or not definition.body:
+        return ""
+    first, last = definition.body[0], definition.body[-1]
+    return textwrap.dedent("".join(lines[first.lineno - 1:last.end_lineno])).rstrip()
+
+
+def whole_message(excinfo: pytest.ExceptionInfo) -> str:
+    """`Type: message`, every line of it, as Exercism's runner reports a failure."""
+    exc = excinfo.value
+    if isinstance(exc, (SubmissionStopped, pytest.fail.Exception)):
+        return limit(exc.msg if isinstance(exc, pytest.fail.Exception) else str(exc), MESSAGE_LIMIT)
+    if isinstance(exc, SubmissionError):
+        return limit(f"{exc.type_name}: {exc.message}", MESSAGE_LIMIT)
+    return limit(excinfo.exconly(tryshort=True), MESSAGE_LIMIT)  # pytest's `assert` rewrites read "assert ..."
 
 
 def limit(text: str, size: int) -> str:

@@ -30,6 +30,7 @@ class TestResult:
     task_id: int | None = None
     verdict: str | None = None  # "recomputed" (decided by the suite from data) or "reported" (a probe's fact)
     test_code: str = ""
+    parent: str | None = None  # a subtest: the node id of the test it ran in (it weighs 0; that test fails with it)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class SubmissionResult:
     duration: float = 0.0
     isolation: dict = field(default_factory=dict)
     message: str = ""
+    advisory: bool = False  # the tests ran in the submission's own (sandboxed) process: its verdicts are forgeable
 
     @property
     def passed(self) -> bool:

@@ -14,10 +14,13 @@ drives (plugin.py, remote.py). Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,7 +29,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from quiz.grading import limits
+from quiz.grading import advisory, limits
+from quiz.grading.layouts import ExerciseFolder, Layout, read_exercise
 from quiz.grading.remote import crash_signal
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
@@ -37,6 +41,7 @@ DEFAULT_DISK_MB = limits.DISK_MB
 SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's time limit by this much
 SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
 MAX_REPORT_LINE = 8 * 2**20  # a line over this is not one the reporter wrote
+MAX_SUBTESTS = 10_000  # in one run
 TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
 
 PYTEST_INI = """\
@@ -60,14 +65,61 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     done with it is run again, and the second run is the result (its message says so)."""
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
+    result, report = graded(exercise_dir, submission, limits, on_test)
+    exercise = read_exercise(exercise_dir)
+    if report.live_objects and exercise.layout is Layout.EXERCISM and advisory_allowed(exercise, limits):
+        return graded_advisory(exercise, submission, limits, on_test, why=report.live_objects[0])
+    return result
+
+
+def graded(exercise_dir: Path, submission: Path, limits: Limits,
+           on_test: Callable[[TestResult], None] | None) -> tuple[SubmissionResult, ReportReader]:
     report, outcome = run_suite(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
     crash = report.crash()
     if crash is None or result.status != "error":
-        return result
+        return result, report
     report, outcome = run_suite(exercise_dir, submission, limits, on_test)
     result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
     result.message += f" (graded twice: the first run crashed with {crash})"
+    return result, report
+
+
+def advisory_allowed(exercise: ExerciseFolder, limits: Limits) -> bool:
+    """Whether a suite whose tests needed the solution's objects may be run in the submission's process. When the
+    exercise ships its own solution, only if that one needs it too: a candidate cannot, by returning an object,
+    take a suite the split carries out of the grader's hands. With none, the submission decides (and the result
+    says it is advisory)."""
+    if exercise.example is None:
+        return True
+    stamp = exercise.example.stat().st_mtime_ns
+    return _example_needs_live_objects(exercise.folder, exercise.example, stamp, limits.timeout, limits.memory_mb)
+
+
+@functools.lru_cache(maxsize=64)
+def _example_needs_live_objects(folder: Path, example: Path, stamp: int, timeout: float, memory_mb: int) -> bool:
+    report, _ = run_suite(folder, example, Limits(timeout=timeout, memory_mb=memory_mb), None)
+    return bool(report.live_objects)
+
+
+def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits,
+                    on_test: Callable[[TestResult], None] | None, why: str) -> SubmissionResult:
+    """The suite and the submission in one sandboxed pytest (advisory.py): every verdict `reported`."""
+    workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
+    try:
+        ini = workdir / "pytest.ini"
+        ini.write_text(PYTEST_INI, encoding="utf-8")
+        key = secrets.token_hex(16)
+        report = ReportReader(key, on_test)
+        outcome = advisory.run_in_sandbox(exercise, submission, ini, limits, key, report.take, MAX_REPORT_LINE)
+    finally:
+        remove_tree(workdir)
+    result = assemble(exercise.name, str(submission), report, outcome, limits)
+    result.advisory = True
+    for test in result.tests:
+        test.verdict = "reported"
+    result.message = (f"advisory: the tests ran in the submission's own sandboxed process, which could have forged "
+                      f"them, because {why}. {result.message}")
     return result
 
 
@@ -84,7 +136,7 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
         (workdir / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         started = time.monotonic()
         try:
-            argv = suite_argv(exercise_dir, submission, limits, workdir) + [
+            argv = suite_argv(read_exercise(exercise_dir), submission, limits, workdir) + [
                 "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r), "--quiz-lifeline-fd", str(lifeline_r)]
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, cwd=workdir, env=suite_environment(),
@@ -116,18 +168,33 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
     return report, outcome
 
 
-def suite_argv(exercise_dir: Path, submission: Path, limits: Limits, workdir: Path) -> list[str]:
+def suite_argv(exercise: ExerciseFolder, submission: Path, limits: Limits, workdir: Path) -> list[str]:
     """no:unraisableexception: that plugin ends every run with five full garbage collections (~0.15 s) to turn
-    exceptions ignored in __del__ into warnings, and this run shows no warnings (no:warnings)."""
-    tests = exercise_dir / "tests"
+    exceptions ignored in __del__ into warnings, and this run shows no warnings (no:warnings).
+
+    An Exercism exercise's tests run from a copy in `workdir` that holds no solution (solution_module.py stands in
+    for it); ours from their own folder, whose tests take the submission from a fixture."""
+    if exercise.layout is Layout.EXERCISM:
+        root = copy_suite(exercise, workdir / "suite")
+        targets = [str(root / test.name) for test in exercise.tests]
+        layout_args = ["-p", "quiz.grading.exercism_plugin", "--solution-module", exercise.solution_module,
+                       "--solution-hide", str(exercise.folder), "--quiz-messages", "exercism"]
+    else:
+        root, targets, layout_args = exercise.folder, [str(exercise.tests[0])], []
     return [sys.executable, "-I", "-B", "-m", "pytest",
-            "-c", str(workdir / "pytest.ini"), "--rootdir", str(exercise_dir), "--confcutdir", str(exercise_dir),
-            "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-            "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter",
+            "-c", str(workdir / "pytest.ini"), "--rootdir", str(root), "--confcutdir", str(root),
+            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "pytest_subtests.plugin",
+            "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter", *layout_args,
             "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
             "--submission-memory", str(limits.memory_mb), "--submission-disk", str(limits.disk_mb),
-            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings",
-            str(tests if tests.is_dir() else exercise_dir)]
+            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings", *targets]
+
+
+def copy_suite(exercise: ExerciseFolder, target: Path) -> Path:
+    target.mkdir()
+    for path in exercise.suite_files():
+        shutil.copyfile(path, target / path.name)
+    return target
 
 
 def suite_environment() -> dict[str, str]:
@@ -171,6 +238,7 @@ class ReportReader:
         self.expected: list[dict] | None = None
         self.weights: dict[str, dict] = {}
         self.results: dict[str, TestResult] = {}
+        self.subtests: dict[str, list[TestResult]] = {}  # node id -> its subtests, in the order they ran
         self.running: str | None = None
         self.collect_errors: list[str] = []
         self.ended = False
@@ -178,6 +246,7 @@ class ReportReader:
         self.exitstatus: int | None = None
         self.stops: list[dict] = []  # why submission processes ended early (remote.Stop as dicts)
         self.isolation: dict = {}
+        self.live_objects: list[str] = []  # why the tests needed the solution's own objects (solution_module.py)
 
     def take(self, line: bytes) -> bool:
         """One line of the channel. Whatever a line holds, the answer is True (read) or False (the channel is
@@ -216,11 +285,16 @@ class ReportReader:
             self.running = event.get("nodeid")
         elif kind == "result":
             return self.take_result(event)
+        elif kind == "subtest":
+            return self.take_subtest(event)
         elif kind == "end":
             self.ended = True
             status, stops, isolation = event.get("exitstatus"), event.get("stops") or [], event.get("isolation") or {}
-            if type(status) is not int or not isinstance(stops, list) or not isinstance(isolation, dict):
+            live = event.get("live_objects") or []
+            if type(status) is not int or not isinstance(stops, list) or not isinstance(isolation, dict) \
+                    or not isinstance(live, list) or not all(isinstance(why, str) for why in live):
                 return self.forged("a malformed end of the run")
+            self.live_objects = [clean_text(why)[:300] for why in live[:20]]
             self.exitstatus = status
             self.stops = [stop for stop in stops if isinstance(stop, dict)]
             self.isolation = isolation
@@ -245,6 +319,24 @@ class ReportReader:
         self.running = None
         if self.on_test is not None:
             self.on_test(result)
+        return True
+
+    def take_subtest(self, event: dict) -> bool:
+        nodeid, name = event.get("nodeid"), event.get("name")
+        if self.expected is None or nodeid != self.running or nodeid in self.results:
+            return self.forged(f"a subtest of {nodeid!r}, which is not running")
+        if not isinstance(name, str) or not 0 < len(name) <= 400:
+            return self.forged("a subtest without a name")
+        if sum(map(len, self.subtests.values())) >= MAX_SUBTESTS:
+            return self.forged(f"more than {MAX_SUBTESTS} subtests")
+        status, duration = event.get("status"), event.get("duration", 0.0)
+        message, output = event.get("message", ""), event.get("output", "")
+        if status not in TEST_STATUSES or status == "error" or not _is_number(duration) or duration < 0 \
+                or not isinstance(message, str) or not isinstance(output, str):
+            return self.forged(f"a malformed subtest of {nodeid!r}")
+        result = self.test_result(nodeid, status, message, float(duration), output)
+        result.name, result.parent, result.weight, result.score = f"{nodeid} {name}", nodeid, 0, 0
+        self.subtests.setdefault(nodeid, []).append(result)
         return True
 
     def test_result(self, nodeid: str, status: str, message: str, duration: float = 0.0,
@@ -290,6 +382,16 @@ def _is_collected_test(test: object) -> bool:
             and isinstance(test.get("verdict"), (str, type(None))))
 
 
+def collect_error_summary(text: str) -> str:
+    """A collection error as a reader needs it: pytest's first line, then the error's own lines (the `E` lines of
+    its traceback, without their margin), or its last line."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return "(pytest gave no reason)"
+    error = [re.sub(r"^E\s{1,3}", "", line) for line in lines if line.startswith("E ")] or [lines[-1]]
+    return "\n".join(dict.fromkeys([lines[0].strip(), *error]))
+
+
 def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
     """Why the suite's own process ended as it did."""
     if outcome.killed_for == "timeout":
@@ -331,7 +433,7 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         return result
     tests = [report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits)
              for t in report.expected]
-    result.tests = tests
+    result.tests = [each for test in tests for each in (test, *report.subtests.get(test.name, []))]
     counted = [t for t in tests if t.status != "skip"]
     result.max_score = sum(t.weight for t in counted)
     result.score = sum(t.score for t in counted)
@@ -342,7 +444,7 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
     if report.tampering:
         result.status, result.score = "error", 0
         result.message = "the report channel was broken: " + "; ".join(dict.fromkeys(report.tampering))
-        for test in tests:  # nothing this run reported can be trusted
+        for test in result.tests:  # nothing this run reported can be trusted
             if test.status == "pass":
                 test.status, test.score = "error", 0
                 test.message = "not counted: the report channel was broken"
@@ -355,7 +457,7 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
     elif other_stop is not None:
         result.message = stop_message(other_stop)
     elif report.collect_errors:
-        result.message = "the tests could not be collected: " + first_line(report.collect_errors[0])
+        result.message = "the tests could not be collected: " + collect_error_summary(report.collect_errors[0])
     elif not counted:
         skipped = [t for t in tests if t.status == "skip"]
         result.message = (f"no test ran: all {len(skipped)} were skipped ({first_line(skipped[0].message)})"

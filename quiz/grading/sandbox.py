@@ -146,8 +146,10 @@ class Sandbox:
     """The folder of one untrusted process tree: `start` runs a command in it under the isolation and limits,
     watched from a thread of ours; `remove` cleans up. Files given are copied into box/ under their names."""
 
-    def __init__(self, files: dict[str, Path], limits: Limits, hide: list[Path] = ()) -> None:
+    def __init__(self, files: dict[str, Path], limits: Limits, hide: list[Path] = (),
+                 env: dict[str, str] | None = None) -> None:
         self.limits = limits
+        self.extra_env = dict(env or {})
         self.mode = isolation_mode()
         self.uid = UID_BASE + (os.getpid() % 100_000) * 100 + next(_uids) % 100 if self.mode == "namespaces" \
             else None
@@ -192,6 +194,7 @@ class Sandbox:
             "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg",
         }
         env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
+        env.update(self.extra_env)
         return env
 
     def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int, notes_fd: int) -> list[str]:

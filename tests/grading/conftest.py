@@ -9,7 +9,7 @@ import pytest
 
 from .helpers import TOY
 
-collect_ignore = ["fixtures", "golden"]
+collect_ignore = ["fixtures", "golden", "exercism"]
 
 
 @pytest.fixture

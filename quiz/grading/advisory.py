@@ -1,0 +1,80 @@
+"""The single-process mode, for third-party suites the split cannot carry: every verdict it gives is advisory.
+
+An Exercism suite whose tests use the solution's own objects (a class they instantiate, an object they compare)
+cannot run against the stand-in module (solution_module.py). Here its pytest runs INSIDE the sandbox, beside the
+solution under its own name, with the same reporter writing to the same kind of channel. The sandbox still holds
+the candidate to its limits and away from the host, but the candidate's code shares the process that decides:
+it can forge any verdict. So the grader marks every test of such a run `reported` and the result advisory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from quiz.grading.layouts import ExerciseFolder
+from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
+
+READ_CHUNK = 65536
+
+
+def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits: Limits, key: str,
+                   take: Callable[[bytes], bool], max_line: int) -> RunOutcome:
+    """Run the exercise's tests and the submission together in one sandboxed pytest; each line of its report
+    channel goes to `take` (False: the channel is broken, and the run is stopped)."""
+    files = {path.name: path for path in exercise.suite_files()}
+    files[f"{exercise.solution_module}.py"] = Path(submission)
+    files["pytest.ini"] = ini
+    sandbox = Sandbox(files, limits, hide=[exercise.folder], env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    report_r, report_w = os.pipe()
+    key_r, key_w = os.pipe()
+    try:
+        box = sandbox.box
+        argv = [sys.executable, "-I", "-B", "-m", "pytest", "-c", str(box / "pytest.ini"), "--rootdir", str(box),
+                "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "pytest_subtests.plugin",
+                "-p", "quiz.grading.reporter", "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
+                "--quiz-messages", "exercism", "-q", "--no-header", "--show-capture=no", "--tb=short",
+                "-p", "no:warnings", *[str(box / test.name) for test in exercise.tests]]
+        try:
+            guard = sandbox.start(argv, [report_w, key_r])
+        finally:
+            os.close(report_w)
+            os.close(key_r)
+        try:
+            os.write(key_w, json.dumps({"key": key}).encode())
+        except OSError:
+            pass  # the run is already gone: its outcome says why
+        finally:
+            os.close(key_w)
+        follow(report_r, guard, take, max_line)
+        return guard.stop()
+    finally:
+        os.close(report_r)
+        sandbox.remove()
+
+
+def follow(report_r: int, guard, take: Callable[[bytes], bool], max_line: int) -> None:
+    """Read the channel until it closes (or the run ends), one line at a time to `take`."""
+    pending = b""
+    while True:
+        ready, _, _ = select.select([report_r], [], [], 0.25)
+        if not ready:
+            if guard.done.is_set():
+                ready, _, _ = select.select([report_r], [], [], 0)
+                if not ready:
+                    return
+            continue
+        chunk = os.read(report_r, READ_CHUNK)
+        if not chunk:
+            return
+        *lines, pending = (pending + chunk).split(b"\n")
+        if len(pending) > max_line:
+            lines.append(pending)
+        for line in lines:
+            if not take(line):
+                guard.stop("tampering")
+                return
