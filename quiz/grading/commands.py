@@ -41,6 +41,18 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                             f"(default {limits.DISK_MB})")
     grade.set_defaults(run=run_grade)
 
+    bundle = sub.add_parser(
+        "gradescope", parents=[parent], help="build a Gradescope autograder zip for an exercise",
+        description="Write the zip Gradescope's autograder takes: setup.sh installs this project, run_autograder "
+                    "grades /autograder/submission/ into /autograder/results/results.json with `quiz grade`.")
+    bundle.add_argument("exercise", metavar="EXERCISE", help="an exercise name (see exercises/) or its folder")
+    bundle.add_argument("--output", metavar="ZIP", default="autograder.zip", help="where (default autograder.zip)")
+    bundle.add_argument("--timeout", type=float, default=limits.TIMEOUT_S, metavar="SECONDS",
+                        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
+    bundle.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
+                        help=f"memory limit per submission (default {limits.MEMORY_MB})")
+    bundle.set_defaults(run=run_gradescope)
+
 
 def resolve_exercise(name: str) -> Path:
     """A path to an exercise folder, or a name under the packaged exercises/. A bare name is a folder here only
@@ -189,3 +201,19 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.csv:
         write_file(args.csv, formats.render_csv(results))
     return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID
+
+
+def run_gradescope(args: argparse.Namespace) -> int:
+    from quiz.grading import gradescope_bundle
+
+    exercise = resolve_exercise(args.exercise)
+    if not 0 < args.timeout < float("inf") or args.memory < 64:
+        raise UsageError("--timeout must be above 0 seconds and --memory at least 64 MB")
+    check_writable(args.output, False)
+    try:
+        names = gradescope_bundle.build(exercise, Path(args.output), timeout=args.timeout, memory_mb=args.memory)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
+          f"exercise/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
+    return EXIT_OK

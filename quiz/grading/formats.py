@@ -135,7 +135,8 @@ def gradescope(result: SubmissionResult) -> dict:
                       "status": "passed" if test.status == "pass" else "failed",
                       "output": output, "visibility": "visible"})
     return {"score": result.score, "max_score": result.max_score, "output": result.message,
-            "execution_time": round(result.duration, 3), "tests": tests}
+            "execution_time": round(result.duration, 3), "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": tests}
 
 
 def exercism(result: SubmissionResult) -> dict:
