@@ -65,13 +65,17 @@ def summary_table(results: list[SubmissionResult]) -> str:
     rows = [("submission", "status", "score", "tests passed", "time")]
     for r in results:
         counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
-        rows.append((submission_label(r), r.status, f"{points(r.score)}/{points(r.max_score)}",
+        rows.append((submission_label(r), r.status + (" (advisory)" if r.advisory else ""),
+                     f"{points(r.score)}/{points(r.max_score)}",
                      f"{sum(t.status == 'pass' for t in counted)}/{len(counted)}", f"{r.duration:.1f} s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
     passed = sum(r.passed for r in results)
-    out.append(f"{passed} of {len(results)} submissions passed")
+    advisory = sum(r.advisory for r in results)
+    out.append(f"{passed} of {len(results)} submissions passed" + (
+        f"; {advisory} graded as advisory (the tests ran in the submission's own process, which could have "
+        "forged the verdict)" if advisory else ""))
     return "\n".join(out)
 
 
@@ -243,10 +247,10 @@ def render_csv(results: list[SubmissionResult]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["submission", "status", "score", "max_score", "tests_passed", "tests", "duration_s",
-                     "message"])
+                     "message", "advisory"])
     for r in results:
         counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
         writer.writerow([r.submission, r.status, points(r.score), points(r.max_score),
                          sum(t.status == "pass" for t in counted), len(counted), f"{r.duration:.2f}",
-                         first_line(r.message)])
+                         first_line(r.message), str(r.advisory).lower()])
     return buffer.getvalue()
