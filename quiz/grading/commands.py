@@ -215,5 +215,5 @@ def run_gradescope(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
-          f"exercise/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
+          f"exercises/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
     return EXIT_OK

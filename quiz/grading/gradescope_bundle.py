@@ -9,7 +9,8 @@ score, max_score, status, output, visibility; stdout_visibility). The zip holds:
     run_autograder      finds the submission's file and runs `quiz grade ... --format gradescope`
     quiz/               this project's package, as installed here
     requirements.txt    its dependencies, as this installation declares them
-    exercise/NAME/      the exercise, with its tests
+    exercises/NAME/     the exercise, with its tests (where the package looks for shipped exercises: the sandbox
+                        hides it from the submission)
     settings.json       the limits the bundle grades with
 
 `run_autograder` reads the root from QUIZ_AUTOGRADER_ROOT (default /autograder) and the Python from
@@ -65,7 +66,7 @@ json.dump({"score": 0, "execution_time": 0, "output": sys.argv[2], "tests": [], 
 EOF
   exit 0
 }
-EXERCISE="$SOURCE/exercise/$(settings exercise)" || fail "the autograder's settings.json cannot be read"
+EXERCISE="$SOURCE/exercises/$(settings exercise)" || fail "the autograder's settings.json cannot be read"
 WANTED="$(settings solution)"
 shopt -s nullglob
 files=("$ROOT"/submission/*.py)
@@ -86,7 +87,7 @@ fi
 exit 0
 """
 
-LEFT_OUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.git)(/|$)|\.pyc$")
+LEFT_OUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.git)(/|$)|\.pyc$|^_data/")  # _data: a wheel's bank
 
 
 def build(exercise_dir: Path, output: Path, *, timeout: float, memory_mb: int) -> list[str]:
@@ -100,7 +101,7 @@ def build(exercise_dir: Path, output: Path, *, timeout: float, memory_mb: int) -
         executable("run_autograder", RUN_AUTOGRADER, bundle)
         bundle.writestr("requirements.txt", "\n".join(requirements()) + "\n")
         bundle.writestr("settings.json", json.dumps(settings, indent=2) + "\n")
-        for folder, prefix in ((package, "quiz"), (exercise.folder, f"exercise/{exercise.name}")):
+        for folder, prefix in ((package, "quiz"), (exercise.folder, f"exercises/{exercise.name}")):
             for path in sorted(folder.rglob("*")):
                 relative = path.relative_to(folder).as_posix()
                 if path.is_file() and not LEFT_OUT.search(relative):

@@ -59,8 +59,27 @@ def bundle(exercise: Path, tmp: Path) -> Path:
     return root
 
 
-def run_autograder(root: Path, python: str = sys.executable) -> dict:
-    env = {**os.environ, "QUIZ_AUTOGRADER_ROOT": str(root), "QUIZ_AUTOGRADER_PYTHON": python}
+def setup_venv(root: Path) -> str:
+    """What setup.sh makes, without the network: a venv whose path has ROOT/source first (the zip's own `quiz`,
+    through the same .pth setup.sh writes), then this machine's dependencies. Its Python."""
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "quiz-autograder.pth").write_text(f"{root / 'source'}\n")
+    dependencies = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    (site / "zz-dependencies.pth").write_text(  # after it: .pth files are read in name order
+        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in dependencies) + "\n")
+    return str(venv / "bin" / "python")
+
+
+def run_autograder(root: Path, python: str | None = None) -> dict:
+    if python is None:  # the zip's own package is what grades
+        python = setup_venv(root)
+        where = subprocess.run([python, "-I", "-c", "import quiz; print(quiz.__file__)"], capture_output=True,
+                               text=True)
+        assert where.stdout.strip() == str(root / "source" / "quiz" / "__init__.py"), where.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update({"QUIZ_AUTOGRADER_ROOT": str(root), "QUIZ_AUTOGRADER_PYTHON": python})
     done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
                           timeout=180)
     assert done.returncode == 0, done.stderr
@@ -76,7 +95,8 @@ def test_the_zip_holds_what_gradescope_runs(tmp_path):
         assert os.access(source / name, os.X_OK), name
         assert subprocess.run(["bash", "-n", str(source / name)]).returncode == 0, name
     assert (source / "quiz" / "grading" / "runner.py").is_file()
-    assert (source / "exercise" / "toy" / "tests" / "test_toy.py").is_file()
+    assert (source / "exercises" / "toy" / "tests" / "test_toy.py").is_file()
+    assert not (source / "quiz" / "_data").exists()
     requirements = (source / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("pytest") for line in requirements) and not any("xdist" in r for r in requirements)
     assert json.loads((source / "settings.json").read_text()) == {"exercise": "toy", "solution": "solution.py",
