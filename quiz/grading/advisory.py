@@ -25,7 +25,8 @@ READ_CHUNK = 65536
 def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits: Limits, key: str,
                    take: Callable[[bytes], bool], max_line: int) -> RunOutcome:
     """Run the exercise's tests and the submission together in one sandboxed pytest; each line of its report
-    channel goes to `take` (False: the channel is broken, and the run is stopped)."""
+    channel goes to `take` (False: the channel is broken, and the run is stopped). Past `limits.report_bytes` in
+    all, `take` gets one line too long to be the reporter's, and the run is stopped."""
     files = {path.name: path for path in exercise.suite_files()}
     files[f"{exercise.solution_module}.py"] = Path(submission)
     files["pytest.ini"] = ini
@@ -36,7 +37,8 @@ def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits
         box = sandbox.box
         argv = [sys.executable, "-I", "-B", "-m", "pytest", "-c", str(box / "pytest.ini"), "--rootdir", str(box),
                 "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "pytest_subtests.plugin",
-                "-p", "quiz.grading.reporter", "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
+                "-p", "quiz.grading.reporter", "-p", "quiz.grading.exercism_plugin", "--exercism-order",
+                "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
                 "--quiz-messages", "exercism", "-q", "--no-header", "--show-capture=no", "--tb=short",
                 "-p", "no:warnings", *[str(box / test.name) for test in exercise.tests]]
         try:
@@ -50,16 +52,17 @@ def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits
             pass  # the run is already gone: its outcome says why
         finally:
             os.close(key_w)
-        follow(report_r, guard, take, max_line)
+        follow(report_r, guard, take, max_line, limits.report_bytes)
         return guard.stop()
     finally:
         os.close(report_r)
         sandbox.remove()
 
 
-def follow(report_r: int, guard, take: Callable[[bytes], bool], max_line: int) -> None:
+def follow(report_r: int, guard, take: Callable[[bytes], bool], max_line: int, max_bytes: int) -> None:
     """Read the channel until it closes (or the run ends), one line at a time to `take`."""
     pending = b""
+    total = 0
     while True:
         ready, _, _ = select.select([report_r], [], [], 0.25)
         if not ready:
@@ -70,6 +73,11 @@ def follow(report_r: int, guard, take: Callable[[bytes], bool], max_line: int) -
             continue
         chunk = os.read(report_r, READ_CHUNK)
         if not chunk:
+            return
+        total += len(chunk)
+        if total > max_bytes:  # no reporter writes this much: the channel is flooded
+            take(b"x" * (max_line + 1))
+            guard.stop("tampering")
             return
         *lines, pending = (pending + chunk).split(b"\n")
         if len(pending) > max_line:

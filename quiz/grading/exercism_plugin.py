@@ -1,6 +1,7 @@
 """The pytest plugin for suites that import the solution by its own name (Exercism's layout, unittest suites).
 
-Loaded with `-p quiz.grading.exercism_plugin --solution-module lasagna` beside quiz.grading.plugin. Before any
+Loaded with `-p quiz.grading.exercism_plugin --solution-module lasagna --exercism-order` beside
+quiz.grading.plugin (the advisory run, in the sandbox, takes only `--exercism-order`). Before any
 test file is imported, `sys.modules["lasagna"]` becomes a SolutionModule (solution_module.py): the tests' own
 `from lasagna import ...` then reaches the submission (`--submission`) in its sandboxed process, started at the
 first name they take. The suite's process never imports the submission, so its verdicts stay its own.
@@ -25,6 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the module name the tests import the solution as (its file's stem)")
     group.addoption("--solution-hide", metavar="DIR", action="append", default=[],
                     help="a folder the submission's process must not see (the exercise's own)")
+    group.addoption("--exercism-order", action="store_true",
+                    help="run the tests in the order Exercism's runner does: by the line they are defined on")
 
 
 @pytest.hookimpl(trylast=True)  # after quiz.grading.plugin has set the run's deadline
@@ -54,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Exercism's runner's order: by the line each test is defined on (unittest would sort them by name), across
     the test files; a stable sort, so tests on the same line keep the files' order."""
-    if config.getoption("--solution-module"):
+    if config.getoption("--exercism-order"):
         items.sort(key=definition_line)
 
 

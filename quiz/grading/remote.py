@@ -176,6 +176,11 @@ class SubmissionProcess:
         return message
 
     # -- the end ---------------------------------------------------------------------------------------
+    def violation(self, what: str, why: str):
+        """What the process sent is not what its side of the protocol sends (checked by the caller): stop it, and
+        raise SubmissionStopped, as for a malformed frame."""
+        self._violation(what, why)
+
     def _violation(self, what: str, why: str):
         self.guard.stop("protocol")
         self.stopped = Stop("protocol", f"protocol violation while {_gerund(what)}: {why}")

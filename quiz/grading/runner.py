@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from quiz.grading import advisory, limits
@@ -42,6 +43,9 @@ SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's tim
 SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
 MAX_REPORT_LINE = 8 * 2**20  # a line over this is not one the reporter wrote
 MAX_SUBTESTS = 10_000  # in one run
+MAX_TESTS = 100_000  # collected in one run
+MAX_WEIGHT = 1_000_000  # points of one test: a sum of them stays finite in every format
+MAX_COLLECT_ERRORS = 20  # kept (the first ones); a collection error's text is capped by the reporter
 TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
 
 PYTEST_INI = """\
@@ -65,10 +69,21 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     done with it is run again, and the second run is the result (its message says so)."""
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
+    started = time.monotonic()
     result, report = graded(exercise_dir, submission, limits, on_test)
     exercise = read_exercise(exercise_dir)
-    if report.live_objects and exercise.layout is Layout.EXERCISM and advisory_allowed(exercise, limits):
-        return graded_advisory(exercise, submission, limits, on_test, why=report.live_objects[0])
+    if not report.live_objects or exercise.layout is not Layout.EXERCISM:
+        return result
+    decider = advisory_decider(exercise)
+    if decider is None:
+        result.message = (f"{report.live_objects[0]}; this exercise ships no solution of its own (.meta/example.py "
+                          f"or {exercise.solution_module}.py) to show its tests need that, so they are not run in "
+                          f"the submission's process. {result.message}")
+        return result
+    left = limits.timeout - (time.monotonic() - started)  # the advisory run gets what is left of the time limit
+    if left >= 1 and _needs_live_objects(exercise.folder, decider, decider.stat().st_mtime_ns, limits.timeout,
+                                         limits.memory_mb):
+        return graded_advisory(exercise, submission, limits, left, on_test, why=report.live_objects[0])
     return result
 
 
@@ -85,36 +100,39 @@ def graded(exercise_dir: Path, submission: Path, limits: Limits,
     return result, report
 
 
-def advisory_allowed(exercise: ExerciseFolder, limits: Limits) -> bool:
-    """Whether a suite whose tests needed the solution's objects may be run in the submission's process. When the
-    exercise ships its own solution, only if that one needs it too: a candidate cannot, by returning an object,
-    take a suite the split carries out of the grader's hands. With none, the submission decides (and the result
-    says it is advisory)."""
-    if exercise.example is None:
-        return True
-    stamp = exercise.example.stat().st_mtime_ns
-    return _example_needs_live_objects(exercise.folder, exercise.example, stamp, limits.timeout, limits.memory_mb)
+def advisory_decider(exercise: ExerciseFolder) -> Path | None:
+    """The solution that says whether the exercise's tests need the solution's own objects: its example
+    (.meta/example.py), else the solution file its folder holds (Exercism's stub: a class where the tests need
+    one). Never the submission: a candidate cannot, by returning an object, take a suite the split carries out of
+    the grader's hands. None when the exercise holds neither."""
+    if exercise.example is not None:
+        return exercise.example
+    return next((path for path in exercise.solution_files if path.is_file()), None)
 
 
 @functools.lru_cache(maxsize=64)
-def _example_needs_live_objects(folder: Path, example: Path, stamp: int, timeout: float, memory_mb: int) -> bool:
-    report, _ = run_suite(folder, example, Limits(timeout=timeout, memory_mb=memory_mb), None)
+def _needs_live_objects(folder: Path, solution: Path, stamp: int, timeout: float, memory_mb: int) -> bool:
+    report, _ = run_suite(folder, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
     return bool(report.live_objects)
 
 
-def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits,
+def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits, left: float,
                     on_test: Callable[[TestResult], None] | None, why: str) -> SubmissionResult:
-    """The suite and the submission in one sandboxed pytest (advisory.py): every verdict `reported`."""
+    """The suite and the submission in one sandboxed pytest (advisory.py), with the `left` seconds of the time
+    limit the first run did not use: every verdict `reported`."""
     workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
     try:
         ini = workdir / "pytest.ini"
         ini.write_text(PYTEST_INI, encoding="utf-8")
         key = secrets.token_hex(16)
         report = ReportReader(key, on_test)
-        outcome = advisory.run_in_sandbox(exercise, submission, ini, limits, key, report.take, MAX_REPORT_LINE)
+        outcome = advisory.run_in_sandbox(exercise, submission, ini, replace(limits, timeout=left), key,
+                                          report.take, MAX_REPORT_LINE)
     finally:
         remove_tree(workdir)
-    result = assemble(exercise.name, str(submission), report, outcome, limits)
+    result = assemble(exercise.name, str(submission), report, outcome, limits, grace=0)
+    if outcome.killed_for in ("timeout", "memory"):  # the whole run was the submission's: its limit, its status
+        result.status = outcome.killed_for
     result.advisory = True
     for test in result.tests:
         test.verdict = "reported"
@@ -177,7 +195,8 @@ def suite_argv(exercise: ExerciseFolder, submission: Path, limits: Limits, workd
     if exercise.layout is Layout.EXERCISM:
         root = copy_suite(exercise, workdir / "suite")
         targets = [str(root / test.name) for test in exercise.tests]
-        layout_args = ["-p", "quiz.grading.exercism_plugin", "--solution-module", exercise.solution_module,
+        layout_args = ["-p", "quiz.grading.exercism_plugin", "--exercism-order",
+                       "--solution-module", exercise.solution_module,
                        "--solution-hide", str(exercise.folder), "--quiz-messages", "exercism"]
     else:
         root, targets, layout_args = exercise.folder, [str(exercise.tests[0])], []
@@ -275,12 +294,13 @@ class ReportReader:
             if self.expected is not None:
                 return self.forged("the list of tests was sent twice")
             tests = event.get("tests")
-            if not isinstance(tests, list) or not all(_is_collected_test(t) for t in tests):
+            if not isinstance(tests, list) or len(tests) > MAX_TESTS or not all(_is_collected_test(t) for t in tests):
                 return self.forged("a malformed list of tests")
             self.expected = tests
             self.weights = {t["nodeid"]: t for t in self.expected}
         elif kind == "collect_error":
-            self.collect_errors.append(clean_text(str(event.get("message", ""))))
+            if len(self.collect_errors) < MAX_COLLECT_ERRORS:
+                self.collect_errors.append(clean_text(str(event.get("message", ""))[:4000]))
         elif kind == "start":
             self.running = event.get("nodeid")
         elif kind == "result":
@@ -376,7 +396,7 @@ def _is_number(value: object) -> bool:
 def _is_collected_test(test: object) -> bool:
     """One entry of the collected list: a node id, a finite weight of at least 0, the fields' types."""
     return (isinstance(test, dict) and isinstance(test.get("nodeid"), str)
-            and _is_number(test.get("weight", 1)) and test.get("weight", 1) >= 0
+            and _is_number(test.get("weight", 1)) and 0 <= test.get("weight", 1) <= MAX_WEIGHT
             and isinstance(test.get("test_code", ""), str)
             and (test.get("task_id") is None or type(test.get("task_id")) is int)
             and isinstance(test.get("verdict"), (str, type(None))))
@@ -392,10 +412,11 @@ def collect_error_summary(text: str) -> str:
     return "\n".join(dict.fromkeys([lines[0].strip(), *error]))
 
 
-def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
-    """Why the suite's own process ended as it did."""
+def stop_reason(outcome: RunOutcome, limits: Limits, grace: float = SUITE_GRACE_S) -> str:
+    """Why the suite's own process ended as it did (`grace`: what it had beyond the submission's time limit)."""
     if outcome.killed_for == "timeout":
-        return f"the time limit of {limits.timeout:g} s was reached (and {SUITE_GRACE_S:g} s more for the suite)"
+        return f"the time limit of {limits.timeout:g} s was reached" + (
+            f" (and {grace:g} s more for the suite)" if grace else "")
     if outcome.killed_for == "memory":
         return f"the suite's own process used more than {SUITE_MEMORY_MB} MB of memory"
     if outcome.killed_for == "output":
@@ -408,8 +429,8 @@ def stop_reason(outcome: RunOutcome, limits: Limits) -> str:
     return f"the suite's process ended early (exit code {outcome.exit_code})"
 
 
-def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: Limits) -> TestResult:
-    reason = stop_reason(outcome, limits)
+def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: Limits, grace: float) -> TestResult:
+    reason = stop_reason(outcome, limits, grace)
     message = (f"this test was running when {reason}" if nodeid == report.running
                else f"this test never reported: {reason}")
     return report.test_result(nodeid, "error", message)
@@ -421,17 +442,17 @@ def stop_message(stop: dict) -> str:
 
 
 def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunOutcome,
-             limits: Limits) -> SubmissionResult:
+             limits: Limits, grace: float = SUITE_GRACE_S) -> SubmissionResult:
     """Every test the suite defines gets a result; then the overall status, score and message."""
     result = SubmissionResult(submission=submission, exercise=exercise, status="error",
                               duration=round(outcome.duration, 3), isolation=outcome.isolation)
     limit_stop = report.stop("timeout", "memory")
     if report.expected is None:
         detail = report.collect_errors[0] if report.collect_errors else clean_text(outcome.output.strip()[-1500:])
-        why = stop_reason(outcome, limits) if outcome.killed_for else "the tests could not be collected"
+        why = stop_reason(outcome, limits, grace) if outcome.killed_for else "the tests could not be collected"
         result.message = f"{why}: {detail}" if detail else why
         return result
-    tests = [report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits)
+    tests = [report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits, grace)
              for t in report.expected]
     result.tests = [each for test in tests for each in (test, *report.subtests.get(test.name, []))]
     counted = [t for t in tests if t.status != "skip"]
@@ -452,8 +473,8 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = limit_stop["reason"]
         result.message = stop_message(limit_stop)
     elif outcome.killed_for is not None or missing or not report.ended:
-        result.message = (f"{missing} of {len(tests)} tests never reported: {stop_reason(outcome, limits)}"
-                          if missing else f"the test run did not finish normally: {stop_reason(outcome, limits)}")
+        result.message = (f"{missing} of {len(tests)} tests never reported: {stop_reason(outcome, limits, grace)}"
+                          if missing else f"the test run did not finish normally: {stop_reason(outcome, limits, grace)}")
     elif other_stop is not None:
         result.message = stop_message(other_stop)
     elif report.collect_errors:

@@ -54,43 +54,44 @@ class SolutionModule(types.ModuleType):
         if attr.startswith("__") or attr in ("_connect", "_stand_ins"):
             raise AttributeError(attr)
         process = self._connect()
-        info = _answer(process.probe("describe", attr), "describe")
+        info = _answer(process, process.probe("describe", attr), f"looking up {attr}")
         kind = info.get("kind")
         if kind == "missing":
             raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
         if kind == "value":
-            value = _decoded(info.get("value"))
+            value = _decoded(process, info.get("value"), f"looking up {attr}")
         elif kind == "function":
             doc = info.get("doc")
             value = remote_function(self, process, attr, doc if isinstance(doc, str) else None)
         elif kind == "exception":
-            value = self.stand_in(attr, info.get("base"))
+            value = self.stand_in(process, attr, info.get("base"))
         elif kind == "object":
             raise LiveObjectNeeded(f"{self.__name__}.{attr} is a {str(info.get('type'))[:80]}: the tests use the "
                                    "solution's objects themselves, which stay in its sandboxed process")
         else:
-            raise ValueError(f"the solution's process described {attr!r} as {kind!r}")
+            process.violation(f"looking up {attr}", f"a name described as {str(kind)[:40]!r}")
         setattr(self, attr, value)  # looked up once
         return value
 
-    def stand_in(self, name: str, base: object) -> type:
+    def stand_in(self, process: SubmissionProcess, name: object, base: object) -> type:
         """Our class for the solution's exception class `name`, deriving from the same builtin exception."""
         if not (isinstance(name, str) and name.isidentifier()):
-            raise ValueError(f"an exception class name that is not an identifier: {str(name)[:80]!r}")
+            process.violation("rebuilding an exception", f"a class name that is not an identifier: {str(name)[:80]!r}")
         if name not in self._stand_ins:
             self._stand_ins[name] = type(name, (builtin_exception(base),), {"__module__": self.__name__})
         return self._stand_ins[name]
 
-    def rebuild(self, raised: dict) -> BaseException:
+    def rebuild(self, process: SubmissionProcess, raised: dict) -> BaseException:
         """The exception the solution raised, as one of ours: a builtin as itself, its own class as a stand-in."""
         name, base = raised.get("type"), raised.get("base")
         message = str(raised.get("message", ""))
         if raised.get("own") or name not in _builtin_exceptions():
-            cls = self.stand_in(name, base)
+            cls = self.stand_in(process, name, base)
         else:
             cls = getattr(builtins, name)
         try:
-            args = _decoded(raised["args"]) if raised.get("args") is not None else (message,)
+            args = _decoded(process, raised["args"], "rebuilding an exception") if raised.get("args") is not None \
+                else (message,)
             return cls(*args) if isinstance(args, tuple) else cls(message)
         except Exception:  # noqa: BLE001 - a class whose arguments we cannot rebuild: its message, plainly
             return RuntimeError(f"{name}: {message}")
@@ -103,11 +104,11 @@ def remote_function(module: SolutionModule, process: SubmissionProcess, name: st
         except NotData as exc:
             raise LiveObjectNeeded(f"{name}() was given {exc}: only data crosses to the solution's "
                                    "sandboxed process") from None
-        answer = _answer(process.probe("call", name, request), f"{name}()")
+        answer = _answer(process, process.probe("call", name, request), f"{name}()")
         if "value" in answer:
-            return _decoded(answer["value"])
+            return _decoded(process, answer["value"], f"{name}()")
         if isinstance(answer.get("raised"), dict):
-            raise module.rebuild(answer["raised"])
+            raise module.rebuild(process, answer["raised"])
         raise LiveObjectNeeded(f"{name}() returned a {str(answer.get('object'))[:80]}, an object: the tests use "
                                "it itself, and it stays in the solution's sandboxed process")
 
@@ -128,19 +129,20 @@ def _builtin_exceptions() -> set[str]:
             if isinstance(value, type) and issubclass(value, BaseException) and name not in UNRAISABLE}
 
 
-def _answer(text: object, what: str) -> dict:
-    """A probe's JSON answer, checked: a dict, or the run stops here with a plain error."""
+def _answer(process: SubmissionProcess, text: object, what: str) -> dict:
+    """A probe's JSON answer, checked: a dict, or the process is stopped for a protocol violation (never an error
+    of a type a suite might expect, such as ValueError)."""
     try:
         answer = json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):
         answer = None
     if not isinstance(answer, dict):
-        raise ValueError(f"the solution's process sent an answer to {what} that is not one")
+        process.violation(what, "an answer that is not a JSON object")
     return answer
 
 
-def _decoded(data: object) -> object:
+def _decoded(process: SubmissionProcess, data: object, what: str) -> object:
     try:
         return decode(data)
     except (ValueError, TypeError, RecursionError) as exc:
-        raise ValueError(f"the solution's process sent a value that is not data: {exc}") from None
+        process.violation(what, f"a value that is not data ({str(exc)[:80]})")

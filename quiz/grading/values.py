@@ -46,10 +46,20 @@ def encode(value: object, depth: int = 0) -> object:
         return {TAG: "bytes", "v": value.decode("latin-1")}
     if type(value) is complex:
         return {TAG: "complex", "v": [encode(value.real), encode(value.imag)]}
-    for base in (bool, int, float, str, bytes, complex, tuple, list, dict, set, frozenset):
-        if isinstance(value, base):  # a subclass: its builtin value
-            return encode(base(value), depth)
+    for base, stored in STORED.items():
+        if isinstance(value, base):  # a subclass: the value it holds, read with the builtin's own methods
+            return encode(stored(value), depth)
     raise NotData(type(value).__name__)
+
+
+# A subclass's stored value, never what its overrides say (`int(x)` would call its own __int__, `tuple(x)` its
+# own __iter__): the builtin type's methods, called on it directly.
+STORED = {
+    int: int.__int__, float: float.__float__, str: str.__str__, bytes: lambda v: bytes.__getitem__(v, slice(None)),
+    complex: complex.__complex__, tuple: lambda v: tuple.__getitem__(v, slice(None)),
+    list: lambda v: list.__getitem__(v, slice(None)), frozenset: lambda v: frozenset(frozenset.__iter__(v)),
+    set: lambda v: set(set.__iter__(v)), dict: lambda v: dict(dict.items(v)),
+}
 
 
 def decode(data: object, depth: int = 0) -> object:

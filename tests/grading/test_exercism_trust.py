@@ -4,8 +4,8 @@
   its sandbox and cannot reach the tests (a solution that silences unittest's assertions fails anyway).
 - Suites that need the solution's own objects (a class the tests instantiate) run in the sandbox beside it: the
   result is ADVISORY, every verdict `reported`, in every format, because such a solution can forge its pass.
-- A candidate cannot push a data-only suite into that mode: when the exercise ships its own solution
-  (.meta/example.py), the mode is the one that solution needs.
+- A candidate cannot push a data-only suite into that mode: the mode is the one the exercise's own solution needs
+  (.meta/example.py, else the solution file its folder holds); a folder with neither is never run so.
 """
 
 from __future__ import annotations
@@ -93,12 +93,23 @@ def test_objects_that_claim_equality_do_not_cross_and_the_tests_say_why(tmp_path
     assert all("returned a Anything, an object" in t["message"] for t in result["tests"])
 
 
-def test_without_an_example_such_a_submission_is_graded_advisory_and_says_so(tmp_path):
+def test_without_an_example_the_folders_own_solution_decides_and_the_submission_cannot(tmp_path):
+    """Exercism's folders hold the solution file (a stub, functions here): the suite is data-only, so a
+    submission that returns objects fails, however it tries to push the suite into the advisory mode."""
     cheat = tmp_path / "cheat.py"
     cheat.write_text(ALWAYS_EQUAL)
     result = graded(BATCHING, cheat)["cheat.py"]
-    assert result["advisory"] is True and result["message"].startswith("advisory: ")
-    assert all(t["verdict"] == "reported" for t in result["tests"])
+    assert result["advisory"] is False and result["score"] == 0
+    assert all(t["verdict"] is None for t in result["tests"])
+
+
+def test_a_folder_with_no_solution_of_its_own_is_never_graded_advisory(tmp_path):
+    exercise = tmp_path / "clock"
+    exercise.mkdir()
+    shutil.copy(CLOCK / "clock_test.py", exercise)
+    result = graded(exercise, CLOCK / "submissions" / "forger.py")["forger.py"]
+    assert result["advisory"] is False and result["status"] == "error"
+    assert "ships no solution of its own (.meta/example.py or clock.py)" in result["message"]
 
 
 def test_a_suite_that_needs_the_solutions_objects_is_advisory_in_every_format(tmp_path):
