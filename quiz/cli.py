@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     from quiz.bank import commands as bank_commands
     from quiz.grading import commands as grading_commands
     from quiz.review import commands as review_commands
+    from quiz.anki import commands as anki_commands
     from quiz.exercises import commands as exercise_commands
 
     parser = argparse.ArgumentParser(
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quiz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options(suppress=True)
-    for room in (bank_commands, review_commands, grading_commands, exercise_commands):
+    for room in (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands):
         room.register(sub, parent)
     return parser
 

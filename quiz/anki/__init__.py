@@ -1,0 +1,1 @@
+"""Anki interop: `quiz anki export` (a bank to an .apkg) and `quiz anki import` (an .apkg to a bank)."""
