@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import re
 import signal
 import sys
@@ -127,6 +128,8 @@ def check_args(args: argparse.Namespace) -> Path:
 
 def run_exercise(args: argparse.Namespace) -> int:
     submission = check_args(args)
+    # `kill -USR1` prints every thread's stack: how to see where a run that does not stop is stuck
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     with stop_signals_interrupt():
         if args.out:
             return run_workers(args, submission, Path(args.out))

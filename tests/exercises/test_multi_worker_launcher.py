@@ -30,12 +30,19 @@ RUN = [sys.executable, "-m", "quiz", "exercise", "run", "multi_worker"]
 WAIT = 240  # seconds: bounds every wait below; a run takes about 15 s
 
 
+def as_a_terminal_job() -> None:
+    """SIGINT as a terminal's foreground job has it. A test run started in the background by a shell (`pytest &`)
+    ignores SIGINT, its children inherit that, and Python then never turns SIGINT into KeyboardInterrupt: the
+    launcher would not hear the test's Ctrl+C (seen once: a full run started so hung here for 240 s)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class LiveRun:
     """The CLI running in the background, its output lines readable as they come."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None):
         self.process = subprocess.Popen([*RUN, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True, env=env)
+                                        text=True, start_new_session=True, env=env, preexec_fn=as_a_terminal_job)
         self.lines: list[str] = []
         self.pids: list[int] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -69,7 +76,15 @@ class LiveRun:
         return self.pids
 
     def finish(self) -> int:
-        code = self.process.wait(WAIT)
+        try:
+            code = self.process.wait(WAIT)
+        except subprocess.TimeoutExpired:  # say where it is stuck: the launcher dumps its stacks on SIGUSR1
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+            self.process.kill()
+            while (line := self._queue.get(timeout=10)) is not None:
+                self.lines.append(line)
+            pytest.fail("the launcher did not end; its last lines and stacks:\n" + "\n".join(self.lines[-80:]))
         while (line := self._queue.get(timeout=10)) is not None:
             self.lines.append(line)
         return code
