@@ -57,7 +57,7 @@ def read_package(path: Path) -> tuple[str, list[AnkiNote]]:
             raise NotAnAnkiPackage(f"{path}: {chosen} cannot be unpacked: {exc}") from None
         try:
             return chosen, read_collection(database)
-        except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
+        except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise NotAnAnkiPackage(f"{path}: {chosen} is not an Anki collection this can read: {exc}") from None
 
 
@@ -90,6 +90,8 @@ def read_collection(database: Path) -> list[AnkiNote]:
         deck_of = dict(connection.execute("select nid, min(did) from cards group by nid"))
         notes = []
         for nid, guid, mid, tags, flds in connection.execute("select id, guid, mid, tags, flds from notes order by id"):
+            if not all(isinstance(value, str) for value in (guid, tags, flds)):
+                raise ValueError(f"note {nid} has no GUID, tags or fields as text")
             values = flds.split("\x1f")
             names = field_names.get(mid) or [f"Field {i + 1}" for i in range(len(values))]
             notes.append(AnkiNote(guid=guid, notetype=types.get(mid, "?"), fields=dict(zip(names, values)),

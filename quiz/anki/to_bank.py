@@ -6,8 +6,8 @@
   (as slugs; `topic::x` and `difficulty::x` fill those); its id is made from its GUID (`anki.<hex of the GUID>`),
   so importing the deck again gives the same ids. Anki has no key points: each line or bullet of the answer
   becomes one, whose words are the ones an answer must mention; edit them to score answers well. A note's text is
-  in one language: it fills both `zh` and `en` (the question's `source` says so), unless `--lang` names the one
-  it is in, which then also fills the other.
+  in one language (Chinese when it has Han characters): it fills both `zh` and `en`, and the question's `source`
+  says so.
 """
 
 from __future__ import annotations
@@ -67,10 +67,11 @@ def restored(note: AnkiNote) -> tuple[dict | None, dict | None]:
         carried = json.loads(html.unescape(data)) if data else None
     except ValueError:
         carried = None
-    if not isinstance(carried, dict) or not isinstance(carried.get("question"), dict):
-        return None, None
+    question = carried.get("question") if isinstance(carried, dict) else None
+    if not isinstance(question, dict) or not isinstance(question.get("id"), str):
+        return None, None  # not ours after all: read as any other note
     meta = carried.get("deck")
-    return (meta if isinstance(meta, dict) else None), carried["question"]
+    return (meta if isinstance(meta, dict) and isinstance(meta.get("id"), str) else None), question
 
 
 def converted(note: AnkiNote, package_name: str) -> dict | None:

@@ -43,6 +43,9 @@ def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits
                 "-p", "no:warnings", *[str(box / test.name) for test in exercise.tests]]
         try:
             guard = sandbox.start(argv, [report_w, key_r])
+        except BaseException:
+            os.close(key_w)
+            raise
         finally:
             os.close(report_w)
             os.close(key_r)

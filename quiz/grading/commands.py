@@ -51,6 +51,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                         help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
     bundle.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
                         help=f"memory limit per submission (default {limits.MEMORY_MB})")
+    bundle.add_argument("--allow-advisory", action="store_true",
+                        help="build it even when the exercise's tests need the solution's own objects: every score "
+                             "Gradescope records is then advisory (the submission could have forged it)")
     bundle.set_defaults(run=run_gradescope)
 
 
@@ -210,6 +213,7 @@ def run_gradescope(args: argparse.Namespace) -> int:
     if not 0 < args.timeout < float("inf") or args.memory < 64:
         raise UsageError("--timeout must be above 0 seconds and --memory at least 64 MB")
     check_writable(args.output, False)
+    refuse_advisory_bundle(exercise, args)
     try:
         names = gradescope_bundle.build(exercise, Path(args.output), timeout=args.timeout, memory_mb=args.memory)
     except OSError as exc:
@@ -217,3 +221,25 @@ def run_gradescope(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
           f"exercises/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
     return EXIT_OK
+
+
+def refuse_advisory_bundle(exercise: Path, args: argparse.Namespace) -> None:
+    """Gradescope records the score, not our `advisory` mark: an exercise whose tests need the solution's own
+    objects is bundled only when asked to be."""
+    from quiz.grading.layouts import Layout
+    from quiz.grading.runner import UndecidedMode, advisory_decider, needs_live_objects
+    from quiz.grading.sandbox import Limits
+
+    folder = read_exercise(exercise)
+    if folder.layout is not Layout.EXERCISM or args.allow_advisory:
+        return
+    decider = advisory_decider(folder, Path(os.devnull))
+    try:
+        advisory = decider is not None and needs_live_objects(folder, decider,
+                                                              Limits(timeout=args.timeout, memory_mb=args.memory))
+    except UndecidedMode:
+        advisory = False
+    if advisory:
+        raise UsageError(f"{folder.name}'s tests need the solution's own objects, so each submission would run in one "
+                         "process with its tests and every score Gradescope records would be advisory (forgeable); "
+                         "pass --allow-advisory to build it anyway")

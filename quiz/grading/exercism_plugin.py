@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if not path.is_file():
                 raise ImportError(f"submission not found: {path}")
             hide = [Path(folder) for folder in config.getoption("--solution-hide")]
-            started.append(plugin.launch(config, path, Path(solution_probes.__file__), hide))
+            started.append(plugin.launch(config, path, Path(solution_probes.__file__), hide, modules=modules(config)))
             if started[0].import_output:  # what the solution printed at import, shown with the first test
                 sys.stdout.write(started[0].import_output)
         process = started[0]
@@ -66,3 +66,11 @@ def definition_line(item: pytest.Item) -> int:
         return inspect.getsourcelines(item.obj)[1]
     except (AttributeError, OSError, TypeError):
         return item.location[1] or 0
+
+
+def modules(config: pytest.Config) -> list[Path]:
+    """The exercise's own modules beside its tests (data a solution imports, such as Exercism's
+    `sets_categories_data.py`): the suite's copy holds no solution, so every .py in it but the tests'."""
+    return sorted(path for path in Path(str(config.rootpath)).glob("*.py")
+                  if not path.name.endswith("_test.py") and not path.name.startswith("test_")
+                  and path.name != "conftest.py")

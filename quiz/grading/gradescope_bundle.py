@@ -57,7 +57,7 @@ PYTHON="${QUIZ_AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 SOURCE="$ROOT/source"
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
-settings() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$SOURCE/settings.json" "$1"; }
+settings() { "$PYTHON" -I -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$SOURCE/settings.json" "$1"; }
 fail() {  # a results.json that says why, whatever broke
   "$PYTHON" - "$RESULTS" "$1" <<'EOF' || printf '{"score": 0, "execution_time": 0, "output": "the autograder could not run: no Python at %s", "tests": [], "stdout_visibility": "hidden"}\\n' "$PYTHON" > "$RESULTS"
 import json, sys
@@ -78,7 +78,9 @@ else
   fail "no submission to grade: upload one Python file (named $WANTED); found ${#files[@]} .py files"
 fi
 rm -f "$RESULTS"
-"$PYTHON" -m quiz grade "$EXERCISE" "$SUBMISSION" --format gradescope --output "$RESULTS" \\
+cd "$SOURCE" || fail "no $SOURCE"
+# -I: the venv's quiz (the zip's), never a quiz/ folder wherever this runs from
+"$PYTHON" -I -m quiz grade "$EXERCISE" "$SUBMISSION" --format gradescope --output "$RESULTS" \\
   --timeout "$(settings timeout)" --memory "$(settings memory_mb)"
 status=$?
 if [ ! -s "$RESULTS" ]; then
@@ -91,7 +93,7 @@ LEFT_OUT = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.git)(/|$)|\.pyc$|^_da
 
 
 def build(exercise_dir: Path, output: Path, *, timeout: float, memory_mb: int) -> list[str]:
-    """Write the zip; the names it holds, in order."""
+    """Write the zip; the names it holds, in order. The zip itself is never among them, wherever it is written."""
     exercise = read_exercise(exercise_dir)
     solution = "solution.py" if exercise.layout is Layout.QUIZ else f"{exercise.solution_module}.py"
     settings = {"exercise": exercise.name, "solution": solution, "timeout": timeout, "memory_mb": memory_mb}
@@ -104,7 +106,7 @@ def build(exercise_dir: Path, output: Path, *, timeout: float, memory_mb: int) -
         for folder, prefix in ((package, "quiz"), (exercise.folder, f"exercises/{exercise.name}")):
             for path in sorted(folder.rglob("*")):
                 relative = path.relative_to(folder).as_posix()
-                if path.is_file() and not LEFT_OUT.search(relative):
+                if path.is_file() and not LEFT_OUT.search(relative) and path.resolve() != output.resolve():
                     bundle.write(path, f"{prefix}/{relative}")
         return bundle.namelist()
 

@@ -53,6 +53,9 @@ def read_exercise(folder: Path) -> ExerciseFolder:
     tests = [folder / name for name in files.get("test", [])] or sorted(folder.glob("*_test.py"))
     if not tests:
         raise NotAnExercise(f"{folder} is not an exercise: it has no tests/ folder and no *_test.py files")
+    outside = [str(path) for path in tests if not path.resolve().is_relative_to(folder.resolve())]
+    if outside:
+        raise NotAnExercise(f"{folder}/.meta/config.json names test files outside the exercise: {', '.join(outside)}")
     missing = [str(path.relative_to(folder)) for path in tests if not path.is_file()]
     if missing:
         raise NotAnExercise(f"{folder}/.meta/config.json names test files that are not there: {', '.join(missing)}")

@@ -99,14 +99,15 @@ def start_process(config: pytest.Config, test_path: Path) -> SubmissionProcess:
     return launch(config, path, probes, hide=[root] if root is not None else [])
 
 
-def launch(config: pytest.Config, path: Path, probes: Path | None, hide: list[Path]) -> SubmissionProcess:
+def launch(config: pytest.Config, path: Path, probes: Path | None, hide: list[Path],
+           modules: list[Path] = ()) -> SubmissionProcess:
     """Start the submission at `path` in a sandboxed process with what is left of the run's time, and wait for
     its import. Every process started here is closed, and its stop reported, at the end of the run."""
     left = max(1.0, config.stash[_deadline] - time.monotonic())
     process = SubmissionProcess(path, probes=probes,
                                 limits=Limits(timeout=left, memory_mb=config.getoption("--submission-memory"),
                                               disk_mb=config.getoption("--submission-disk")),
-                                hide=hide, time_limit=config.stash[_time_limit])
+                                hide=hide, time_limit=config.stash[_time_limit], modules=list(modules))
     _processes.append(process)
     process.handshake()
     return process

@@ -84,14 +84,17 @@ class SubmissionProcess:
     """One sandboxed process running the submission; requests go one at a time."""
 
     def __init__(self, submission: Path, *, probes: Path | None = None, limits: Limits | None = None,
-                 hide: list[Path] = (), time_limit: float | None = None) -> None:
+                 hide: list[Path] = (), time_limit: float | None = None, modules: list[Path] = ()) -> None:
         """Start the process; `handshake` then waits for the submission's import. `time_limit` is the limit to
-        name in messages when `limits.timeout` is what is left of a longer one."""
+        name in messages when `limits.timeout` is what is left of a longer one. `modules`: the exercise's own
+        modules the solution may import (Exercism ships data modules beside it), importable by their names."""
         self.limits = limits or Limits()
         self.time_limit = time_limit or self.limits.timeout
         files = {"submission.py": Path(submission)}
         if probes is not None:
             files["probes.py"] = Path(probes)
+        for module in modules:
+            files.setdefault(module.name, module)
         self.sandbox = Sandbox(files, self.limits, hide=list(hide))
         self.stopped: Stop | None = None
         self.import_error: str | None = None
@@ -100,7 +103,8 @@ class SubmissionProcess:
         self.from_child, from_child_w = os.pipe()
         spec = {"submission": str(self.sandbox.box / "submission.py"), "in": to_child_r, "out": from_child_w,
                 "probes": str(self.sandbox.box / "probes.py") if probes is not None else None,
-                "deny_network": self.sandbox.mode == "session"}
+                "deny_network": self.sandbox.mode == "session",
+                "module_path": str(self.sandbox.box) if modules else None}
         argv = [sys.executable, "-I", "-B", "-m", "quiz.grading.untrusted", json.dumps(spec)]
         try:
             self.guard = self.sandbox.start(argv, [to_child_r, from_child_w])

@@ -74,15 +74,19 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     exercise = read_exercise(exercise_dir)
     if not report.live_objects or exercise.layout is not Layout.EXERCISM:
         return result
-    decider = advisory_decider(exercise)
+    decider = advisory_decider(exercise, submission)
     if decider is None:
         result.message = (f"{report.live_objects[0]}; this exercise ships no solution of its own (.meta/example.py "
-                          f"or {exercise.solution_module}.py) to show its tests need that, so they are not run in "
-                          f"the submission's process. {result.message}")
+                          f"or {exercise.solution_module}.py, other than the submission) to show its tests need that, "
+                          f"so they are not run in the submission's process. {result.message}")
+        return result
+    try:
+        needs = needs_live_objects(exercise, decider, limits)
+    except UndecidedMode as exc:
+        result.message = f"{report.live_objects[0]}; {exc}. {result.message}"
         return result
     left = limits.timeout - (time.monotonic() - started)  # the advisory run gets what is left of the time limit
-    if left >= 1 and _needs_live_objects(exercise.folder, decider, decider.stat().st_mtime_ns, limits.timeout,
-                                         limits.memory_mb):
+    if needs and left >= 1:
         return graded_advisory(exercise, submission, limits, left, on_test, why=report.live_objects[0])
     return result
 
@@ -100,19 +104,42 @@ def graded(exercise_dir: Path, submission: Path, limits: Limits,
     return result, report
 
 
-def advisory_decider(exercise: ExerciseFolder) -> Path | None:
+def advisory_decider(exercise: ExerciseFolder, submission: Path) -> Path | None:
     """The solution that says whether the exercise's tests need the solution's own objects: its example
     (.meta/example.py), else the solution file its folder holds (Exercism's stub: a class where the tests need
-    one). Never the submission: a candidate cannot, by returning an object, take a suite the split carries out of
-    the grader's hands. None when the exercise holds neither."""
-    if exercise.example is not None:
-        return exercise.example
-    return next((path for path in exercise.solution_files if path.is_file()), None)
+    one). Never the submission, even graded in place (the folder's solution file is then the submission): a
+    candidate cannot, by returning an object, take a suite the split carries out of the grader's hands. None when
+    the exercise holds no other."""
+    for candidate in (exercise.example, *exercise.solution_files):
+        if candidate is not None and candidate.is_file() and not same_file(candidate, submission):
+            return candidate
+    return None
+
+
+def same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b) or a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+class UndecidedMode(Exception):
+    """The exercise's own solution did not run cleanly, so it cannot say which mode its tests need."""
+
+
+def needs_live_objects(exercise: ExerciseFolder, decider: Path, limits: Limits) -> bool:
+    """Whether the exercise's own solution needs its objects to cross (cached per version of it and its tests)."""
+    stamp = tuple(path.stat().st_mtime_ns for path in (decider, *exercise.tests))
+    return _needs_live_objects(exercise.folder, decider, stamp, limits.timeout, limits.memory_mb)
 
 
 @functools.lru_cache(maxsize=64)
-def _needs_live_objects(folder: Path, solution: Path, stamp: int, timeout: float, memory_mb: int) -> bool:
-    report, _ = run_suite(folder, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
+def _needs_live_objects(folder: Path, solution: Path, stamp: tuple, timeout: float, memory_mb: int) -> bool:
+    """Raises UndecidedMode (not cached) when the run did not end cleanly: a timeout or a crash decides nothing."""
+    report, outcome = run_suite(folder, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
+    if not report.ended or report.stops or outcome.killed_for:
+        raise UndecidedMode(f"the exercise's own solution ({solution.name}) did not run cleanly, so it cannot say "
+                            "whether the tests need its objects; they are not run in the submission's process")
     return bool(report.live_objects)
 
 
@@ -165,8 +192,11 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
             os.close(lifeline_r)
         try:
             os.write(key_w, json.dumps({"key": key}).encode())
+        except OSError:
+            pass  # the suite's process is already gone: its outcome says why
         finally:
             os.close(key_w)
+            key_w = -1
         watch = Watch(process, "session", Limits(timeout=limits.timeout + SUITE_GRACE_S,
                                                  memory_mb=SUITE_MEMORY_MB), started)
         try:
@@ -180,8 +210,9 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
                              output=watch.output_text(),
                              isolation=report.isolation or {"mode": isolation_mode(), "problems": []})
     finally:
-        os.close(report_r)
-        os.close(lifeline_w)
+        for fd in (report_r, lifeline_w, key_w):
+            if fd >= 0:
+                os.close(fd)
         remove_tree(workdir)
     return report, outcome
 

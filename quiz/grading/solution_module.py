@@ -105,6 +105,14 @@ def remote_function(module: SolutionModule, process: SubmissionProcess, name: st
             raise LiveObjectNeeded(f"{name}() was given {exc}: only data crosses to the solution's "
                                    "sandboxed process") from None
         answer = _answer(process, process.probe("call", name, request), f"{name}()")
+        write_back(process, answer.get("after"), args, kwargs, f"{name}()")
+        if "argument" in answer:  # it returned an argument itself: the caller's own object, as changed
+            which = answer["argument"]
+            if type(which) is int and 0 <= which < len(args):
+                return args[which]
+            if isinstance(which, str) and which in kwargs:
+                return kwargs[which]
+            process.violation(f"{name}()", "a returned argument that was not given")
         if "value" in answer:
             return _decoded(process, answer["value"], f"{name}()")
         if isinstance(answer.get("raised"), dict):
@@ -116,6 +124,27 @@ def remote_function(module: SolutionModule, process: SubmissionProcess, name: st
     function.__module__ = module.__name__
     function.__doc__ = doc
     return function
+
+
+def write_back(process: SubmissionProcess, after: object, args: tuple, kwargs: dict, what: str) -> None:
+    """The new contents of the list, dict and set arguments the solution changed, put into the caller's own
+    objects: a solution that appends to the list it was given changes the test's list, as in one process."""
+    if not isinstance(after, dict):
+        return
+    states = list(zip(args, after.get("args") or [])) + \
+        [(kwargs[key], state) for key, state in (after.get("kwargs") or {}).items() if key in kwargs]
+    for original, state in states:
+        if state is None or type(original) not in (list, dict, set):
+            continue
+        new = _decoded(process, state, what)
+        if type(new) is not type(original):
+            process.violation(what, "an argument that came back as another type")
+        if new != original:
+            if isinstance(original, list):
+                original[:] = new
+            else:
+                original.clear()
+                original.update(new)
 
 
 def builtin_exception(name: object) -> type:

@@ -53,15 +53,38 @@ def _describe(name: str) -> dict:
 
 
 def _call(name: str, positional: list, named: dict) -> dict:
+    """The call's outcome, and what became of its list, dict and set arguments (a solution may change them in
+    place, as the tests' own objects: the suite writes their new contents back into them)."""
     function = getattr(_solution(), name)
     try:
         value = function(*positional, **named)
     except Exception as exc:  # noqa: BLE001 - what the solution raised is the suite's to judge
-        return {"raised": describe_exception(exc)}
+        return {"raised": describe_exception(exc), "after": after(positional, named)}
+    outcome: dict = {"after": after(positional, named)}
+    same = [i for i, arg in enumerate(positional) if arg is value and type(arg) in MUTABLE]
+    same_named = [key for key, arg in named.items() if arg is value and type(arg) in MUTABLE]
+    if same or same_named:  # the argument itself, returned: the suite returns its own object
+        outcome["argument"] = same[0] if same else same_named[0]
+        return outcome
     try:
-        return {"value": encode(value)}
+        outcome["value"] = encode(value)
     except NotData as exc:
-        return {"object": exc.type_name}
+        outcome = {"object": exc.type_name}
+    return outcome
+
+
+MUTABLE = (list, dict, set)
+
+
+def after(positional: list, named: dict) -> dict:
+    def state(arg):
+        if type(arg) not in MUTABLE:
+            return None
+        try:
+            return encode(arg)
+        except NotData:
+            return None
+    return {"args": [state(arg) for arg in positional], "kwargs": {key: state(arg) for key, arg in named.items()}}
 
 
 def describe_exception(exc: Exception) -> dict:

@@ -189,6 +189,7 @@ class Server:
     def __init__(self, spec: dict) -> None:
         self.inbox, self.outbox = spec["in"], spec["out"]
         self.submission_path = os.path.realpath(spec["submission"])
+        self.module_path = spec.get("module_path")
         self.objects = Objects()
         self.submission: ModuleType | None = None
         self.probes: ModuleType | None = None
@@ -206,6 +207,8 @@ class Server:
                 return {"ready": False, "error": f"the exercise's probes failed: {type(exc).__name__}: {exc}"}
         if not getattr(self.probes, "IMPORT_SUBMISSION", True):  # the probes start it elsewhere (worker processes)
             return {"ready": True, "output": ""}
+        if self.module_path:  # the exercise's modules beside the solution, importable by their names
+            sys.path.insert(0, self.module_path)
         try:
             with captured_output() as output:
                 self.submission = load_module(SUBMISSION_MODULE, self.submission_path)

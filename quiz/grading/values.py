@@ -16,10 +16,13 @@ only the standard library.
 from __future__ import annotations
 
 import math
+import re
 
 TAG = "$py"
 MAX_DEPTH = 30
 CONTAINERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
+BIG_INT = 10**4000  # an int this large crosses as hex text
+_HEX = re.compile(r"-?[0-9a-f]{1,2000000}")
 
 
 class NotData(TypeError):
@@ -33,6 +36,8 @@ class NotData(TypeError):
 def encode(value: object, depth: int = 0) -> object:
     if depth > MAX_DEPTH:
         raise NotData("value nested too deeply")
+    if type(value) is int and abs(value) >= BIG_INT:  # as hex: Python caps decimal text at 4300 digits
+        return {TAG: "int", "v": format(value, "x")}
     if value is None or type(value) in (bool, int, str):
         return value
     if type(value) is float:
@@ -80,6 +85,8 @@ def decode(data: object, depth: int = 0) -> object:
         return CONTAINERS[tag](items)
     if tag == "dict" and type(inner) is list and all(type(p) is list and len(p) == 2 for p in inner):
         return {decode(k, depth + 1): decode(v, depth + 1) for k, v in inner}
+    if tag == "int" and type(inner) is str and _HEX.fullmatch(inner):
+        return int(inner, 16)  # linear in its length, unlike decimal
     if tag == "float" and inner in ("nan", "inf", "-inf"):
         return float(inner)
     if tag == "bytes" and type(inner) is str:

@@ -171,3 +171,47 @@ def test_a_file_that_is_not_an_anki_package_is_one_line_and_exit_1(tmp_path):
         assert done.returncode == 1 and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "not an Anki package" in done.stderr
         assert not (tmp_path / "out").exists()
+
+
+def crafted_package(tmp_path: Path, models: str, note: tuple) -> Path:
+    """A schema-11 collection written by hand, to say what the reader does with what Anki never writes."""
+    import sqlite3
+
+    database = tmp_path / "collection.anki2"
+    connection = sqlite3.connect(database)
+    connection.execute("create table col (models text, decks text)")
+    connection.execute("create table notes (id, guid, mid, tags, flds)")
+    connection.execute("create table cards (nid, did)")
+    connection.execute("insert into col values (?, ?)", (models, '{"1": {"name": "Deck"}}'))
+    connection.execute("insert into notes values (?, ?, ?, ?, ?)", note)
+    connection.execute("insert into cards values (1, 1)")
+    connection.commit()
+    connection.close()
+    package = tmp_path / "crafted.apkg"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.write(database, "collection.anki2")
+    return package
+
+
+BASIC = json.dumps({"1": {"name": "Basic", "flds": [{"name": "Front", "ord": 0}, {"name": "Back", "ord": 1}]}})
+
+
+@pytest.mark.parametrize("models, note", [
+    ("[]", (1, "g", 1, "", "front\x1fback")),  # note types as a list
+    (BASIC, (1, None, 1, "", None)),  # a note with no GUID and no fields
+])
+def test_a_collection_anki_never_writes_is_one_line_and_exit_1(tmp_path, models, note):
+    done = quiz("anki", "import", str(crafted_package(tmp_path, models, note)), "--output", str(tmp_path / "out"))
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "is not an Anki collection this can read" in done.stderr
+
+
+def test_a_note_that_looks_like_ours_but_is_not_is_read_as_any_other(tmp_path):
+    fields = "What is a replica?\x1fA copy of the model on one device\x1f" + json.dumps({"question": {"x": 1}})
+    models = json.dumps({"1": {"name": "quiz question", "flds": [
+        {"name": name, "ord": i} for i, name in enumerate(["Prompt", "Answer", "QuizData"])]}})
+    folder = tmp_path / "bank"
+    done = quiz("anki", "import", str(crafted_package(tmp_path, models, (1, "g1", 1, "", fields))),
+                "--output", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert quiz("validate", str(folder)).returncode == 0

@@ -37,7 +37,7 @@ def test_no_attack_is_a_trusted_pass_and_the_correct_solution_keeps_its_own():
     results, done = grade("exercise", sorted(p for p in ATTACKS.glob("*.py") if p.name != "reference_advisory.py"))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert results["reference.py"]["status"] == "pass" and results["reference.py"]["score"] == 4
-    assert len(results) >= 30
+    assert len(results) == len(list(ATTACKS.glob("*.py"))) - 1  # every attack and the reference
     for name, result in results.items():
         assert result["advisory"] is False, name  # the folder's own solution says the suite needs data only
         if name != "reference.py" and name not in HARD_CODED:
@@ -66,3 +66,9 @@ def test_an_advisory_run_cannot_flood_the_grader_or_break_its_formats():
         assert results[name]["status"] == "error" and results[name]["advisory"] is True, name
         assert "the report channel" in results[name]["message"], name
         assert len(results[name]["message"]) < 5000, name
+
+
+def test_with_an_example_shipped_the_example_decides_too():
+    results, _ = grade("exercise_with_example", [ATTACKS / "eq_always_true.py", ATTACKS / "reference.py"])
+    assert results["reference.py"]["status"] == "pass"
+    assert results["eq_always_true.py"]["status"] != "pass" and results["eq_always_true.py"]["advisory"] is False

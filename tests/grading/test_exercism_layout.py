@@ -4,7 +4,8 @@ writes for the same cases (tests/grading/exercism/*/expected_results.json, made 
 Each case is this project's own: a solution, its `*_test.py` files, sometimes `.meta/config.json`. They cover the
 failure modes of the runner's golden cases: all fail, partial failure, success, subtests (passing, partly failing,
 printing), tasks, output over the cap, an empty file, a syntax error, a missing name, a config naming several test
-files, exceptions raised for the tests, and pytest-style tests with the `subtests` fixture.
+files, exceptions raised for the tests, pytest-style tests with the `subtests` fixture, and functions that change
+the lists and dicts they are given (or must not).
 
 Where we differ from the runner, on purpose (each also in the README):
 - a test whose subtests failed is failed; the runner gives such a test the status of its LAST subtest (a test
@@ -57,9 +58,10 @@ def subtests_of(tests: list[dict], parent: dict) -> list[dict]:
 
 
 def test_every_failure_mode_of_the_runner_has_a_case():
-    assert NAMES == ["all-fail", "config-several-files", "empty-file", "exceptions", "missing-name", "partial-fail",
-                     "pytest-functions", "subtests-partial", "subtests-stdout", "subtests-success", "success",
-                     "syntax-error", "tasks-and-stdout"]
+    assert NAMES == ["all-fail", "config-several-files", "data-module", "empty-file", "exceptions", "in-place",
+                     "missing-name",
+                     "partial-fail", "pytest-functions", "subtests-partial", "subtests-stdout", "subtests-success",
+                     "success", "syntax-error", "tasks-and-stdout"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -80,8 +81,11 @@ def run_autograder(root: Path, python: str | None = None) -> dict:
         assert where.stdout.strip() == str(root / "source" / "quiz" / "__init__.py"), where.stderr
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update({"QUIZ_AUTOGRADER_ROOT": str(root), "QUIZ_AUTOGRADER_PYTHON": python})
+    decoy = root / "elsewhere"  # run from a folder with a quiz/ of its own: it must never be what grades
+    (decoy / "quiz").mkdir(parents=True, exist_ok=True)
+    (decoy / "quiz" / "__init__.py").write_text("raise SystemExit('the decoy quiz package was imported')\n")
     done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
-                          timeout=180)
+                          timeout=180, cwd=decoy)
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, GRADESCOPE_RESULTS)
@@ -151,3 +155,26 @@ def test_no_python_at_all_still_writes_results(tmp_path):
     (root / "submission" / "solution.py").write_text("def add(a, b):\n    return a + b\n")
     results = run_autograder(root, python=str(tmp_path / "no-such-python"))
     assert results["score"] == 0 and "no Python at" in results["output"]
+
+
+def test_an_exercise_graded_advisory_is_bundled_only_when_asked(tmp_path):
+    """Gradescope records the score, not the advisory mark: a suite that needs the solution's own objects (where a
+    forger passes) is refused unless --allow-advisory says the grader knows."""
+    clock = HERE.parent / "data" / "exercises" / "clock_live"
+    zip_path = tmp_path / "autograder.zip"
+    refused = subprocess.run([sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path)],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--allow-advisory" in refused.stderr and not zip_path.exists()
+    allowed = subprocess.run([sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path),
+                              "--allow-advisory"], capture_output=True, text=True, timeout=60)
+    assert allowed.returncode == 0 and zip_path.is_file()
+
+
+def test_a_zip_written_inside_the_exercise_does_not_hold_itself(tmp_path):
+    exercise = tmp_path / "partial-fail"
+    shutil.copytree(EXERCISM_CASE, exercise)
+    done = subprocess.run([sys.executable, "-m", "quiz", "gradescope", "."], cwd=exercise, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    names = zipfile.ZipFile(exercise / "autograder.zip").namelist()
+    assert "exercises/partial-fail/batching_test.py" in names and not any(n.endswith(".zip") for n in names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import json
 import math
 
 import pytest
@@ -34,7 +35,13 @@ def same(a, b) -> bool:
 
 @given(values)
 def test_every_builtin_value_comes_back_as_itself(value):
-    assert same(decode(encode(value)), value)
+    """Through JSON, as the wire carries it."""
+    assert same(decode(json.loads(json.dumps(encode(value)))), value)
+
+
+def test_an_int_past_pythons_decimal_limit_crosses():
+    huge = 10**5000 + 7
+    assert decode(json.loads(json.dumps(encode([huge, -huge])))) == [huge, -huge]
 
 
 def test_a_tuple_is_not_a_list_on_the_other_side():

@@ -1,0 +1,4 @@
+from menu_data import DISHES
+
+def ingredients(dish):
+    return DISHES[dish]
