@@ -105,7 +105,9 @@ class ControlGroups:
 @functools.cache
 def entering_works() -> bool:
     """Whether a process can be made and entered here: a trial group, a shell moved into it, removed."""
-    trial = ControlGroups._make(f"quiz-grade-trial-{os.getpid()}", memory_mb=256, pids=64)
+    # not "quiz-grade-...": another grader's sweep takes such a group, with no sandbox folder, for a stale one, and
+    # removed between its making and its entering, the trial failed and this process went without groups
+    trial = ControlGroups._make(f"{TRIAL_PREFIX}{os.getpid()}", memory_mb=256, pids=64)
     if trial is None:
         return False
     try:
@@ -144,6 +146,26 @@ def sweep_stale(names_alive: callable) -> None:
         for child in children:
             if not names_alive(child.name):
                 _rmdir(child)
+        try:  # trials of graders that were killed while trying
+            trials = [p for p in base.iterdir() if p.name.startswith(TRIAL_PREFIX) and p.is_dir()]
+        except OSError:
+            continue
+        for trial in trials:
+            if not _pid_alive(trial.name[len(TRIAL_PREFIX):]):
+                _rmdir(trial)
+
+
+TRIAL_PREFIX = "quiz-trial-"
+
+
+def _pid_alive(text: str) -> bool:
+    try:
+        os.kill(int(text), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _rmdir(path: Path) -> bool:

@@ -283,7 +283,7 @@ def test_hundreds_of_busy_processes_do_not_starve_a_neighbour():
     assert attack.status == "timeout"
     # the verdict is the test: the neighbour passes within its time limit (measured 1.0-2.5 s with control groups,
     # under load), where without them it timed out (5.0-5.8 s against the 5 s limit); no bound on its time here
-    assert "cpu.shares" in attack.isolation["cpu"]
+    assert "cpu.shares" in attack.isolation["cpu"], attack.isolation  # its "problems" say what was refused
 
 
 @needs_namespaces
@@ -302,5 +302,5 @@ def test_no_control_group_is_left_behind():
         base = own_group(controller)
         left = [p.name for p in base.iterdir() if p.name.startswith("quiz-grade-")
                 and not (Path("/tmp") / p.name).exists()
-                and not p.name.startswith(("quiz-grade-probe-", "quiz-grade-trial-"))]
+                and not p.name.startswith("quiz-grade-probe-")]
         assert left == [], controller
