@@ -88,6 +88,9 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     left = limits.timeout - (time.monotonic() - started)  # the advisory run gets what is left of the time limit
     if needs and left >= 1:
         return graded_advisory(exercise, submission, limits, left, on_test, why=report.live_objects[0])
+    if needs:
+        result.message = (f"{report.live_objects[0]}; the time limit left no time to run the tests in the "
+                          f"submission's process. {result.message}")
     return result
 
 
