@@ -15,13 +15,13 @@ from pathlib import Path
 
 import genanki
 
+from quiz.anki import DECK_PREFIX
 from quiz.anki.markup import code_html, to_html
 from quiz.bank.dump import deck_to_dict, question_to_dict
 from quiz.bank.model import Bank, Question, Text
 
 MODEL_NAME = "quiz question"
 FIELDS = ["Prompt", "Options", "Answer", "KeyPoints", "Code", "QuestionId", "QuizData"]
-DECK_PREFIX = "quiz::"
 LANGS = ("zh", "en", "both")
 CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
 .lang { color: #888; font-size: 12px; }

@@ -18,7 +18,7 @@ import json
 import re
 from pathlib import Path
 
-from quiz.anki.export import DECK_PREFIX
+from quiz.anki import DECK_PREFIX
 from quiz.anki.markup import to_markdown
 from quiz.anki.package import AnkiNote
 from quiz.bank.dump import write_deck

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 import select
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from quiz.grading.layouts import ExerciseFolder
 from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
+from quiz.grading.suite_command import pytest_command
 
 READ_CHUNK = 65536
 
@@ -35,12 +35,9 @@ def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits
     key_r, key_w = os.pipe()
     try:
         box = sandbox.box
-        argv = [sys.executable, "-I", "-B", "-m", "pytest", "-c", str(box / "pytest.ini"), "--rootdir", str(box),
-                "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "pytest_subtests.plugin",
-                "-p", "quiz.grading.reporter", "-p", "quiz.grading.exercism_plugin", "--exercism-order",
-                "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
-                "--quiz-messages", "exercism", "-q", "--no-header", "--show-capture=no", "--tb=short",
-                "-p", "no:warnings", *[str(box / test.name) for test in exercise.tests]]
+        argv = pytest_command(box / "pytest.ini", box, ["quiz.grading.reporter", "quiz.grading.exercism_plugin"], [
+            "--exercism-order", "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
+            "--quiz-messages", "exercism"], [str(box / test.name) for test in exercise.tests])
         try:
             guard = sandbox.start(argv, [report_w, key_r])
         except BaseException:

@@ -122,10 +122,10 @@ class SubmissionProcess:
         process says it started: if it ends before, no line of the submission ran, and the fault is the grader's."""
         started = self._receive("starting the submission's process", ours=True)
         if started != {"started": True}:
-            self._violation("starting the submission's process", "the first message is not {started: true}")
+            self.violation("starting the submission's process", "the first message is not {started: true}")
         hello = self._receive("importing the submission")
         if not isinstance(hello, dict) or not isinstance(hello.get("ready"), bool):
-            self._violation("importing the submission", "the first message is not {ready: ...}")
+            self.violation("importing the submission", "the first message is not {ready: ...}")
         if not hello["ready"]:
             self.import_error = str(hello.get("error") or "the submission could not be imported")
         self.import_output = str(hello.get("output") or "")
@@ -152,7 +152,7 @@ class SubmissionProcess:
             self._gone(what)
         reply = self._receive(what)
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
-            self._violation(what, "an answer that is not {ok: ...}")
+            self.violation(what, "an answer that is not {ok: ...}")
         output = reply.get("output")
         if isinstance(output, str) and output:
             sys.stdout.write(output)  # pytest captures it with the test that made the request
@@ -161,7 +161,7 @@ class SubmissionProcess:
         error = reply.get("error")
         if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("type", "message")) \
                 or not isinstance(error.get("where"), (str, type(None))):
-            self._violation(what, "an error that is not {type, message, where}")
+            self.violation(what, "an error that is not {type, message, where}")
         raise SubmissionError(error["type"][:200], error["message"], error["where"], what)
 
     def _receive(self, what: str, ours: bool = False):
@@ -174,18 +174,15 @@ class SubmissionProcess:
         try:
             message = protocol.read_frame(self.from_child)
         except ProtocolViolation as exc:
-            self._violation(what, str(exc))
+            self.violation(what, str(exc))
         if message is None:
             self._gone(what, ours)
         return message
 
     # -- the end ---------------------------------------------------------------------------------------
     def violation(self, what: str, why: str):
-        """What the process sent is not what its side of the protocol sends (checked by the caller): stop it, and
-        raise SubmissionStopped, as for a malformed frame."""
-        self._violation(what, why)
-
-    def _violation(self, what: str, why: str):
+        """What the process sent is not what its side of the protocol sends: stop it, and raise SubmissionStopped
+        (also for callers that check the data themselves, such as solution_module.py)."""
         self.guard.stop("protocol")
         self.stopped = Stop("protocol", f"protocol violation while {_gerund(what)}: {why}")
         raise SubmissionStopped(self.stopped)

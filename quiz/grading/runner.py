@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +34,7 @@ from quiz.grading.layouts import ExerciseFolder, Layout, read_exercise
 from quiz.grading.remote import crash_signal
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
+from quiz.grading.suite_command import PYTEST_INI, pytest_command
 
 DEFAULT_TIMEOUT = limits.TIMEOUT_S
 DEFAULT_MEMORY_MB = limits.MEMORY_MB
@@ -48,17 +48,6 @@ MAX_WEIGHT = 1_000_000  # points of one test: a sum of them stays finite in ever
 MAX_COLLECT_ERRORS = 20  # kept (the first ones); a collection error's text is capped by the reporter
 TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
 
-PYTEST_INI = """\
-# Written by the quiz grader: the only ini this run reads.
-[pytest]
-addopts =
-markers =
-    weight(n): points for a test when graded
-    gpu: needs a GPU
-    slow: runs TensorFlow in a subprocess
-    task(taskno): the exercise task a test belongs to
-    verdict(kind): recomputed or reported
-"""
 
 
 def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
@@ -70,8 +59,8 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     exercise_dir, submission = Path(exercise_dir), Path(submission)
     limits = Limits(timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
     started = time.monotonic()
-    result, report = graded(exercise_dir, submission, limits, on_test)
     exercise = read_exercise(exercise_dir)
+    result, report = graded(exercise, submission, limits, on_test)
     if not report.live_objects or exercise.layout is not Layout.EXERCISM:
         return result
     decider = advisory_decider(exercise, submission)
@@ -94,15 +83,15 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     return result
 
 
-def graded(exercise_dir: Path, submission: Path, limits: Limits,
+def graded(exercise: ExerciseFolder, submission: Path, limits: Limits,
            on_test: Callable[[TestResult], None] | None) -> tuple[SubmissionResult, ReportReader]:
-    report, outcome = run_suite(exercise_dir, submission, limits, on_test)
-    result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    report, outcome = run_suite(exercise, submission, limits, on_test)
+    result = assemble(exercise.name, str(submission), report, outcome, limits)
     crash = report.crash()
     if crash is None or result.status != "error":
         return result, report
-    report, outcome = run_suite(exercise_dir, submission, limits, on_test)
-    result = assemble(exercise_dir.name, str(submission), report, outcome, limits)
+    report, outcome = run_suite(exercise, submission, limits, on_test)
+    result = assemble(exercise.name, str(submission), report, outcome, limits)
     result.message += f" (graded twice: the first run crashed with {crash})"
     return result, report
 
@@ -133,13 +122,14 @@ class UndecidedMode(Exception):
 def needs_live_objects(exercise: ExerciseFolder, decider: Path, limits: Limits) -> bool:
     """Whether the exercise's own solution needs its objects to cross (cached per version of it and its tests)."""
     stamp = tuple(path.stat().st_mtime_ns for path in (decider, *exercise.tests))
-    return _needs_live_objects(exercise.folder, decider, stamp, limits.timeout, limits.memory_mb)
+    return _needs_live_objects(exercise, decider, stamp, limits.timeout, limits.memory_mb)
 
 
 @functools.lru_cache(maxsize=64)
-def _needs_live_objects(folder: Path, solution: Path, stamp: tuple, timeout: float, memory_mb: int) -> bool:
+def _needs_live_objects(exercise: ExerciseFolder, solution: Path, stamp: tuple, timeout: float,
+                        memory_mb: int) -> bool:
     """Raises UndecidedMode (not cached) when the run did not end cleanly: a timeout or a crash decides nothing."""
-    report, outcome = run_suite(folder, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
+    report, outcome = run_suite(exercise, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
     if not report.ended or report.stops or outcome.killed_for:
         raise UndecidedMode(f"the exercise's own solution ({solution.name}) did not run cleanly, so it cannot say "
                             "whether the tests need its objects; they are not run in the submission's process")
@@ -171,7 +161,7 @@ def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits, 
     return result
 
 
-def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
+def run_suite(exercise: ExerciseFolder, submission: Path, limits: Limits,
               on_test: Callable[[TestResult], None] | None) -> tuple[ReportReader, RunOutcome]:
     """The suite's pytest process, watched: its report lines to a ReportReader, its own output kept."""
     workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
@@ -184,7 +174,7 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
         (workdir / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         started = time.monotonic()
         try:
-            argv = suite_argv(read_exercise(exercise_dir), submission, limits, workdir) + [
+            argv = suite_argv(exercise, submission, limits, workdir) + [
                 "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r), "--quiz-lifeline-fd", str(lifeline_r)]
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, cwd=workdir, env=suite_environment(),
@@ -221,26 +211,20 @@ def run_suite(exercise_dir: Path, submission: Path, limits: Limits,
 
 
 def suite_argv(exercise: ExerciseFolder, submission: Path, limits: Limits, workdir: Path) -> list[str]:
-    """no:unraisableexception: that plugin ends every run with five full garbage collections (~0.15 s) to turn
-    exceptions ignored in __del__ into warnings, and this run shows no warnings (no:warnings).
-
-    An Exercism exercise's tests run from a copy in `workdir` that holds no solution (solution_module.py stands in
-    for it); ours from their own folder, whose tests take the submission from a fixture."""
+    """An Exercism exercise's tests run from a copy in `workdir` that holds no solution (solution_module.py stands
+    in for it); ours from their own folder, whose tests take the submission from a fixture."""
+    plugins = ["quiz.grading.plugin", "quiz.grading.reporter"]
     if exercise.layout is Layout.EXERCISM:
         root = copy_suite(exercise, workdir / "suite")
         targets = [str(root / test.name) for test in exercise.tests]
-        layout_args = ["-p", "quiz.grading.exercism_plugin", "--exercism-order",
-                       "--solution-module", exercise.solution_module,
-                       "--solution-hide", str(exercise.folder), "--quiz-messages", "exercism"]
+        plugins.append("quiz.grading.exercism_plugin")
+        layout_options = ["--exercism-order", "--solution-module", exercise.solution_module,
+                          "--solution-hide", str(exercise.folder), "--quiz-messages", "exercism"]
     else:
-        root, targets, layout_args = exercise.folder, [str(exercise.tests[0])], []
-    return [sys.executable, "-I", "-B", "-m", "pytest",
-            "-c", str(workdir / "pytest.ini"), "--rootdir", str(root), "--confcutdir", str(root),
-            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "pytest_subtests.plugin",
-            "-p", "quiz.grading.plugin", "-p", "quiz.grading.reporter", *layout_args,
-            "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
-            "--submission-memory", str(limits.memory_mb), "--submission-disk", str(limits.disk_mb),
-            "-q", "--no-header", "--show-capture=no", "--tb=short", "-p", "no:warnings", *targets]
+        root, targets, layout_options = exercise.folder, [str(exercise.tests[0])], []
+    return pytest_command(workdir / "pytest.ini", root, plugins, [
+        *layout_options, "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
+        "--submission-memory", str(limits.memory_mb), "--submission-disk", str(limits.disk_mb)], targets)
 
 
 def copy_suite(exercise: ExerciseFolder, target: Path) -> Path:
