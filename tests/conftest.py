@@ -7,5 +7,5 @@ import tempfile
 
 # Set before anything from quiz is imported, so in-process calls and subprocesses both see them.
 os.environ["QUIZ_CACHE_DIR"] = tempfile.mkdtemp(prefix="quiz-test-cache-")
-os.environ.setdefault("QUIZ_DATA_DIR", tempfile.mkdtemp(prefix="quiz-test-data-"))
+os.environ["QUIZ_DATA_DIR"] = tempfile.mkdtemp(prefix="quiz-test-data-")  # never the developer's own
 os.environ.pop("QUIZ_BANK", None)
