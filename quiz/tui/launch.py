@@ -1,7 +1,7 @@
 """`quiz` with no command: load the bank, run the app, return its exit code.
 
 An invalid or empty bank still opens the app, on a screen listing every problem (exit 1 after it); a store
-that cannot be opened ends with one line on stderr.
+that cannot be opened ends with one line on stderr. Quitting while an exercise's tests run ends the run too.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 from quiz.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from quiz.fast_exit import leave
 
 
 def build_app(args: argparse.Namespace, **options):
@@ -42,5 +44,11 @@ def launch(args: argparse.Namespace) -> int:
     if app.error_line:
         print(f"quiz: {app.error_line}", file=sys.stderr)
     if app.return_code is not None and app.return_code != 0:
-        return app.return_code
-    return EXIT_INVALID if app.problems else EXIT_OK
+        code = app.return_code
+    else:
+        code = EXIT_INVALID if app.problems else EXIT_OK
+    if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
+        # a grading run is still going (the user quit while tests ran): end now, without tearing down the
+        # interpreter under its thread; the grader's lifeline ends the suite and the submission.
+        leave(code)
+    return code

@@ -61,8 +61,8 @@ class Terminal:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
 
-    def kill_app(self) -> None:
-        """SIGKILL to the command the pane's shell runs: no handler of it runs, as when a machine dies."""
+    def app_pid(self) -> int:
+        """The command the pane's shell runs."""
         shell = self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip()
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -70,7 +70,12 @@ class Terminal:
             except OSError:
                 continue  # gone meanwhile
             if fields[1] == shell:  # its parent
-                os.kill(int(stat.parent.name), 9)
+                return int(stat.parent.name)
+        raise AssertionError("the pane runs no command")
+
+    def kill_app(self) -> None:
+        """SIGKILL to the command the pane's shell runs: no handler of it runs, as when a machine dies."""
+        os.kill(self.app_pid(), 9)
 
     def close(self) -> None:
         path = self._tmux("display-message", "-p", "#{socket_path}").strip()

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -16,6 +17,16 @@ from quiz.tui.screens.exercise_screen import ExerciseScreen
 from quiz.tui.screens.invalid_bank_screen import InvalidBankScreen
 
 from .conftest import TOY_EXERCISES, drive, screen_text
+
+
+async def grading_done(pilot, timeout: float = 120.0) -> None:
+    """Until the exercise screen has shown the whole run's result (grading runs in a thread of its own)."""
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while pilot.app.screen.grading:
+        assert time.monotonic() < deadline, "the tests did not finish"
+        await pilot.pause(0.05)
+    await pilot.pause()
 
 BROKEN_DECK = """\
 deck:
@@ -174,8 +185,7 @@ class TestExerciseScreen:
                     return 0
                 """))
             await pilot.press("r")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await grading_done(pilot)
             text = screen_text(app)
             if lang == "en":
                 assert "✓ pass | test_add_small_numbers |" in text

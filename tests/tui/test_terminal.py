@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.grading.helpers import alive, descendants
+
 from .conftest import BANK_DIR, rows
 from .terminal import Terminal
 
@@ -124,3 +126,31 @@ def test_kill_9_loses_at_most_the_last_half_second_of_typing(tmp_path):
         term.wait_for("Press Ctrl+Q to quit")
         term.keys("C-q")
         term.wait_for("EXIT=0")
+
+
+def test_ctrl_q_while_an_exercise_is_graded_quits_at_once_and_ends_the_grading(tmp_path):
+    """A solution that hangs: quitting mid-run does not wait for the run (up to the grader's time limit); the
+    suite's and the submission's processes end with the app."""
+    data_dir = tmp_path / "data"
+    solution = data_dir / "workspace" / "data_parallel" / "solution.py"
+    solution.parent.mkdir(parents=True)
+    solution.write_text("import time\ntime.sleep(600)\n")
+    with Terminal([*QUIZ_COMMAND, "--data-dir", str(data_dir)], width=120, height=40, env=ENV) as term:
+        term.wait_for("Practice (p)")
+        term.keys("e")
+        term.wait_for("data_parallel")
+        term.keys("Enter")
+        term.wait_for("Workspace:")
+        term.keys("r")
+        app = term.app_pid()
+        wait_for_processes = time.monotonic() + 60
+        while len(descendants(app)) < 3:  # the suite, the sandbox and the submission
+            assert time.monotonic() < wait_for_processes, "the grading did not start"
+            time.sleep(0.1)
+        grading = descendants(app)
+        term.keys("C-q")
+        term.wait_for("EXIT=0", timeout=15)
+        deadline = time.monotonic() + 15
+        while any(map(alive, grading)):
+            assert time.monotonic() < deadline, "the grading outlived the app"
+            time.sleep(0.1)

@@ -1,7 +1,7 @@
 """One coding exercise: its statement, a workspace with the starter code, editing it ($EDITOR or the built-in
 editor), running its tests with live results, and the reference solution once the tests have been run.
 
-Grading runs `grade_submission` in a thread worker; it starts the TensorFlow tests in a sandboxed subprocess,
+Grading runs `grade_submission` in a daemon thread; it starts the TensorFlow tests in a sandboxed subprocess,
 so this process never imports TensorFlow. Results arrive one by one through `call_from_thread`.
 """
 
@@ -11,9 +11,9 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
-from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -211,10 +211,12 @@ class ExerciseScreen(Screen):
         bar.update(total=count_tests(self.exercise_dir), progress=0)
         bar.add_class("-running")
         self.query_one("#ex-result", Static).update(self.app.tr("e.running"))
-        self.grade()
+        threading.Thread(target=self.grade, name="quiz-grading", daemon=True).start()
 
-    @work(thread=True, exclusive=True, group="grading")
     def grade(self) -> None:
+        """In a daemon thread of its own, not a Textual thread worker: those run on the event loop's executor,
+        which asyncio.run waits for on the way out, so quitting during a run would wait for the whole run. Here the
+        app quits at once, and the grader's lifeline ends the suite and the submission with it."""
         try:
             from quiz.grading.runner import grade_submission
         except ImportError as exc:
