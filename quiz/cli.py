@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     from quiz.review import commands as review_commands
     from quiz.anki import commands as anki_commands
     from quiz.exercises import commands as exercise_commands
+    from quiz.serve import commands as serve_commands
 
     parser = argparse.ArgumentParser(
         prog="quiz", parents=[common_options(suppress=False)],
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quiz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options(suppress=True)
-    for room in (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands):
+    rooms = (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands, serve_commands)
+    for room in rooms:
         room.register(sub, parent)
     return parser
 
