@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -16,6 +17,7 @@ from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 4
 MAX_SESSIONS_LIMIT = 64
+TOKEN = re.compile(r"[A-Za-z0-9._~-]{8,}")  # it travels in the page's address and in the websocket's path
 
 
 class CannotListen(Exception):
@@ -46,8 +48,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 0-65535, not {args.port}")
     if not 1 <= args.max_sessions <= MAX_SESSIONS_LIMIT:
         raise UsageError(f"--max-sessions must be 1-{MAX_SESSIONS_LIMIT}, not {args.max_sessions}")
-    if args.token is not None and len(args.token) < 8:
-        raise UsageError("--token must be at least 8 characters")
+    if args.token is not None and not TOKEN.fullmatch(args.token):
+        raise UsageError("--token must be at least 8 characters, each a letter, a digit or one of - _ . ~")
     bank = paths.bank_dir(args.bank).resolve()
     if not bank.exists():
         raise UsageError(f"no such bank: {bank}")
@@ -77,8 +79,9 @@ async def serve(config) -> None:
     runner = web.AppRunner(server.make_app(), handle_signals=False, access_log=None)
     await runner.setup()
     try:
+        site = web.TCPSite(runner, config.host, config.port)
         try:
-            await web.TCPSite(runner, config.host, config.port).start()
+            await site.start()
         except OSError as exc:
             raise CannotListen(os.strerror(exc.errno) if exc.errno else str(exc)) from None
         host, port = runner.addresses[0][:2]
@@ -93,6 +96,7 @@ async def serve(config) -> None:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         print("quiz serve: stopping: ending every session", flush=True)
+        await site.stop()  # no new connection from here on
         await server.end_all()
     finally:
         await runner.cleanup()

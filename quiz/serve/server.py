@@ -2,26 +2,29 @@
 
 Safe by default, because textual-serve has no authentication of its own and whoever reaches the socket drives an
 app that runs code on this machine:
-- a token, when one is set, must come with every request: in the address once (`/?token=...`, which sets an
-  HttpOnly cookie and redirects to the bare address) and then as that cookie;
+- a token, when one is set, must come with the page (`/?token=...`) and with the websocket the page opens
+  (`/ws/<token>`); the page's script, stylesheet and font are textual-serve's public files and need none. No
+  cookie carries it: browsers send cookies to every port of a host, so any other server there would get it;
 - without a token the server listens on loopback only, and answers only requests addressed to a loopback name
   (a web page elsewhere cannot reach it through DNS rebinding);
 - a websocket opened by a page of another origin is refused (browsers let any page open one);
-- at most `max_sessions` apps run at once; a session's app ends when its websocket closes, and an app that crashes
-  ends only its own session.
-Every page carries a Content-Security-Policy that lets the browser load nothing from anywhere but this server.
+- at most `max_sessions` apps run at once, counted until each has ended; a session's app ends when its websocket
+  closes, an app that crashes ends only its own session, and one whose server dies ends too (session.py).
+Every response carries a Content-Security-Policy that lets the browser load nothing from anywhere but this server,
+and nothing the request says (its Host header included) is written into the page.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.download_manager import DownloadManager
@@ -30,16 +33,18 @@ from quiz.serve.session import AppSession
 
 log = logging.getLogger("quiz.serve")
 
-TOKEN_COOKIE = "quiz_token"
+# textual-serve's own script, stylesheet and font; a download's key is the app's own unguessable delivery key
+PUBLIC_PATHS = ("/static/", "/download/")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 HEARTBEAT_S = 15.0  # a tab that vanished without closing its socket is noticed within this
 PAGE = Template((Path(__file__).with_name("page.html")).read_text(encoding="utf-8"))
 PAGE_WORDS = {  # a close reason is at most 123 bytes of UTF-8
     "zh": {"starting": "正在启动 quiz…", "ended": "会话已结束。", "restart": "重新开始",
-           "full": "{max_sessions} 个会话都在使用中：请先关闭另一个标签页", "crashed": "应用意外退出（状态 {status}）"},
+           "full": "{max_sessions} 个会话都在使用中：请先关闭另一个标签页", "crashed": "应用意外退出（状态 {status}）",
+           "stopping": "服务器正在停止"},
     "en": {"starting": "Starting quiz…", "ended": "Session ended.", "restart": "Start again",
            "full": "All {max_sessions} sessions are in use: close another tab first",
-           "crashed": "The app stopped unexpectedly (exit status {status})"},
+           "crashed": "The app stopped unexpectedly (exit status {status})", "stopping": "The server is stopping"},
 }
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -76,15 +81,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _hostname(authority: str) -> str:
-    return (urlsplit(f"//{authority}").hostname or "").lower()
-
-
 class QuizServer:
     def __init__(self, config: ServeConfig):
         self.config = config
         self.sessions: set[AppSession] = set()
-        self._slots = 0  # sessions started or starting: taken before the first await, so the cap holds under races
+        self._slots = 0  # sessions starting, running or ending: taken before the first await, so the cap holds
+        self.stopping = False
         self.downloads = DownloadManager()
 
     # --- the aiohttp application ------------------------------------------------------------------------------
@@ -93,57 +95,41 @@ class QuizServer:
         app.add_routes([
             web.get("/", self.handle_index),
             web.get("/ws", self.handle_websocket),
+            web.get("/ws/{token}", self.handle_websocket),
             web.get("/download/{key}", self.handle_download),
             web.static("/static", static_dir()),
         ])
+        app.on_response_prepare.append(self._protective_headers)
         return app
 
     @web.middleware
     async def _guard(self, request: web.Request, handler):
-        if self.config.token is None and _hostname(request.host) not in LOOPBACK_NAMES:
+        if self.config.token is None and not addressed_to_loopback(request.host):
             raise web.HTTPForbidden(text="quiz serve: this server answers only requests addressed to this machine "
                                          "(localhost or 127.0.0.1)\n")
-        if self.config.token is not None:
-            offered = request.query.get("token")
-            if offered is not None and self._token_matches(offered) and request.path == "/":
-                response = web.HTTPSeeOther(location="/" + self._query_without_token(request))
-                response.set_cookie(self._cookie_name(request), self.config.token, httponly=True, samesite="Strict",
-                                    secure=request.secure)
-                raise response
-            if not self._token_matches(request.cookies.get(self._cookie_name(request), "")):
+        if self.config.token is not None and not request.path.startswith(PUBLIC_PATHS):
+            offered = request.match_info.get("token") if request.path.startswith("/ws") else request.query.get("token")
+            if not self._token_matches(offered or ""):
                 raise web.HTTPUnauthorized(text="quiz serve: this server needs its token: open the address that "
                                                 "`quiz serve` printed, with ?token=...\n")
-        response = await handler(request)
+        return await handler(request)
+
+    @staticmethod
+    async def _protective_headers(request: web.Request, response: web.StreamResponse) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
 
     def _token_matches(self, offered: str) -> bool:
         return hmac.compare_digest(offered.encode(), self.config.token.encode())
 
-    @staticmethod
-    def _query_without_token(request: web.Request) -> str:
-        rest = [(key, value) for key, value in request.query.items() if key != "token"]
-        return "?" + urlencode(rest) if rest else ""
-
-    @staticmethod
-    def _cookie_name(request: web.Request) -> str:
-        """Cookies do not tell ports apart: each server on this host keeps its token under a name of its own."""
-        return f"{TOKEN_COOKIE}_{request.url.port}"
-
     # --- the page -----------------------------------------------------------------------------------------------
     async def handle_index(self, request: web.Request) -> web.Response:
         lang = self.config.lang
-        scheme = "wss" if request.secure else "ws"
-        try:
-            font_size = max(8, min(40, int(request.query.get("fontsize", "16"))))
-        except ValueError:
-            font_size = 16
-        words = {key: PAGE_WORDS[lang][key] for key in ("starting", "ended", "restart")}
-        html = PAGE.substitute(lang=lang, title=self.config.title, websocket_url=f"{scheme}://{request.host}/ws",
-                               font_size=font_size, **words)
-        return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+        font_size = _int(request.query.get("fontsize"), 16, 8, 40)
+        words = {key: html.escape(PAGE_WORDS[lang][key]) for key in ("starting", "ended", "restart")}
+        page = PAGE.substitute(lang=lang, title=html.escape(self.config.title), font_size=font_size, **words)
+        return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
@@ -154,8 +140,8 @@ class QuizServer:
             raise web.HTTPNotFound(text=f"quiz serve: no download {key!r}\n") from None
         response = web.StreamResponse()
         response.headers["Content-Type"] = meta.mime_type + (f"; charset={meta.encoding}" if meta.encoding else "")
-        disposition = "inline" if meta.open_method == "browser" else "attachment"
-        response.headers["Content-Disposition"] = f"{disposition}; filename={json.dumps(meta.file_name)}"
+        # always saved, never shown: a file the app delivers must not run as a page of this origin
+        response.headers["Content-Disposition"] = f"attachment; filename={json.dumps(meta.file_name)}"
         await response.prepare(request)
         async for chunk in self.downloads.download(key):
             await response.write(chunk)
@@ -165,12 +151,13 @@ class QuizServer:
     # --- sessions -----------------------------------------------------------------------------------------------
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         origin = request.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+        if origin is not None and origin.lower() != f"{request.scheme}://{request.host}".lower():
             raise web.HTTPForbidden(text="quiz serve: a page of another site may not open a session\n")
         websocket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
-        if self._slots >= self.config.max_sessions:  # the page says why its session ended: the close's reason
+        if self.stopping or self._slots >= self.config.max_sessions:  # the page shows the close's reason
             await websocket.prepare(request)
-            await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=self._words("full").encode())
+            await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER,
+                                  message=self._words("stopping" if self.stopping else "full").encode())
             return websocket
         self._slots += 1  # before the first await, so that the cap holds however many tabs open at once
         session, app_ended = None, False
@@ -182,7 +169,6 @@ class QuizServer:
             self.sessions.add(session)
             app_ended = await self._run_session(session, websocket, request)
         finally:
-            self._slots -= 1  # the tab is gone: its place is free while its app finishes ending
             if session is not None:
                 status = await session.exit_status(0.5) if app_ended else None
                 await websocket.close(message=self._words("crashed", status=status).encode()
@@ -190,6 +176,7 @@ class QuizServer:
                 await session.end()
                 self.sessions.discard(session)
                 log.info("session %d ended (app exit status %s)", session.number, session.returncode)
+            self._slots -= 1  # only now: an app that is slow to end still counts
         return websocket
 
     def _words(self, key: str, **values: object) -> str:
@@ -200,6 +187,8 @@ class QuizServer:
         """Relay until the tab or the app ends; True if the app ended first (it quit or crashed)."""
         width, height = _int(request.query.get("width"), 80), _int(request.query.get("height"), 24)
         await session.start(width, height)
+        if self.stopping or session.pid is None:
+            return False
         log.info("session %d started (pid %s)", session.number, session.pid)
         relay = asyncio.create_task(self._relay_browser(websocket, session))
         app_done = asyncio.create_task(session.finished())
@@ -219,13 +208,13 @@ class QuizServer:
                 continue
             try:
                 kind, data = json.loads(message.data)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):
                 continue
             if kind == "stdin" and isinstance(data, str):
-                await session.send_bytes(data.encode("utf-8"))
+                await session.send_bytes(data.encode("utf-8", "replace"))
             elif kind == "resize" and isinstance(data, dict):
                 await session.set_terminal_size(_int(data.get("width"), 80), _int(data.get("height"), 24))
-            elif kind == "ping":
+            elif kind == "ping" and isinstance(data, (str, int, float)):
                 await websocket.send_json(["pong", data])
             elif kind == "blur":
                 await session.blur()
@@ -233,12 +222,24 @@ class QuizServer:
                 await session.focus()
 
     async def end_all(self) -> None:
+        """The server is stopping: no session starts any more, and every app is ended."""
+        self.stopping = True
         await asyncio.gather(*(session.end() for session in list(self.sessions)), return_exceptions=True)
 
 
-def _int(value: object, default: int) -> int:
+def addressed_to_loopback(authority: str) -> bool:
+    """The Host header names this machine: localhost, 127.0.0.1 or ::1, with a port or none, nothing else."""
+    try:
+        parts = urlsplit(f"//{authority}")
+        parts.port  # noqa: B018 - a port that is not a number raises
+    except ValueError:
+        return False
+    return (parts.hostname or "") in LOOPBACK_NAMES and parts.netloc.lower() == authority.lower()
+
+
+def _int(value: object, default: int, low: int = 1, high: int = 1000) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
-    return number if 1 <= number <= 1000 else default
+    return number if low <= number <= high else default

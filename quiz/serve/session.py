@@ -9,6 +9,8 @@ does not quit in time is terminated, then killed.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import itertools
 import os
 import signal
@@ -21,6 +23,18 @@ QUIT_GRACE_S = 5.0  # an app asked to quit saves its drafts and closes its store
 TERMINATE_GRACE_S = 2.0
 DROPPED_ENV = ("VISUAL", "EDITOR")  # no terminal to hand over in a browser: the app's own editor is used
 _numbers = itertools.count(1)
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent(parent: int) -> None:
+    """In the app's process before it runs: SIGTERM when the server dies, even by SIGKILL (its stdin closing
+    does not end a Textual app under the web driver, and it has a session of its own, so no SIGHUP comes)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the server died before the line above
+        os._exit(1)
 
 
 class AppSession(AppService):
@@ -32,6 +46,7 @@ class AppSession(AppService):
         self.argv = tuple(argv)
         self.number = next(_numbers)
         self._ending: asyncio.Task | None = None
+        self._end_requested = False
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
@@ -42,9 +57,17 @@ class AppSession(AppService):
     async def _open_app_process(self, width: int = 80, height: int = 24):
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width, height), start_new_session=True)
+            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width, height), start_new_session=True,
+            preexec_fn=functools.partial(end_with_parent, os.getpid()))
         self._stdin = process.stdin
         return process
+
+    async def start(self, width: int, height: int) -> None:
+        if self._end_requested:  # ended before it began (the server is stopping): nothing to start
+            return
+        await super().start(width, height)
+        if self._end_requested:  # end() came while the process was starting, and found none to end
+            await self._end()
 
     @property
     def pid(self) -> int | None:
@@ -71,6 +94,7 @@ class AppSession(AppService):
     async def end(self) -> None:
         """Ask the app to quit; terminate its process group if it has not in QUIT_GRACE_S, kill it after that.
         Called by the tab's handler and by the server stopping: the second call waits for the first."""
+        self._end_requested = True
         if self._ending is None:
             self._ending = asyncio.create_task(self._end())
         await asyncio.shield(self._ending)

@@ -65,6 +65,20 @@ class Served:
                     raise AssertionError(f"no line matching {pattern!r} in {timeout} s: {self.lines}")
                 self._changed.wait(min(left, 0.5))
 
+    def apps_running(self) -> list[int]:
+        """Every live `quiz` app of this server's, found by its command line (an app may run before the log has
+        named it)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != self.process.pid:
+                try:
+                    argv = (entry / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"quiz" in argv[1:3] and str(self.data_dir).encode() in argv and alive(int(entry.name)):
+                    found.append(int(entry.name))
+        return found
+
     def app_pids(self) -> dict[int, int]:
         """session number -> app pid, for every session started so far"""
         return {int(m.group(1)): int(m.group(2)) for line in list(self.lines) if (m := STARTED.search(line))}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 
 import aiohttp
@@ -209,3 +211,81 @@ def test_an_exercise_runs_from_a_tab_with_the_built_in_editor(serve, tmp_path):
 
     run(scenario)
     server.wait_for_line(r"session 1 ended \(app exit status 0\)")  # it quit when asked: not terminated
+
+
+def running_apps(server) -> list[int]:
+    return server.apps_running()
+
+
+def test_tabs_opened_and_closed_in_a_burst_never_run_more_apps_than_the_cap(serve):
+    """A place is freed when its app has ended, not when its tab closed: closing fast cannot pile apps up."""
+    server = serve("--max-sessions", "2")
+    peak, sampling = 0, True
+
+    def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, len(running_apps(server)))
+            time.sleep(0.01)
+
+    async def scenario(http):
+        for _ in range(8):
+            tabs = await asyncio.gather(*(Tab.open(http, server) for _ in range(3)))
+            await asyncio.sleep(0.1)
+            for tab in tabs:
+                await tab.close()
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        run(scenario)
+        wait_until(lambda: not running_apps(server), 30, "every app ended")
+    finally:
+        sampling = False
+        sampler.join()
+    assert 1 <= peak <= 2
+
+
+def test_stopping_the_server_while_tabs_connect_leaves_no_app(serve):
+    server = serve()
+
+    async def scenario(http):
+        connecting = [asyncio.create_task(Tab.open(http, server)) for _ in range(4)]
+        await asyncio.sleep(0.005)  # their handshakes in flight, their apps starting
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.gather(*connecting, return_exceptions=True)
+
+    run(scenario)
+    assert server.process.wait(30) == 0
+    wait_until(lambda: not running_apps(server), 0.5, "every app ended with the server")
+
+
+def test_apps_end_when_their_server_is_killed(serve):
+    server = serve()
+
+    async def scenario(http):
+        tabs = [await Tab.open(http, server) for _ in range(2)]
+        for tab in tabs:
+            await tab.wait_for("Practice (p)")
+        server.process.kill()  # SIGKILL: the server's own clean-up never runs
+        await asyncio.to_thread(wait_until, lambda: not running_apps(server), 20, "the orphaned apps ended")
+
+    run(scenario)
+
+
+def test_messages_outside_the_protocol_are_dropped_and_the_session_goes_on(serve):
+    server = serve("--lang", "en")
+
+    async def scenario(http):
+        tab = await Tab.open(http, server)
+        await tab.wait_for("Practice (p)")
+        for junk in ('["resize", {"width": Infinity, "height": 1e999}]', '["stdin", "\\ud800"]', "[" * 100_000,
+                     '{"not": "a list"}', '["stdin", 123]', '["ping", {"deep": []}]', "not json"):
+            await tab.websocket.send_str(junk)
+        await tab.websocket.send_bytes(b"\x00\xff binary")
+        await tab.press("l")
+        await tab.wait_for("练习 (p)")  # the same app, still answering keys
+        await tab.close()
+
+    run(scenario)
+    assert list(server.app_pids()) == [1]
