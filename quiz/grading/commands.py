@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -14,6 +15,8 @@ from quiz.grading import limits
 from quiz.grading.layouts import NotAnExercise, read_exercise
 
 FORMATS = ("text", "json", "junit", "gradescope", "exercism")
+CLUSTER_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(?:\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}$")
+EXIT_INCOMPLETE = 3  # --cluster: the scheduler was lost or no worker could grade; what was graded is written
 SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
 
 
@@ -31,7 +34,14 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
                        help="write the result there instead of standard output (gradescope/exercism with several "
                             "submissions: a folder, one <name>/results.json each)")
     grade.add_argument("--csv", metavar="PATH", help="also write a one-line-per-submission CSV summary")
-    grade.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    grade.add_argument("--jobs", type=int, metavar="N",
+                       help="submissions graded in parallel on this machine (default 1; not with --cluster)")
+    grade.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on the workers of a Dask cluster (tcp://HOST:PORT of its scheduler), each "
+                            "submission in the same sandbox as here; each worker's --nworkers/--nthreads set how "
+                            "many it grades at once")
+    grade.add_argument("--allow-weak-isolation", action="store_true",
+                       help="with --cluster: let workers that cannot sandbox with namespaces grade too")
     grade.add_argument("--timeout", type=float, default=limits.TIMEOUT_S, metavar="SECONDS",
                        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
     grade.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
@@ -98,8 +108,16 @@ def expand_submissions(given: list[str]) -> list[Path]:
 
 
 def check_limits(args: argparse.Namespace) -> None:
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
+    if args.jobs is not None and args.cluster:
+        raise UsageError("--jobs is for this machine; with --cluster, each worker's --nworkers and --nthreads "
+                         "decide how many submissions it grades at once")
+    if args.cluster and not CLUSTER_ADDRESS.match(args.cluster):
+        raise UsageError(f"--cluster takes the scheduler's address, as tcp://HOST:PORT (got {args.cluster!r})")
+    if args.allow_weak_isolation and not args.cluster:
+        raise UsageError("--allow-weak-isolation is for --cluster (here, the grader uses the best isolation this "
+                         "machine has and each result says which)")
     if not 0 < args.timeout < float("inf"):
         raise UsageError(f"--timeout must be a number of seconds above 0 (got {args.timeout:g})")
     if args.memory < 64:
@@ -179,8 +197,28 @@ def run_grade(args: argparse.Namespace) -> int:
         check_writable(target, is_folder)
 
     progress = Progress(len(submissions)) if len(submissions) > 1 else None
-    results = grade_batch(exercise, submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                          disk_mb=args.disk, on_done=progress)
+    if not args.cluster:
+        results = grade_batch(exercise, submissions, jobs=args.jobs or 1, timeout=args.timeout,
+                              memory_mb=args.memory, disk_mb=args.disk, on_done=progress)
+        return write_results(args, exercise, results, per_submission_dir)
+    from quiz.grading.cluster import ClusterError, grade_on_cluster
+
+    try:
+        results = grade_on_cluster(args.cluster, exercise, submissions, timeout=args.timeout, memory_mb=args.memory,
+                                   disk_mb=args.disk, allow_weak_isolation=args.allow_weak_isolation,
+                                   on_done=progress, say=lambda line: print(f"quiz grade: {line}", file=sys.stderr))
+    except ClusterError as exc:
+        graded = [r for r in exc.results if r is not None]
+        if graded:
+            write_results(args, exercise, graded, per_submission_dir)
+        print(f"quiz: {exc}" + ("; the results of those graded are written" if graded else ""), file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return write_results(args, exercise, results, per_submission_dir)
+
+
+def write_results(args: argparse.Namespace, exercise: Path, results: list, per_submission_dir: bool) -> int:
+    from quiz.grading import formats
+
     name = exercise.name
     if per_submission_dir:
         try:
