@@ -96,18 +96,22 @@ def local_exercise(identity: Identity) -> tuple[Path | None, str]:
                   f"{paths.exercises_dir()})")
 
 
-def refusal(identity: Identity, allow_weak_isolation: bool) -> str:
-    """Why this worker will not grade for `identity` ('' when it will)."""
+def fit_to_grade(identity: Identity, allow_weak_isolation: bool) -> tuple[Path | None, str]:
+    """This machine's copy of the exercise if it grades alike, else None and why it will not grade."""
     folder, why = local_exercise(identity)
     if folder is None:
-        return why
+        return None, why
     from quiz.grading.sandbox import isolation_mode
 
-    mode = isolation_mode()
-    if mode == "session" and not allow_weak_isolation:
-        return ("it cannot sandbox with namespaces (isolation here: a session and rlimits only); pass "
-                "--allow-weak-isolation to grade there anyway")
-    return ""
+    if isolation_mode() == "session" and not allow_weak_isolation:
+        return None, ("it cannot sandbox with namespaces (isolation here: a session and rlimits only); pass "
+                      "--allow-weak-isolation to grade there anyway")
+    return folder, ""
+
+
+def refusal(identity: Identity, allow_weak_isolation: bool) -> str:
+    """Why this worker will not grade for `identity` ('' when it will): what the grader asks each worker first."""
+    return fit_to_grade(identity, allow_weak_isolation)[1]
 
 
 class Refused(Exception):
@@ -118,10 +122,9 @@ def grade_task(task: Task) -> dict:
     """Runs on a worker: the submission written to a folder of its own, graded, its result as plain data."""
     from quiz.grading.runner import grade_submission
 
-    why = refusal(task.identity, task.allow_weak_isolation)
-    if why:
+    folder, why = fit_to_grade(task.identity, task.allow_weak_isolation)
+    if folder is None:
         raise Refused(why)
-    folder, _ = local_exercise(task.identity)
     with tempfile.TemporaryDirectory(prefix="quiz-cluster-") as scratch:
         copy = Path(scratch) / Path(task.submission).name
         copy.write_bytes(task.source)

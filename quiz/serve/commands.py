@@ -42,7 +42,7 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from quiz import paths
-    from quiz.serve.server import ServeConfig, is_loopback
+    from quiz.serve.server import ServeConfig
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0-65535, not {args.port}")
@@ -68,6 +68,19 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"quiz: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def is_loopback(host: str) -> bool:
+    """An address only this machine reaches: localhost, 127.0.0.0/8, ::1."""
+    import ipaddress
+
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def serve(config) -> None:

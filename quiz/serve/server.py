@@ -69,18 +69,6 @@ class ServeConfig:
     title: str = "quiz"
 
 
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class QuizServer:
     def __init__(self, config: ServeConfig):
         self.config = config
@@ -130,7 +118,6 @@ class QuizServer:
         words = {key: html.escape(PAGE_WORDS[lang][key]) for key in ("starting", "ended", "restart")}
         page = PAGE.substitute(lang=lang, title=html.escape(self.config.title), font_size=font_size, **words)
         return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
-
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
         key = request.match_info["key"]

@@ -13,6 +13,7 @@ import ctypes
 import functools
 import itertools
 import os
+import shlex
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -41,8 +42,8 @@ class AppSession(AppService):
     def __init__(self, argv: Sequence[str], *, write_bytes: Callable[[bytes], Awaitable[None]],
                  write_str: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]],
                  download_manager: DownloadManager):
-        super().__init__(" ".join(argv), write_bytes=write_bytes, write_str=write_str, close=close,
-                         download_manager=download_manager)
+        super().__init__(shlex.join(argv), write_bytes=write_bytes, write_str=write_str, close=close,
+                         download_manager=download_manager)  # the command, shown only: _open_app_process runs argv
         self.argv = tuple(argv)
         self.number = next(_numbers)
         self._ending: asyncio.Task | None = None

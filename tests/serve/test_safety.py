@@ -75,7 +75,7 @@ def test_a_loopback_server_answers_only_loopback_names(serve):
     assert server.address.startswith("http://127.0.0.1:")
     port = server.host_port.split(":")[1]
     assert fetch(f"http://localhost:{port}/")[0] == 200
-    for host in (f"rebound.example:{port}", f'localhost:1"><script>alert(1)</script>', "localhost.evil",
+    for host in (f"rebound.example:{port}", 'localhost:1"><script>alert(1)</script>', "localhost.evil",
                  f"localhost#@evil:{port}"):
         status, _, text = fetch(server.url + "/", headers={"Host": host})
         assert status == 403 and "only requests addressed to this machine" in text, host

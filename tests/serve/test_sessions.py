@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from quiz import paths
 
@@ -213,10 +212,6 @@ def test_an_exercise_runs_from_a_tab_with_the_built_in_editor(serve, tmp_path):
     server.wait_for_line(r"session 1 ended \(app exit status 0\)")  # it quit when asked: not terminated
 
 
-def running_apps(server) -> list[int]:
-    return server.apps_running()
-
-
 def test_tabs_opened_and_closed_in_a_burst_never_run_more_apps_than_the_cap(serve):
     """A place is freed when its app has ended, not when its tab closed: closing fast cannot pile apps up."""
     server = serve("--max-sessions", "2")
@@ -225,7 +220,7 @@ def test_tabs_opened_and_closed_in_a_burst_never_run_more_apps_than_the_cap(serv
     def sample() -> None:
         nonlocal peak
         while sampling:
-            peak = max(peak, len(running_apps(server)))
+            peak = max(peak, len(server.apps_running()))
             time.sleep(0.01)
 
     async def scenario(http):
@@ -239,7 +234,7 @@ def test_tabs_opened_and_closed_in_a_burst_never_run_more_apps_than_the_cap(serv
     sampler.start()
     try:
         run(scenario)
-        wait_until(lambda: not running_apps(server), 30, "every app ended")
+        wait_until(lambda: not server.apps_running(), 30, "every app ended")
     finally:
         sampling = False
         sampler.join()
@@ -257,7 +252,7 @@ def test_stopping_the_server_while_tabs_connect_leaves_no_app(serve):
 
     run(scenario)
     assert server.process.wait(30) == 0
-    wait_until(lambda: not running_apps(server), 0.5, "every app ended with the server")
+    wait_until(lambda: not server.apps_running(), 0.5, "every app ended with the server")
 
 
 def test_apps_end_when_their_server_is_killed(serve):
@@ -268,7 +263,7 @@ def test_apps_end_when_their_server_is_killed(serve):
         for tab in tabs:
             await tab.wait_for("Practice (p)")
         server.process.kill()  # SIGKILL: the server's own clean-up never runs
-        await asyncio.to_thread(wait_until, lambda: not running_apps(server), 20, "the orphaned apps ended")
+        await asyncio.to_thread(wait_until, lambda: not server.apps_running(), 20, "the orphaned apps ended")
 
     run(scenario)
 
