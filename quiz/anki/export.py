@@ -49,7 +49,8 @@ def note_guid(question_id: str) -> str:
 def in_lang(value: Text, lang: str, render=to_html) -> str:
     if lang != "both":
         return render(value(lang))
-    return "".join(f'<div class="lang">{code}</div>{render(value(code))}' for code in ("zh", "en"))
+    return "".join(f'<div class="lang">{code}</div>{render(words)}'
+                   for code, words in (("zh", value.zh), ("en", value.en)) if words)  # a one-language deck: one
 
 
 def plain(text: str) -> str:

@@ -42,6 +42,10 @@ def run_validate(args: argparse.Namespace) -> int:
         files_with = len({p.path for p in problems})
         print(f"{len(problems)} problem(s) in {files_with} file(s)", file=sys.stderr)
         return EXIT_INVALID
+    from quiz.bank.loader import broken_snippets
+
+    for note in (note for parsed in parsed_files for note in broken_snippets(parsed)):
+        print(note)
     questions = sum(len(p.data.get("questions", [])) for p in parsed_files)
     print(f"ok: {questions} questions in {len(parsed_files)} file(s) are valid")
     return EXIT_OK
@@ -77,6 +81,9 @@ def run_list(args: argparse.Namespace) -> int:
                  if (not args.topic or q.topic == args.topic)
                  and (not args.type or q.type == args.type)
                  and (not args.deck or q.deck == args.deck)]
+    elsewhere = sorted({q.deck for q in questions if q.shown_in(lang) != lang})
+    if elsewhere:
+        print(f"note: deck(s) {', '.join(elsewhere)} written in one language: shown in it", file=sys.stderr)
     if args.json:
         rows = [{"id": q.id, "type": q.type, "topic": q.topic, "deck": q.deck, "tags": list(q.tags),
                  "difficulty": q.difficulty, "prompt": q.prompt(lang)} for q in questions]

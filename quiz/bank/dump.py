@@ -10,15 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank.model import Deck, Question, Terms, Text
+from quiz.bank.model import LANGS, Deck, Question, Terms, Text
 
 
 def text(value: Text) -> dict:
-    return {"zh": value.zh, "en": value.en}
+    """Its languages: a one-language deck's texts have only theirs."""
+    return {lang: words for lang, words in (("zh", value.zh), ("en", value.en)) if words}
 
 
 def terms(value: Terms) -> dict:
-    return {"zh": list(value.zh), "en": list(value.en)}
+    return {lang: list(words) for lang, words in (("zh", value.zh), ("en", value.en)) if words}
 
 
 def question_to_dict(q: Question) -> dict:
@@ -40,6 +41,8 @@ def question_to_dict(q: Question) -> dict:
             if snippet.title is not None:
                 entry["title"] = text(snippet.title)
             entry["source"] = snippet.source
+            if snippet.broken:
+                entry["broken"] = True
             if snippet.correction is not None:
                 entry["correction"] = text(snippet.correction)
             data["code"].append(entry)
@@ -55,6 +58,8 @@ def deck_to_dict(deck: Deck) -> dict:
     meta: dict = {"id": deck.id, "title": text(deck.title)}
     if deck.description is not None:
         meta["description"] = text(deck.description)
+    if deck.languages != LANGS:
+        meta["languages"] = list(deck.languages)
     if deck.topics:
         meta["topics"] = {name: text(title) for name, title in deck.topics}
     return {"deck": meta, "questions": [question_to_dict(q) for q in deck.questions]}

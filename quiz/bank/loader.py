@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from quiz.bank import cache, locate, yaml_values
-from quiz.bank.model import Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
+from quiz.bank.model import LANGS, Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
-from quiz.bank.schema import deck_validator, describe, is_valid_deck, leaf_errors
+from quiz.bank.schema import declared_languages, deck_validator, describe, is_valid_deck, leaf_errors
 
 BANK_SUFFIXES = (".yaml", ".yml")
 # Uncached bank text above which files are parsed in worker processes (one per core). Starting them costs about
@@ -155,8 +155,10 @@ def check_schema(parsed: ParsedFile) -> None:
         return
     if is_valid_deck(parsed.data):
         return
-    errors = sorted(deck_validator().iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path)))
+    languages = declared_languages(parsed.data)
+    errors = sorted(deck_validator(languages).iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path)))
     seen: set[tuple[int, int, str]] = set()
+    hinted: set[str] = set()
     for error in errors:
         for leaf in leaf_errors(error):
             node_path, key, message = describe(leaf)
@@ -164,7 +166,21 @@ def check_schema(parsed: ParsedFile) -> None:
             at = locate.position(locate.find_node(parsed.root, node_path, key=key))
             if (at[0], at[1], message) not in seen:
                 seen.add((at[0], at[1], message))
-                parsed.problem(f"{where}{message}", at=at)
+                parsed.problem(f"{where}{message}{_language_hint(message, languages, hinted)}", at=at)
+
+
+def _language_hint(message: str, languages: tuple[str, ...], hinted: set[str]) -> str:
+    """Said once per file, on the first text that lacks a language or has one its deck does not declare."""
+    if languages == LANGS and message.endswith(("missing required key 'zh'", "missing required key 'en'")):
+        hint = " (a deck written in one language says so: 'languages: [zh]' or '[en]' under 'deck')"
+    elif languages != LANGS and message in ("unknown key 'zh'", "unknown key 'en'"):
+        hint = f" (the deck declares languages: [{', '.join(languages)}])"
+    else:
+        return ""
+    if hint in hinted:
+        return ""
+    hinted.add(hint)
+    return hint
 
 
 def check_meaning(parsed: ParsedFile) -> None:
@@ -196,12 +212,46 @@ def check_meaning(parsed: ParsedFile) -> None:
                                    f"but lists {len(point['concepts'])}", base + ["key_points", position, "require"])
                 if isinstance(point, dict):
                     _check_contradicts(parsed, label, base + ["key_points", position], point)
-        snippets = question.get("code")
-        if isinstance(snippets, list):
-            for position, snippet in enumerate(snippets):
-                if isinstance(snippet, dict) and snippet.get("language") == "python" \
-                        and isinstance(snippet.get("source"), str):
-                    _check_python(parsed, label, base + ["code", position, "source"], snippet["source"])
+        for position, snippet in _python_snippets(question):
+            where = base + ["code", position]
+            if snippet.get("broken") is True:
+                if syntax_error(snippet["source"]) is None:
+                    parsed.problem(f"{label}Python snippet is marked 'broken: true' but parses: remove the mark",
+                                   where + ["broken"])
+            else:
+                _check_python(parsed, label, where + ["source"], snippet["source"])
+
+
+def _python_snippets(question: object) -> list[tuple[int, dict]]:
+    snippets = question.get("code") if isinstance(question, dict) else None
+    return [(position, snippet) for position, snippet in enumerate(snippets if isinstance(snippets, list) else [])
+            if isinstance(snippet, dict) and snippet.get("language") == "python"
+            and isinstance(snippet.get("source"), str)]
+
+
+def broken_snippets(parsed: ParsedFile) -> list[Problem]:
+    """Notes, not problems: the Python snippets marked 'broken: true' (kept as a document had them), each with
+    where and why it does not parse."""
+    notes = []
+    for index, question in enumerate(_questions(parsed)):
+        for position, snippet in _python_snippets(question):
+            if snippet.get("broken") is True and (error := syntax_error(snippet["source"])):
+                line, col = locate.position(locate.find_node(parsed.root, ["questions", index, "code", position]))
+                label = _question_label(parsed.data, ["questions", index])
+                notes.append(Problem(parsed.path, line, col, f"note: {label}Python snippet kept as written, marked "
+                                                             f"broken: {error}"))
+    return notes
+
+
+def syntax_error(source: str) -> str | None:
+    """Why a Python snippet does not parse, or None when it does."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return f"{exc.msg} (snippet line {exc.lineno})"
+    except (ValueError, RecursionError) as exc:
+        return str(exc)
+    return None
 
 
 def _check_contradicts(parsed: ParsedFile, label: str, where: list, point: dict) -> None:
@@ -363,36 +413,38 @@ def load_bank(paths: Iterable[Path] | Path, known_exercises: set[str] | None = N
 
 
 def _text(value: dict | None) -> Text | None:
-    return Text(zh=value["zh"], en=value["en"]) if value else None
+    return Text(zh=value.get("zh", ""), en=value.get("en", "")) if value else None
 
 
 def _terms(value: dict | None) -> Terms | None:
-    return Terms(zh=tuple(value["zh"]), en=tuple(value["en"])) if value else None
+    return Terms(zh=tuple(value.get("zh", ())), en=tuple(value.get("en", ()))) if value else None
 
 
 def _deck(parsed: ParsedFile) -> Deck:
     data = parsed.data
     assert isinstance(data, dict)
     meta = data["deck"]
-    questions = tuple(_question(q, meta["id"]) for q in data["questions"])
+    languages = declared_languages(data)
+    questions = tuple(_question(q, meta["id"], languages) for q in data["questions"])
     return Deck(id=meta["id"], title=_text(meta["title"]), path=parsed.path, questions=questions,
-                description=_text(meta.get("description")),
+                description=_text(meta.get("description")), languages=languages,
                 topics=tuple((name, _text(title)) for name, title in meta.get("topics", {}).items()))
 
 
-def _question(q: dict, deck_id: str) -> Question:
+def _question(q: dict, deck_id: str, languages: tuple[str, ...]) -> Question:
     return Question(
         id=q["id"], type=q["type"], topic=q["topic"], tags=tuple(q["tags"]), difficulty=q["difficulty"],
         prompt=_text(q["prompt"]), answer=_text(q["answer"]), deck=deck_id, source=q.get("source"),
         key_points=tuple(
-            KeyPoint(id=kp["id"], point=_text(kp["point"]),
-                     concepts=tuple(Terms(zh=tuple(c["zh"]), en=tuple(c["en"])) for c in kp["concepts"]),
+            KeyPoint(id=kp["id"], point=_text(kp["point"]), concepts=tuple(_terms(c) for c in kp["concepts"]),
                      require=kp.get("require", len(kp["concepts"])),
                      contradicts=_terms(kp.get("contradicts")))
             for kp in q["key_points"]),
         code=tuple(Snippet(language=s["language"], source=s["source"], title=_text(s.get("title")),
-                           correction=_text(s.get("correction"))) for s in q.get("code", [])),
+                           correction=_text(s.get("correction")), broken=s.get("broken", False))
+                   for s in q.get("code", [])),
         options=tuple(Option(id=o["id"], text=_text(o["text"])) for o in q.get("options", [])),
         correct=tuple(q.get("correct", [])),
         exercise=q.get("exercise"),
+        languages=languages,
     )

@@ -10,13 +10,14 @@ LANGS = ("zh", "en")
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A text in both languages."""
+    """A text in both languages, or in one (the other empty: its deck is written in one language)."""
 
     zh: str
     en: str
 
     def __call__(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        """The text in `lang`; in the language it has when it has only one."""
+        return (self.en if lang == "en" else self.zh) or self.zh or self.en
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Snippet:
     source: str
     title: Text | None = None
     correction: Text | None = None
+    broken: bool = False  # kept as a document had it: known not to parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,11 @@ class Question:
     options: tuple[Option, ...] = ()
     correct: tuple[str, ...] = ()
     exercise: str | None = None
+    languages: tuple[str, ...] = LANGS  # its deck's: the languages its texts are written in
+
+    def shown_in(self, lang: str) -> str:
+        """The language the question is shown in when the user asked for `lang`."""
+        return lang if lang in self.languages else self.languages[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class Deck:
     questions: tuple[Question, ...]
     description: Text | None = None
     topics: tuple[tuple[str, Text], ...] = ()  # (topic id, its title) for topics this deck names
+    languages: tuple[str, ...] = LANGS  # the languages its texts are written in
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ from importlib import resources
 
 from typing import TYPE_CHECKING
 
+from quiz.bank.model import LANGS
+
 if TYPE_CHECKING:  # jsonschema is only imported when a file is invalid: it is slow to import (~0.1 s)
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
@@ -22,21 +24,44 @@ def deck_schema_text() -> str:
 
 
 @cache
-def deck_schema() -> dict:
-    return json.loads(deck_schema_text())
+def deck_schema(languages: tuple[str, ...] = LANGS) -> dict:
+    """The schema for a deck written in `languages`: a one-language deck's texts and terms need (and allow) only
+    its language."""
+    schema = json.loads(deck_schema_text())
+    if tuple(languages) != LANGS:
+        for name in ("text", "terms"):
+            definition = schema["$defs"][name]
+            definition["required"] = list(languages)
+            definition["properties"] = {lang: definition["properties"][lang] for lang in languages}
+    return schema
+
+
+def declared_languages(data: object) -> tuple[str, ...]:
+    """The languages a deck's data declares, in the canonical order; both when it declares none. When what it
+    declares is not a list of known languages (the schema reports that), the languages its title has, so that
+    one mistake is not reported again on every text."""
+    meta = data.get("deck") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or "languages" not in meta:
+        return LANGS
+    declared = meta["languages"]
+    if isinstance(declared, list) and declared and all(isinstance(lang, str) and lang in LANGS for lang in declared) \
+            and len(set(declared)) == len(declared):
+        return tuple(lang for lang in LANGS if lang in declared)
+    title = meta.get("title")
+    return tuple(lang for lang in LANGS if isinstance(title, dict) and lang in title) or LANGS
 
 
 @cache
-def deck_validator() -> Draft202012Validator:
+def deck_validator(languages: tuple[str, ...] = LANGS) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    schema = deck_schema()
+    schema = deck_schema(languages)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 @cache
-def fast_check():
+def fast_check(languages: tuple[str, ...] = LANGS):
     """The same schema compiled to Python code: about 10x faster than jsonschema on valid files, which are most.
 
     It only says valid or not; jsonschema (the reference) then explains what is wrong. A property test checks
@@ -44,14 +69,14 @@ def fast_check():
     """
     import fastjsonschema
 
-    return fastjsonschema.compile(copy.deepcopy(deck_schema()))  # compile adds keys to the dict it is given
+    return fastjsonschema.compile(copy.deepcopy(deck_schema(languages)))  # compile adds keys to the dict it is given
 
 
 def is_valid_deck(data: object) -> bool:
     from fastjsonschema import JsonSchemaException
 
     try:
-        fast_check()(data)
+        fast_check(declared_languages(data))(data)
     except JsonSchemaException:
         return False
     return True

@@ -111,6 +111,8 @@ def run_score(args: argparse.Namespace) -> int:
         print(json.dumps(figures, ensure_ascii=False))
         return EXIT_OK
     lang = args.lang
+    if question.shown_in(lang) != lang:
+        print(f"note: {question.id}'s deck is written in {question.shown_in(lang)} only: shown in it", file=sys.stderr)
     if question.type == "choice":
         texts = {o.id: f"{o.id}) {o.text(lang)}" for o in question.options}
         total, noun = len(question.correct), "correct option(s)"

@@ -43,6 +43,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "type.exercise": ("编程", "exercise"),
     # the mode is already in the header bar: this line leaves room for the mock interview's timer
     "q.header": ("{n}/{total} · {topic} · {difficulty} · {type}", "{n}/{total} · {topic} · {difficulty} · {type}"),
+    "q.one_language": (" · 本题只有{language}（题组只用一种语言）", " · this question is in {language} only (its deck is in one language)"),
+    "language.zh": ("中文", "Chinese"),
+    "language.en": ("英文", "English"),
     "q.answer_here": ("在此作答（Ctrl+S 提交，Esc 离开输入框）", "Type your answer (Ctrl+S submits, Esc leaves the box)"),
     "q.submit": ("提交", "Submit"),
     "q.reveal": ("显示答案", "Reveal"),

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quiz.bank import check_files
-from quiz.bank.schema import deck_validator, is_valid_deck
+from quiz.bank.schema import declared_languages, deck_validator, is_valid_deck
 from tests.bank.conftest import QUESTION
 
 VALID_DECK = yaml.safe_load(QUESTION)
@@ -34,10 +34,23 @@ def paths_in(doc, prefix=()):
             yield from paths_in(value, prefix + (index,))
 
 
+def chinese_only(value):
+    """The valid deck as a one-language deck: every text and term list without its English."""
+    if isinstance(value, dict):
+        return {k: chinese_only(v) for k, v in value.items() if not (k == "en" and "zh" in value)}
+    if isinstance(value, list):
+        return [chinese_only(v) for v in value]
+    return value
+
+
+ZH_DECK = chinese_only(VALID_DECK)
+ZH_DECK["deck"]["languages"] = ["zh"]
+
+
 @st.composite
-def mutated_decks(draw):
+def mutated_decks(draw, valid=VALID_DECK):
     """A valid deck with one subtree replaced by an arbitrary value: mostly valid, wrong in one place."""
-    doc = copy.deepcopy(VALID_DECK)
+    doc = copy.deepcopy(valid)
     targets = list(paths_in(doc))
     target = draw(st.sampled_from(targets[1:]))
     parent = doc
@@ -92,3 +105,10 @@ def test_mutated_decks_are_reported_not_raised(tmp_path, doc):
 def test_fast_check_agrees_with_jsonschema(doc):
     """The compiled fast path and jsonschema (which writes the messages) must never disagree."""
     assert is_valid_deck(doc) == deck_validator().is_valid(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=mutated_decks(ZH_DECK))
+def test_fast_check_agrees_with_jsonschema_on_one_language_decks(doc):
+    assert is_valid_deck(ZH_DECK)
+    assert is_valid_deck(doc) == deck_validator(declared_languages(doc)).is_valid(doc)

@@ -49,7 +49,8 @@ def test_wrong_type_and_enum(write):
 
 def test_missing_language_is_reported_at_the_text(write):
     path = write("lang.yaml", QUESTION.replace("prompt: {zh: 问, en: Q}", "prompt: {zh: 问}"))
-    assert problems_of(path) == [f"{path}:10:13: question 'd.one': 'prompt' is missing required key 'en'"]
+    assert problems_of(path) == [f"{path}:10:13: question 'd.one': 'prompt' is missing required key 'en' (a deck written in "
+                                  "one language says so: 'languages: [zh]' or '[en]' under 'deck')"]
 
 
 def test_duplicate_ids_across_files_name_both_places(write):

@@ -119,7 +119,9 @@ class QuestionScreen(Screen):
         self.query_one("#q-header", Static).update(app.tr(
             "q.header", n=self.session.index + 1,
             total=len(self.session.items), topic=app.bank.topic_title(q.topic, lang),
-            difficulty=app.tr(f"difficulty.{q.difficulty}"), type=app.tr(f"type.{q.type}")))
+            difficulty=app.tr(f"difficulty.{q.difficulty}"), type=app.tr(f"type.{q.type}"))
+            + (app.tr("q.one_language", language=app.tr(f"language.{q.shown_in(lang)}"))
+               if q.shown_in(lang) != lang else ""))
         self.query_one("#prompt", Markdown).update(prompt_markdown(q, lang))
         hint = ""
         if q.type == "choice":
