@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     from quiz.anki import commands as anki_commands
     from quiz.exercises import commands as exercise_commands
     from quiz.serve import commands as serve_commands
+    from quiz.importing import commands as import_commands
 
     parser = argparse.ArgumentParser(
         prog="quiz", parents=[common_options(suppress=False)],
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quiz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options(suppress=True)
-    rooms = (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands, serve_commands)
+    rooms = (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands, import_commands,
+             serve_commands)
     for room in rooms:
         room.register(sub, parent)
     return parser
