@@ -21,7 +21,8 @@ from enum import Enum
 from quiz.importing.markdown import Block, Kind, blocks
 
 _NUMBERING = re.compile(r"^\s*(?:第?[0-9一二三四五六七八九十]+[.、．章节题]?\s*)+(?:[0-9]+[.．]?\s*)*")
-_Q_HEADING = re.compile(r"^\s*(?:面试题|问题|题目|question|q)\s*[0-9]*\s*[：:.．、]\s*", re.IGNORECASE)
+_Q_HEADING = re.compile(r"^\s*(?:面试题|问题|题目|补充|追问|question|q)\s*[0-9]*\s*(?:[(（][^)）]{0,20}[)）])?\s*"
+                        r"[：:.．、]\s*", re.IGNORECASE)  # "Q2 (revisited): …", "面试题 4（追问）：…", "补充：…"
 
 
 class Role(Enum):
@@ -73,6 +74,7 @@ class Pass:
     bullets: list[Bullet] = field(default_factory=list)
     code: list[tuple[str, str, int]] = field(default_factory=list)  # (language, source, line)
     explanation: list[str] = field(default_factory=list)
+    in_heading: bool = False  # asked by a heading ("### Q1: …"), not under one
 
 
 @dataclass
@@ -118,6 +120,7 @@ class _Reader:
         asked = _Q_HEADING.match(title)
         if asked and title[asked.end():].strip():
             self.start(False, title[asked.end():].strip(), line)
+            self.current.in_heading = True
             return
         self.headings.append((level, title))
         if _CODING_SECTION.search(title):
@@ -225,6 +228,8 @@ def _group(reader: _Reader) -> list[Found]:
         if not key:
             reader.unsure.append((one.line, "a question label with no question after it: left out"))
             continue
+        if not task and key not in by_prompt:  # tasks read alike ("编写一个 Python 程序……"): exact prompts only
+            key = _closest(by_prompt, one.prompt) or key
         if key in by_prompt:
             by_prompt[key].passes.append(one)
         else:
@@ -248,6 +253,22 @@ def _group(reader: _Reader) -> list[Found]:
 
 def _asks_anything(reader: _Reader, path: tuple[str, ...]) -> bool:
     return any(one.headings[:len(path)] == path for _, one in reader.passes)
+
+
+def _closest(by_prompt: dict[str, Found], prompt: str) -> str | None:
+    """The earlier open question this prompt asks again in other words: most of the shorter prompt's words in the
+    other ("How does dynamic (server-side) batching work" / "How does dynamic batching work"); of several, the one
+    sharing the most words with it."""
+    from quiz.importing.words import same_point, signature
+
+    mine = signature(prompt.split("\n\n")[0])
+    best, best_share = None, 0.0
+    for key, found in by_prompt.items():
+        theirs = signature(found.passes[0].prompt.split("\n\n")[0])
+        share = len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+        if not found.task and same_point(mine, theirs) and share > best_share:
+            best, best_share = key, share
+    return best
 
 
 def _prompt_key(prompt: str) -> str:

@@ -53,8 +53,12 @@ class Draft:
     language: str
 
 
-def slug(text: str) -> str:
-    return _SLUG.sub("-", text.lower()).strip("-")[:60].strip("-")
+def slug(text: str, width: int = 40) -> str:
+    """Lowercase words joined by '-', cut at a word boundary within `width` (ids stay well inside the schema's 120)."""
+    value = _SLUG.sub("-", text.lower()).strip("-")
+    if len(value) > width:
+        value = value[:width + 1].rsplit("-", 1)[0] if "-" in value[:width + 1] else value[:width]
+    return value.strip("-")
 
 
 def _readable_slug(title: str) -> str:
@@ -111,7 +115,7 @@ def _all_text(question: Found) -> str:
 def _question(question: Found, deck: str, lang: str, name: str, used: set[str], topics: dict[str, dict],
               everywhere: frozenset[str], thesaurus: Thesaurus | None) -> tuple[dict, Made]:
     first = question.passes[0]
-    leaf = first.headings[-1] if first.headings else first.prompt
+    leaf = first.headings[-1] if first.headings and not first.in_heading else first.prompt
     qid = f"{deck}.{_readable_slug(leaf) or 'q'}"
     while qid in used:
         qid = f"{qid}-{len(used) + 1}"

@@ -28,7 +28,7 @@ STOP_EN = frozenset(
     "did done not no so such very more most much many less few each every all any some other own same also "
     "which who whom what when where why how while because since thus hence therefore however often usually "
     "users user you your we our us one two many lot lots way ways make makes made making use uses used using "
-    "allow allows allowed help helps let lets get gets got become becomes".split())
+    "allow allows allowed help helps let lets get gets got become becomes keep keeps kept instead fewer".split())
 CHANGE_VERBS_EN = frozenset(
     "improve improves improved improving reduce reduces reduced reducing lower lowers lowered lowering increase "
     "increases increased increasing raise raises raised boost boosts boosted speed speeds sped accelerate "
