@@ -133,7 +133,7 @@ def _question(question: Found, deck: str, lang: str, name: str, used: set[str], 
     entry = {
         "id": qid, "type": "code-review" if question.task else "open", "topic": topic, "tags": ["imported"],
         "difficulty": "medium", "source": _source(question, name),
-        "prompt": {lang: prompt}, "answer": {lang: _answer(question, points, lang)},
+        "prompt": {lang: prompt}, "answer": {lang: _answer(question, points)},
         "key_points": [{"id": f"p{n}", "point": {lang: text}, "concepts": [{lang: terms}], "require": 1}
                        for n, (text, terms) in enumerate(points, start=1)],
     }
@@ -183,7 +183,7 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a) if a else 1.0
 
 
-def _answer(question: Found, points: list[tuple[str, list[str]]], lang: str) -> str:
+def _answer(question: Found, points: list[tuple[str, list[str]]]) -> str:
     first = question.passes[0]
     parts = []
     intro = next((" ".join(one.answer) for one in question.passes if one.answer), "")

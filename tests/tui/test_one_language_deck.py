@@ -4,7 +4,6 @@ is scored against the draft's key points, and the attempt is stored."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from quiz.bank import load_bank
 from quiz.tui.app import QuizApp
