@@ -49,8 +49,7 @@ def note_guid(question_id: str) -> str:
 def in_lang(value: Text, lang: str, render=to_html) -> str:
     if lang != "both":
         return render(value(lang))
-    return "".join(f'<div class="lang">{code}</div>{render(words)}'
-                   for code, words in (("zh", value.zh), ("en", value.en)) if words)  # a one-language deck: one
+    return "".join(f'<div class="lang">{code}</div>{render(words)}' for code, words in value.given().items())
 
 
 def plain(text: str) -> str:

@@ -15,11 +15,11 @@ from quiz.bank.model import LANGS, Deck, Question, Terms, Text
 
 def text(value: Text) -> dict:
     """Its languages: a one-language deck's texts have only theirs."""
-    return {lang: words for lang, words in (("zh", value.zh), ("en", value.en)) if words}
+    return value.given()
 
 
 def terms(value: Terms) -> dict:
-    return {lang: list(words) for lang, words in (("zh", value.zh), ("en", value.en)) if words}
+    return value.given()
 
 
 def question_to_dict(q: Question) -> dict:

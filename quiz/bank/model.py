@@ -19,6 +19,10 @@ class Text:
         """The text in `lang`; in the language it has when it has only one."""
         return (self.en if lang == "en" else self.zh) or self.zh or self.en
 
+    def given(self) -> dict[str, str]:
+        """language -> text, for the languages it is written in."""
+        return {lang: words for lang, words in (("zh", self.zh), ("en", self.en)) if words}
+
 
 @dataclass(frozen=True, slots=True)
 class Terms:
@@ -26,6 +30,10 @@ class Terms:
 
     zh: tuple[str, ...]
     en: tuple[str, ...]
+
+    def given(self) -> dict[str, list[str]]:
+        """language -> synonyms, for the languages it lists."""
+        return {lang: list(words) for lang, words in (("zh", self.zh), ("en", self.en)) if words}
 
 
 @dataclass(frozen=True, slots=True)
