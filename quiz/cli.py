@@ -9,26 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from quiz import __version__
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or a missing file: one line on stderr, exit 2."""
-
-
-def common_options(*, suppress: bool) -> argparse.ArgumentParser:
-    """Options every command takes, before or after the subcommand name."""
-    default = argparse.SUPPRESS if suppress else None
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--bank", metavar="DIR", default=default,
-                        help="question bank directory or file (default: $QUIZ_BANK, else the packaged bank)")
-    parent.add_argument("--data-dir", metavar="DIR", default=default,
-                        help="where progress is kept (default: $QUIZ_DATA_DIR, else the XDG data directory)")
-    parent.add_argument("--lang", choices=("zh", "en"), default=default,
-                        help="language of questions and answers (default: from the locale)")
-    return parent
-
+from quiz.errors import CommandFailed, ExitCode, UsageError
+from quiz.options import common_options, default_lang
 
 def build_parser() -> argparse.ArgumentParser:
     from quiz.bank import commands as bank_commands
@@ -52,15 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def default_lang() -> str:
-    """zh when the locale says Chinese, else en."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
 def run_app(args: argparse.Namespace) -> int:
     from quiz.tui.launch import launch
 
@@ -77,15 +50,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except UsageError as exc:
         print(f"quiz: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
+    except CommandFailed as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         print("quiz: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("QUIZ_DEBUG"):
             raise
         print(f"quiz: internal error: {type(exc).__name__}: {exc} (set QUIZ_DEBUG=1 for the traceback)",
               file=sys.stderr)
-        return 70
+        return ExitCode.INTERNAL

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError, common_options
+from quiz.errors import CommandFailed, ExitCode, UsageError
+from quiz.options import common_options
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
@@ -38,11 +39,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     from quiz.anki import export
-    from quiz.bank.commands import load_or_report
+    from quiz.bank.commands import bank_in_use
 
-    bank = load_or_report(args)
-    if bank is None:
-        return EXIT_INVALID
+    bank = bank_in_use(args)
     known = {deck.id for deck in bank.decks}
     unknown = [deck for deck in args.deck or [] if deck not in known]
     if unknown:
@@ -56,7 +55,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output}: {sum(counts.values())} notes in {len(counts)} decks "
           f"({', '.join(f'{name} {count}' for name, count in counts.items())})", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -72,12 +71,10 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         collection, notes = read_package(package)
     except NotAnAnkiPackage as exc:
-        print(f"quiz: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        raise CommandFailed(f"quiz: {exc}") from None
     decks = to_decks(notes, package.name)
     if not decks:
-        print(f"quiz: {package} holds no note with a front and a back to ask", file=sys.stderr)
-        return EXIT_INVALID
+        raise CommandFailed(f"quiz: {package} holds no note with a front and a back to ask")
     try:
         written = write_bank(decks, output)
     except OSError as exc:
@@ -85,4 +82,4 @@ def run_import(args: argparse.Namespace) -> int:
     count = sum(len(deck["questions"]) for deck in decks.values())
     print(f"read {collection} from {package.name}: {count} questions in {len(written)} deck files under "
           f"{args.output}; check them with: quiz validate {args.output}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from quiz import paths
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.errors import CommandFailed, ExitCode, UsageError
 
 TYPES = ("open", "choice", "code-review", "exercise")
 
@@ -41,18 +41,18 @@ def run_validate(args: argparse.Namespace) -> int:
     if problems:
         files_with = len({p.path for p in problems})
         print(f"{len(problems)} problem(s) in {files_with} file(s)", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     from quiz.bank.loader import broken_snippets
 
     for note in (note for parsed in parsed_files for note in broken_snippets(parsed)):
         print(note)
     questions = sum(len(p.data.get("questions", [])) for p in parsed_files)
     print(f"ok: {questions} questions in {len(parsed_files)} file(s) are valid")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def load_or_report(args: argparse.Namespace):
-    """The bank in use, or None after printing its problems (the caller exits 1)."""
+def bank_in_use(args: argparse.Namespace):
+    """The bank --bank (or $QUIZ_BANK, or the package) names; `CommandFailed` with its problems if invalid."""
     from quiz.bank import BankError, load_bank
 
     target = paths.bank_dir(getattr(args, "bank", None))
@@ -61,17 +61,12 @@ def load_or_report(args: argparse.Namespace):
     try:
         return load_bank(target, set(paths.exercise_names()))
     except BankError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"quiz: the bank at {target} is invalid ({len(exc.problems)} problem(s)); "
-              f"run 'quiz validate {target}'", file=sys.stderr)
-        return None
+        raise CommandFailed(*map(str, exc.problems), f"quiz: the bank at {target} is invalid ({len(exc.problems)} problem(s));"
+                                           f" run 'quiz validate {target}'") from None
 
 
 def run_list(args: argparse.Namespace) -> int:
-    bank = load_or_report(args)
-    if bank is None:
-        return EXIT_INVALID
+    bank = bank_in_use(args)
     lang = args.lang
     for option, known in (("topic", bank.topics()), ("deck", [d.id for d in bank.decks])):
         wanted = getattr(args, option)
@@ -89,10 +84,10 @@ def run_list(args: argparse.Namespace) -> int:
                  "difficulty": q.difficulty, "prompt": q.prompt(lang)} for q in questions]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         print()
-        return EXIT_OK
+        return ExitCode.OK
     width = max((len(q.id) for q in questions), default=2)
     topic_width = max((len(q.topic) for q in questions), default=5)
     for q in questions:
         print(f"{q.id:<{width}}  {q.type:<11}  {q.topic:<{topic_width}}  {q.prompt(lang).splitlines()[0]}")
     print(f"{len(questions)} question(s)", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK

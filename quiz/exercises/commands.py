@@ -17,11 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.errors import ExitCode, UsageError
 
 RUNNABLE = ("multi_worker",)
 MAX_WORKERS = 8
-EXIT_TIMEOUT = 124
 # TensorFlow's start-up chatter (absl INFO/WARNING lines, the no-GPU notice): hidden unless --verbose
 NOISE = re.compile(r"^(?:[IW]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
                    r"|E\d{4} .*(?:cuInit|cuda_platform|cuda_dnn|cuda_fft|cuda_blas)"
@@ -94,7 +93,7 @@ def start_exercise(args: argparse.Namespace) -> int:
     if args.name in RUNNABLE:
         print(f"在本机多个 worker 上运行：quiz exercise run {args.name} --workers 2 {solution}" if zh else
               f"run it on local workers: quiz exercise run {args.name} --workers 2 {solution}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def list_exercises(args: argparse.Namespace) -> int:
@@ -102,7 +101,7 @@ def list_exercises(args: argparse.Namespace) -> int:
 
     for name in paths.exercise_names():
         print(f"{name}  {paths.exercise_title(paths.exercises_dir(), name, args.lang)}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def check_args(args: argparse.Namespace) -> Path:
@@ -167,9 +166,9 @@ def run_workers(args: argparse.Namespace, submission: Path, out_dir: Path) -> in
         print(f"quiz: retried the run once after: {reason}", file=sys.stderr)
     if not outcome.ok:
         print(f"quiz: {outcome.reason}", file=sys.stderr)
-        return EXIT_TIMEOUT if outcome.timed_out else EXIT_INVALID
+        return ExitCode.TIMED_OUT if outcome.timed_out else ExitCode.INVALID
     print(f"quiz: {outcome.reason} in {outcome.seconds:.1f} s; {summarize(outcome.out_dir, args.workers)}", flush=True)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def summarize(out_dir: Path, workers: int) -> str:

@@ -10,13 +10,12 @@ import threading
 from pathlib import Path
 
 from quiz import paths
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.errors import ExitCode, UsageError
 from quiz.grading import limits
 from quiz.grading.layouts import NotAnExercise, read_exercise
 
 FORMATS = ("text", "json", "junit", "gradescope", "exercism")
 CLUSTER_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(?:\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}$")
-EXIT_INCOMPLETE = 3  # --cluster: the scheduler was lost or no worker could grade; what was graded is written
 SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
 
 
@@ -212,7 +211,7 @@ def run_grade(args: argparse.Namespace) -> int:
         if graded:
             write_results(args, exercise, graded, per_submission_dir)
         print(f"quiz: {exc}" + ("; the results of those graded are written" if graded else ""), file=sys.stderr)
-        return EXIT_INCOMPLETE
+        return ExitCode.INCOMPLETE
     return write_results(args, exercise, results, per_submission_dir)
 
 
@@ -241,7 +240,7 @@ def write_results(args: argparse.Namespace, exercise: Path, results: list, per_s
             sys.stdout.write(text)
     if args.csv:
         write_file(args.csv, formats.render_csv(results))
-    return EXIT_OK if all(r.passed for r in results) else EXIT_INVALID
+    return ExitCode.OK if all(r.passed for r in results) else ExitCode.INVALID
 
 
 def run_gradescope(args: argparse.Namespace) -> int:
@@ -258,7 +257,7 @@ def run_gradescope(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
           f"exercises/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def refuse_advisory_bundle(exercise: Path, args: argparse.Namespace) -> None:

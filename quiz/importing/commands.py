@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from quiz import paths
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError, common_options
+from quiz.errors import CommandFailed, ExitCode, UsageError
+from quiz.options import common_options
 
 _DECK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -52,14 +53,12 @@ def run_import_doc(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        print(f"quiz: {source} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
-              file=sys.stderr)
-        return EXIT_INVALID
+        raise CommandFailed(f"quiz: {source} is not UTF-8 text "
+                            f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
     read = document.read(text)
     if not read.questions:
-        print(f"quiz: no interview questions found in {source} (looked for 面试题 / 题目 / 题目描述 / Question / "
-              f"Q: labels and headings)", file=sys.stderr)
-        return EXIT_INVALID
+        raise CommandFailed(f"quiz: no interview questions found in {source} "
+                            f"(looked for 面试题 / 题目 / 题目描述 / Question / Q: labels and headings)")
     thesaurus = None if args.no_thesaurus else _thesaurus(args)
     made = to_bank.draft(read, source.name, deck=args.deck, lang=args.document_lang, thesaurus=thesaurus)
     output = Path(args.output) if args.output else Path(next(iter(made.decks)).split(".")[0])
@@ -74,13 +73,10 @@ def run_import_doc(args: argparse.Namespace) -> int:
         write_deck(targets[ident], data)
     _report(source, output, made)
     _, problems = check_files(list(targets.values()), set(paths.exercise_names()))
-    for problem in problems:
-        print(problem, file=sys.stderr)
     if problems:
-        print(f"quiz: the draft has {len(problems)} problem(s): please report this", file=sys.stderr)
-        return EXIT_INVALID
+        raise CommandFailed(*map(str, problems), f"quiz: the draft has {len(problems)} problem(s): please report this")
     print(f"next: review {output}, then `quiz validate {output}` and `quiz --bank {output}`")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _thesaurus(args: argparse.Namespace):

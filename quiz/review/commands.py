@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.errors import CommandFailed, ExitCode, UsageError
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
@@ -44,14 +44,13 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 
 def open_store(args: argparse.Namespace):
-    """The store, or None after printing why not (the caller exits 1). Says so when a bad file was moved aside."""
+    """The store (`CommandFailed` if it cannot be opened). Says so when a bad file was moved aside."""
     from quiz.review.store import ReviewStore, StoreError
 
     try:
         store = ReviewStore.open(getattr(args, "data_dir", None))
     except StoreError as exc:
-        print(f"quiz: {exc}", file=sys.stderr)
-        return None
+        raise CommandFailed(f"quiz: {exc}") from None
     if store.recovered_from is not None:
         print(f"quiz: {store.recovery_message()}", file=sys.stderr)
     return store
@@ -84,12 +83,10 @@ def _chosen_options(question, answer: str) -> list[str]:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from quiz.bank.commands import load_or_report
+    from quiz.bank.commands import bank_in_use
     from quiz.review.scorer import RATING_NAMES, score_answer, score_choice
 
-    bank = load_or_report(args)
-    if bank is None:
-        return EXIT_INVALID
+    bank = bank_in_use(args)
     question = bank.by_id.get(args.question_id)
     if question is None:
         raise UsageError(f"no question with id '{args.question_id}' (see 'quiz list')")
@@ -109,7 +106,7 @@ def run_score(args: argparse.Namespace) -> int:
         else:
             figures["contradicted"] = list(result.contradicted)
         print(json.dumps(figures, ensure_ascii=False))
-        return EXIT_OK
+        return ExitCode.OK
     lang = args.lang
     if question.shown_in(lang) != lang:
         print(f"note: {question.id}'s deck is written in {question.shown_in(lang)} only: shown in it", file=sys.stderr)
@@ -131,7 +128,7 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"  x {texts[option_id]} (wrong)")
     for point_id in result.contradicted:
         print(f"  x {texts[point_id]} (wrong: the answer states the opposite)")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _percent(value: float | None) -> str:
@@ -139,19 +136,15 @@ def _percent(value: float | None) -> str:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from quiz.bank.commands import load_or_report
+    from quiz.bank.commands import bank_in_use
 
-    bank = load_or_report(args)
-    if bank is None:
-        return EXIT_INVALID
+    bank = bank_in_use(args)
     store = open_store(args)
-    if store is None:
-        return EXIT_INVALID
     with store:
         figures = store.stats(bank)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     zh = args.lang == "zh"
     table = [[header[0 if zh else 1] for header in STATS_HEADERS]]
     topics = [(bank.topic_title(topic, args.lang), row) for topic, row in figures["topics"].items()]
@@ -164,7 +157,7 @@ def run_stats(args: argparse.Namespace) -> int:
     if figures["removed_questions"]:
         removed = ", ".join(figures["removed_questions"])
         print(f"已不在题库中的题目的记录：{removed}" if zh else f"history of questions no longer in the bank: {removed}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # (zh, en) column headers of `quiz stats`; "unseen" counts the questions never rated
@@ -192,14 +185,12 @@ def run_export(args: argparse.Namespace) -> int:
     from quiz.review.export import to_csv, to_json
 
     store = open_store(args)
-    if store is None:
-        return EXIT_INVALID
     with store:
         history = store.history()
     text = to_csv(history) if args.format == "csv" else to_json(history)
     if not args.output:
         sys.stdout.write(text)
-        return EXIT_OK
+        return ExitCode.OK
     target = Path(args.output)
     partial = target.with_name(f".{target.name}.partial")
     try:
@@ -213,7 +204,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     print(f"exported {len(history['attempts'])} answer(s) and {len(history['reviews'])} review(s) to {target}",
           file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_settings(args: argparse.Namespace) -> int:
@@ -223,8 +214,6 @@ def run_settings(args: argparse.Namespace) -> int:
     if args.retention is not None:
         changes["desired_retention"] = args.retention
     store = open_store(args)
-    if store is None:
-        return EXIT_INVALID
     with store:
         if changes:
             try:
@@ -234,4 +223,4 @@ def run_settings(args: argparse.Namespace) -> int:
         current = store.settings()
     print(f"new_per_day: {current['new_per_day']}")
     print(f"desired_retention: {current['desired_retention']}")
-    return EXIT_OK
+    return ExitCode.OK

@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from quiz.cli import EXIT_INVALID, EXIT_OK, UsageError
+from quiz.errors import CommandFailed, ExitCode, UsageError
 
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 4
@@ -65,9 +65,8 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(config))
     except CannotListen as exc:
-        print(f"quiz: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    return EXIT_OK
+        raise CommandFailed(f"quiz: cannot listen on {args.host}:{args.port}: {exc}") from None
+    return ExitCode.OK
 
 
 def is_loopback(host: str) -> bool:

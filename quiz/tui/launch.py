@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 
-from quiz.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from quiz.errors import ExitCode, UsageError
 from quiz.fast_exit import leave
 
 
@@ -37,8 +37,7 @@ def launch(args: argparse.Namespace) -> int:
 
     bank_path = paths.bank_dir(getattr(args, "bank", None))
     if not bank_path.exists():
-        print(f"quiz: no such bank: {bank_path}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"no such bank: {bank_path}")
     app = build_app(args)
     app.run()
     if app.error_line:
@@ -46,7 +45,7 @@ def launch(args: argparse.Namespace) -> int:
     if app.return_code is not None and app.return_code != 0:
         code = app.return_code
     else:
-        code = EXIT_INVALID if app.problems else EXIT_OK
+        code = ExitCode.INVALID if app.problems else ExitCode.OK
     if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
         # a grading run is still going (the user quit while tests ran): end now, without tearing down the
         # interpreter under its thread; the grader's lifeline ends the suite and the submission.
