@@ -14,11 +14,14 @@ learned negation, contradiction and lists and before any synonym was widened, an
 its figures are the honest measure. Everything else (heldout.yaml included, the previous held-out set) is tuned on.
 frozen-3/ is a third held-out set, 70 answers written on 2026-12-02 by a writer who saw only the prompts and the
 key point statements (never the scorer or its synonyms), in candidates' own words; committed before any tuning on
-it, for the next round of scorer work (frozen/ has been looked at five times).
+it, for the next round of scorer work (frozen/ has been looked at five times). frozen-4/ is a fourth, 136 answers
+written the same way by another writer, committed with nothing else before round4.yaml (a tuning set from a third
+writer) was tuned on.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
     python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
+    python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 ANSWERS = REPO / "tests" / "data" / "answers"
 FROZEN = ANSWERS / "frozen"
 FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written before the next round of tuning
+FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
 NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
@@ -182,4 +186,5 @@ def report(held_out: Path | None = None) -> str:
 if __name__ == "__main__":
     import sys
 
-    print(report(FROZEN_3 if "--frozen-3" in sys.argv else FROZEN if "--frozen" in sys.argv else None))
+    chosen = [arg.removeprefix("--") for arg in sys.argv[1:] if arg.startswith("--frozen")]
+    print(report(ANSWERS / chosen[0] if chosen else None))
