@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import re
@@ -41,6 +40,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: every `quiz` command builds this room's parser
+
     from quiz import paths
     from quiz.serve.server import ServeConfig
 
@@ -83,6 +84,8 @@ def is_loopback(host: str) -> bool:
 
 
 async def serve(config) -> None:
+    import asyncio
+
     from aiohttp import web
 
     from quiz.serve.server import QuizServer
