@@ -41,6 +41,8 @@ _NOT_NEGATORS_ZH = (
     # A-not-A questions, "must", and "not enough"/"cannot finish" that set a condition rather than deny:
     "是不是", "要不要", "能不能", "会不会", "有没有", "行不行", "对不对", "用不用", "非得", "不够", "不足", "不完",
     "不下",
+    # litotes: "not small" says large ("通信开销不小")
+    "不小", "不低", "不容忽视", "不可忽视",
 )
 _NOT_NEGATORS_EN = (
     r"not only", r"not just", r"not merely", r"no matter", r"no doubt", r"not to mention", r"nothing but",
@@ -53,7 +55,8 @@ _DISMISSIVE_ZH = (
     "没什么用", "没用", "没有用", "谈不上", "算不上", "称不上",
 )
 _DISMISSIVE_AFTER_ZH = ("无所谓", "没关系", "都一样", "没影响", "没区别", "不重要", "不必要", "没问题", "没毛病",
-                        "也行", "也可以")
+                        "也行", "也可以", "是噱头", "噱头", "没效果", "没什么效果", "没啥效果", "没啥用", "白搭", "鸡肋",
+                        "智商税", "影响不大", "关系不大", "没什么影响", "意义不大", "作用不大", "帮助不大", "用处不大")
 _DISMISSIVE_EN = (
     r"no need(?: to| for)?", r"needn'?t", r"need not", r"(?:do|does|did)(?: not|n'?t) need(?: to)?",
     r"(?:is|are)(?: not|n'?t) needed", r"not needed", r"not necessary", r"unnecessary", r"no point in",
@@ -62,7 +65,8 @@ _DISMISSIVE_AFTER_EN = (
     r"(?:does|do)(?: not|n'?t) matter", r"makes? no difference",
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
     r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)", r"(?:is|are) (?:fine|ok|okay)",
-    r"no problem",
+    r"no problem", r"(?:is|are) (?:just |only |mostly )?(?:hype|a gimmick|overrated|a waste of time)",
+    r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help", r"won'?t (?:really )?help",
 )
 # Plain negators.
 _NEGATORS_ZH = (
@@ -142,6 +146,8 @@ _OPENERS = re.compile(_alternation(_CLAUSE_WORDS_ZH, False) + "|" + _alternation
 _SEGMENT_ENDS = re.compile(_SEGMENT_END)
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
+# "use prefetch instead of waiting", "用 cache 代替重复解码": the thing before is what the answer recommends.
+_SUBSTITUTES = re.compile(r"instead of|rather than|而不是|而非|代替|取代|而不用", re.IGNORECASE)
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
 
@@ -152,6 +158,7 @@ class Marker:
     start: int
     end: int
     clause: int
+    substitute: bool = False  # "instead of", "而不是": it denies what follows and affirms what came before
 
 
 def _kind(match: re.Match) -> tuple[Family | None, bool]:
@@ -183,12 +190,14 @@ class Reading:
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
         "并不是说开源框架不免费"), after it (backward ones), and inside it ("task 不一样" for a term "task 一样":
         the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
-        denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠")."""
+        denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a substitute
+        ("prefetch instead of waiting" recommends prefetch)."""
         clause = self.clause_of(start)
         mine = [m for m in self.markers
                 if m.clause == clause and m.family in families and m.family is not Family.REJECT]
         count = sum(start <= m.start and m.end <= end for m in mine)
-        count += sum((m.backward or both_ways) and m.start >= end and self._near(end, m.start) for m in mine)
+        count += sum((m.backward or (both_ways and not m.substitute)) and m.start >= end and self._near(end, m.start)
+                     for m in mine)
         reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
         for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
             if self._near(marker.end, reach):
@@ -256,7 +265,8 @@ def read(normalised: str) -> Reading:
         if family in NEGATIONS and text.is_han(match.group()[0]) \
                 and _ends_clause(normalised, clauses[clause], match.end()):
             backward = True  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
-        markers.append(Marker(family, backward, match.start(), match.end(), clause))
+        substitute = _SUBSTITUTES.fullmatch(match.group()) is not None
+        markers.append(Marker(family, backward, match.start(), match.end(), clause, substitute))
     return Reading(normalised, clauses, segments, sentences, tuple(markers))
 
 

@@ -35,6 +35,10 @@ _BLANK = "\x00"
 ALL_NEGATIONS = frozenset(polarity.Family)
 OPEN_DENIALS = ALL_NEGATIONS
 CODE_REVIEW_DENIALS = frozenset({polarity.Family.DISMISS})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
+# A misconception stated as a hypothesis ("如果直接全部解冻，……", "if you cache after shuffling, ...") or a reason
+# denied ("not because the code is free") is not the answer's belief.
+_HYPOTHESIS = re.compile(r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b",
+                         re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 
 
@@ -195,6 +199,9 @@ class _Answer:
     def _negated(self, term: _Term, start: int, end: int, families: frozenset[str], both_ways=False) -> bool:
         return (self.reading.negations(start, end, families, both_ways) - term.own_negations) % 2 == 1
 
+    def _clause(self, offset: int) -> tuple[int, int]:
+        return self.reading.clauses[self.reading.clause_of(offset)]
+
     def asserts(self, term: _Term) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
         negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
@@ -210,8 +217,9 @@ class _Answer:
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
             if self.reading.segment_of(start) != self.reading.segment_of(end - 1) \
-                    or _CONJUNCTION.search(self.normalised, start, end):
-                continue
+                    or _CONJUNCTION.search(self.normalised, start, end) \
+                    or _HYPOTHESIS.search(self.normalised, *self._clause(start)):
+                continue  # "not because it is free"; "如果直接全部解冻，……" states a condition, not a belief
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
                 return True
         return False

@@ -40,7 +40,14 @@ FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed bef
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
 NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
-WRONG_HEADED = ("list", "denial", "contradiction")  # must score <= 0.3 (issue targets)
+WRONG_HEADED = ("list", "denial", "contradiction")  # must score <= 0.3 (issue targets), when wrong_headed()
+
+
+def wrong_headed(item: "Labelled") -> bool:
+    """A list, a denial, or a misconception answer that gets at least as many points wrong as right: the answers
+    the issue's "<= 0.3" target is about. A contradiction answer that makes four points well and one wrongly is
+    mostly right, and scoring it 0.3 would be unfair to it (round4.yaml has one)."""
+    return item.kind in WRONG_HEADED and len(item.covers) <= len(item.contradicts)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def evaluate(bank, items: list[Labelled]) -> dict:
     ctp = cfp = cfn = 0
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     by_kind: dict[str, list[float]] = defaultdict(list)
+    wrong_headed_scores: list[float] = []
     graded: list[tuple[float, int]] = []
     mistakes = []
     for item in items:
@@ -124,6 +132,8 @@ def evaluate(bank, items: list[Labelled]) -> dict:
                             + (f" wrong {sorted(said_wrong)} (labelled {sorted(wrong)})" if said_wrong or wrong else "")
                             + f" {result.score:.2f}: {' '.join(item.answer.split())[:90]!r}")
         by_kind[item.kind].append(result.score)
+        if wrong_headed(item):
+            wrong_headed_scores.append(result.score)
         if item.grade is not None:
             graded.append((result.score, item.grade))
         bucket = "off-topic" if item.kind in ("off-topic", "parrot") else item.kind
@@ -144,7 +154,7 @@ def evaluate(bank, items: list[Labelled]) -> dict:
                              "recall": ctp / (ctp + cfn) if ctp + cfn else 1.0},
             "spearman": spearman(*map(list, zip(*graded))) if len(graded) > 2 else None,
             "graded": len(graded),
-            "scores_by_kind": dict(by_kind),
+            "scores_by_kind": dict(by_kind), "wrong_headed_max": max(wrong_headed_scores, default=0.0),
             "ordering": ordering, "mistakes": mistakes,
             "by_kind": {f"{k}/{lang}": len(v) for (k, lang), v in sorted(kinds.items())}}
 
@@ -164,6 +174,7 @@ def _summary(name: str, figures: dict) -> list[str]:
         if values:
             lines.append(f"    {kind:<13} n={len(values):<3} min {min(values):.2f}  mean {sum(values) / len(values):.2f}"
                          f"  max {max(values):.2f}")
+    lines.append(f"  wrong-headed answers (lists, denials, mostly-wrong misconceptions): max {figures['wrong_headed_max']:.2f}")
     lines.append(f"  good > partial > off-topic/parrot holds for {ordered} of {len(figures['ordering'])} questions")
     return lines
 

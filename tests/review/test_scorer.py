@@ -163,3 +163,29 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
     assert dismissed.covered == ("prefetch-last",) and "parallel-map" in dismissed.missed
     wrong = score_answer(question, "prefetch first is right, and a serial map is fine here.")
     assert set(wrong.contradicted) == {"prefetch-last", "parallel-map"} and wrong.score == 0.0
+
+
+@pytest.mark.parametrize("answer, covered", [
+    # a substitute recommends what comes before it and denies only what follows
+    ("Pick the free frameworks instead of commercial ones; the community answers questions too.",
+     ("free", "community")),
+    ("选免费的框架而不是商业软件，社区也很活跃。", ("free", "community")),
+    ("用现成的预训练模型代替从头训练。", ("pretrained",)),
+    # dismissed at the end of the clause, however many words back its subject is
+    ("免费那些都是噱头，不过社区很活跃。", ("community",)),
+    ("Being free is overrated; the community is what matters.", ("community",)),
+])
+def test_what_an_answer_recommends_or_dismisses(open_source, answer, covered):
+    assert score_answer(open_source, answer).covered == covered
+
+
+@pytest.mark.parametrize("answer", [
+    "It's not because you have to pay for a licence that they help: the community is big.",  # a reason denied
+    "不是因为要买许可证，而是社区很大。",
+    "If you had to pay for a licence it would cost more; the community is big.",  # a hypothesis
+    "如果要收费的话成本就高了，社区也很大。",
+])
+def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_against_the_answer(open_source,
+                                                                                                   answer):
+    result = score_answer(open_source, answer)
+    assert result.contradicted == () and "community" in result.covered
