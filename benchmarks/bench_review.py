@@ -100,7 +100,8 @@ def build_store(directory: Path, questions: int, logs: int, attempts: bool) -> l
     """A store as months of daily use would leave it, written straight through SQLite for speed."""
     from fsrs import Card, State
 
-    from quiz.review.store import ReviewStore, iso
+    from quiz.review.clock import iso
+    from quiz.review.store import ReviewStore
 
     now = datetime.now(timezone.utc)
     rng = random.Random(7)

@@ -5,31 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 CSV_COLUMNS = ("kind", "time", "question_id", "session_id", "mode", "answer", "score", "covered", "missed",
                "contradicted", "suggested_rating", "duration_s", "rating", "due_after")
 
 
-def read_history(conn: sqlite3.Connection) -> dict[str, list[dict]]:
-    attempts = []
-    for row in conn.execute(
-            "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
-            " a.missed, a.contradicted, a.suggested_rating, a.duration_s FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id"
-            " ORDER BY a.answered_at, a.id"):
-        (id_, time, qid, session_id, mode, answer, score, covered, missed, contradicted, suggested, duration) = row
-        attempts.append({"id": id_, "time": time, "question_id": qid, "session_id": session_id, "mode": mode,
-                         "answer": answer, "score": score,
-                         "covered": json.loads(covered) if covered else [],
-                         "missed": json.loads(missed) if missed else [],
-                         "contradicted": json.loads(contradicted) if contradicted else [],
-                         "suggested_rating": suggested, "duration_s": duration})
-    reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
-               for id_, time, qid, rating, due_after in conn.execute(
-                   "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs ORDER BY reviewed_at, id")]
-    drafts = [{"time": time, "question_id": qid, "answer": text} for qid, text, time in conn.execute(
-        "SELECT question_id, text, saved_at FROM drafts ORDER BY saved_at, question_id")]
-    return {"attempts": attempts, "reviews": reviews, "drafts": drafts}
+def attempt_row(row: tuple) -> dict:
+    """One stored attempt (the columns ReviewStore.history selects) as plain values."""
+    (id_, time, qid, session_id, mode, answer, score, covered, missed, contradicted, suggested, duration) = row
+    return {"id": id_, "time": time, "question_id": qid, "session_id": session_id, "mode": mode,
+            "answer": answer, "score": score,
+            "covered": json.loads(covered) if covered else [],
+            "missed": json.loads(missed) if missed else [],
+            "contradicted": json.loads(contradicted) if contradicted else [],
+            "suggested_rating": suggested, "duration_s": duration}
 
 
 def to_json(history: dict[str, list[dict]]) -> str:

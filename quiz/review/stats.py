@@ -6,14 +6,25 @@ under a topic. Days are UTC days.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from quiz.review.store import day_start, iso, parse_time
+from quiz.review.clock import day_start, iso, parse_time
 
 HISTORY_DAYS = 30
 AHEAD_DAYS = 14
+
+
+@dataclass(frozen=True)
+class StatsRows:
+    """What the store holds that the figures are made from (ReviewStore._stats_rows reads it)."""
+
+    attempts: dict[str, tuple[int, float]]  # question id -> (scored answers, sum of their scores)
+    reviews: dict[str, tuple[int, int]]  # question id -> (reviews, rated Good or Easy)
+    due: dict[str, str]  # question id -> its card's due time (ISO)
+    attempted: frozenset[str]  # ids with any answer, scored or not
+    reviews_per_day: dict[str, int]  # "YYYY-MM-DD" -> reviews that day, from the first of HISTORY_DAYS days
 
 
 def _empty() -> dict:
@@ -21,7 +32,7 @@ def _empty() -> dict:
             "due_now": 0, "due_week": 0, "new": 0}
 
 
-def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
+def compute_stats(rows: StatsRows, bank, now: datetime) -> dict:
     """{
       "now": ISO time,
       "topics": {topic: {questions, attempts, accuracy (mean answer score 0..1 or None), reviews,
@@ -32,12 +43,7 @@ def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
       "removed_questions": [ids with history that the bank no longer has],
     }"""
     topic_of = {q.id: q.topic for q in bank.questions}
-    attempts = {qid: (n, total) for qid, n, total in conn.execute(
-        "SELECT question_id, COUNT(*), SUM(score) FROM attempts WHERE score IS NOT NULL GROUP BY question_id")}
-    reviews = {qid: (n, passed) for qid, n, passed in conn.execute(
-        "SELECT question_id, COUNT(*), SUM(rating >= 3) FROM review_logs GROUP BY question_id")}
-    cards = dict(conn.execute("SELECT question_id, due FROM cards"))
-    attempted = {qid for (qid,) in conn.execute("SELECT DISTINCT question_id FROM attempts")}
+    attempts, reviews, cards = rows.attempts, rows.reviews, rows.due
 
     cutoff, week = iso(now), iso(now + timedelta(days=7))
     sums: dict[str, dict] = defaultdict(lambda: {"score_sum": 0.0, "passed": 0})
@@ -66,10 +72,7 @@ def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
 
     today = day_start(now)
     first_day = today - timedelta(days=HISTORY_DAYS - 1)
-    per_day = dict(conn.execute(
-        "SELECT substr(reviewed_at, 1, 10), COUNT(*) FROM review_logs WHERE reviewed_at >= ? GROUP BY 1",
-        (iso(first_day),)))
-    reviews_per_day = [{"date": d, "reviews": per_day.get(d, 0)}
+    reviews_per_day = [{"date": d, "reviews": rows.reviews_per_day.get(d, 0)}
                        for d in ((first_day + timedelta(days=i)).date().isoformat() for i in range(HISTORY_DAYS))]
     ahead: dict[str, int] = defaultdict(int)
     for qid, due in cards.items():
@@ -79,6 +82,6 @@ def compute_stats(conn: sqlite3.Connection, bank, now: datetime) -> dict:
                    for d in ((today + timedelta(days=i)).date().isoformat() for i in range(AHEAD_DAYS))]
 
     known = set(topic_of)
-    removed = sorted((set(attempts) | set(reviews) | set(cards) | attempted) - known)
+    removed = sorted((set(attempts) | set(reviews) | set(cards) | rows.attempted) - known)
     return {"now": iso(now), "topics": dict(sorted(topics.items())), "total": total,
             "reviews_per_day": reviews_per_day, "due_per_day": due_per_day, "removed_questions": removed}

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from fsrs import Card
 
-from quiz.review import migrations, schedule
+from quiz.review import export, migrations, schedule, stats
+from quiz.review.clock import day_start, iso, parse_time
 from quiz.review.paths import STORE_NAME, data_dir as default_data_dir
 from quiz.review.scorer import ScoreResult
 
@@ -41,18 +42,6 @@ class StoreError(Exception):
 
 class _Unreadable(Exception):
     """The file is not a usable store (garbage, truncated, someone else's database): move it aside."""
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-def day_start(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -413,14 +402,38 @@ class ReviewStore:
     # --- history --------------------------------------------------------------------------------------------
 
     def stats(self, bank, now: datetime | None = None) -> dict:
-        from quiz.review.stats import compute_stats
+        """Progress figures per topic and per day (see stats.compute_stats)."""
+        now = schedule.utc(now)
+        return stats.compute_stats(self._stats_rows(day_start(now) - timedelta(days=stats.HISTORY_DAYS - 1)),
+                                   bank, now)
 
+    def _stats_rows(self, since: datetime) -> stats.StatsRows:
         with self._lock:
-            return compute_stats(self._conn, bank, schedule.utc(now))
+            conn = self._conn
+            return stats.StatsRows(
+                attempts={qid: (n, total) for qid, n, total in conn.execute(
+                    "SELECT question_id, COUNT(*), SUM(score) FROM attempts WHERE score IS NOT NULL"
+                    " GROUP BY question_id")},
+                reviews={qid: (n, passed) for qid, n, passed in conn.execute(
+                    "SELECT question_id, COUNT(*), SUM(rating >= 3) FROM review_logs GROUP BY question_id")},
+                due=dict(conn.execute("SELECT question_id, due FROM cards")),
+                attempted=frozenset(qid for (qid,) in conn.execute("SELECT DISTINCT question_id FROM attempts")),
+                reviews_per_day=dict(conn.execute(
+                    "SELECT substr(reviewed_at, 1, 10), COUNT(*) FROM review_logs WHERE reviewed_at >= ? GROUP BY 1",
+                    (iso(since),))))
 
     def history(self) -> dict[str, list[dict]]:
-        """Every attempt and review, oldest first, as plain values (what `quiz export` writes)."""
-        from quiz.review.export import read_history
-
+        """Every attempt, review and draft, oldest first, as plain values (what `quiz export` writes)."""
         with self._lock:
-            return read_history(self._conn)
+            conn = self._conn
+            attempts = [export.attempt_row(row) for row in conn.execute(
+                "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
+                " a.missed, a.contradicted, a.suggested_rating, a.duration_s"
+                " FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id ORDER BY a.answered_at, a.id")]
+            reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
+                       for id_, time, qid, rating, due_after in conn.execute(
+                           "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs"
+                           " ORDER BY reviewed_at, id")]
+            drafts = [{"time": time, "question_id": qid, "answer": text} for qid, text, time in conn.execute(
+                "SELECT question_id, text, saved_at FROM drafts ORDER BY saved_at, question_id")]
+        return {"attempts": attempts, "reviews": reviews, "drafts": drafts}
