@@ -11,21 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from quiz.tui import cjk_wrap
+from quiz.tui import cjk_wrap, messages
+from quiz.tui.errors import StoreUnavailable
 from quiz.tui.i18n import other_lang, tr
 from quiz.tui.widgets.footer import TranslatedFooter
 
 if TYPE_CHECKING:
     from quiz.bank import Bank, Problem
-
-
-class StoreUnavailable(Exception):
-    """The progress store could not be opened; the app is already exiting with its one-line reason."""
 
 
 class QuizApp(App[int]):
@@ -105,6 +102,41 @@ class QuizApp(App[int]):
 
     def now(self) -> datetime | None:
         return self.fixed_now
+
+    # --- what screens ask (quiz/tui/messages.py), done by quiz/tui/flows.py ----------------------------------------
+    @property
+    def flows(self):
+        """quiz/tui/flows.py, imported when a screen first asks for something: it imports every screen, which the
+        first paint does not need (0.1 s of start-up)."""
+        from quiz.tui import flows
+
+        return flows
+
+    def on_start_session(self, message: messages.StartSession) -> None:
+        self.flows.begin(self, message.mode, message.questions, message.budget_s)
+
+    def on_start_drill(self, message: messages.StartDrill) -> None:
+        self.flows.start_drill(self)
+
+    def on_answered(self, message: messages.Answered) -> None:
+        self.flows.record_answer(self, message.session, message.answer, message.result)
+
+    def on_rating_chosen(self, message: messages.RatingChosen) -> None:
+        self.flows.rate(self, message.session, message.rating)
+
+    def on_undo_rating(self, message: messages.UndoRating) -> None:
+        self.flows.undo_rating(self, message.session)
+
+    def on_end_session(self, message: messages.EndSession) -> None:
+        self.flows.end_session(self, message.session)
+
+    @on(messages.OpenSetup)
+    @on(messages.OpenStats)
+    @on(messages.OpenExercises)
+    @on(messages.OpenExercise)
+    @on(messages.OpenEditor)
+    def open_place(self, message) -> None:
+        self.flows.open_place(self, message)
 
     # --- actions on every screen ------------------------------------------------------------------------------
     def action_toggle_lang(self) -> None:

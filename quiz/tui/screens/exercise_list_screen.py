@@ -9,6 +9,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz import paths
+from quiz.tui.messages import OpenExercise
 from quiz.tui.widgets.footer import TranslatedFooter
 
 
@@ -38,6 +39,4 @@ class ExerciseListScreen(Screen):
                                                           f" · {name}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        from quiz.tui.screens.exercise_screen import ExerciseScreen
-
-        self.app.push_screen(ExerciseScreen(event.option.id))
+        self.post_message(OpenExercise(event.option.id))

@@ -21,7 +21,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Markdown, ProgressBar, Static
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui.errors import StoreUnavailable
+from quiz.tui.messages import OpenEditor
 from quiz.tui.widgets.footer import TranslatedFooter
 
 TEST_NAME_WIDTH = 30
@@ -186,18 +187,14 @@ class ExerciseScreen(Screen):
             self.action_builtin_editor()
 
     def action_builtin_editor(self) -> None:
-        from quiz.tui.screens.editor_screen import EditorScreen
-
         if self._need_solution():
-            self.app.push_screen(EditorScreen(self.solution))
+            self.post_message(OpenEditor(self.solution))
 
     def action_reference(self) -> None:
-        from quiz.tui.screens.editor_screen import EditorScreen
-
         if not (self.workspace / LAST_RESULT).exists():
             self.notify(self.app.tr("e.reference_locked"), severity="warning")
             return
-        self.app.push_screen(EditorScreen(self.exercise_dir / "reference.py", read_only=True))
+        self.post_message(OpenEditor(self.exercise_dir / "reference.py", read_only=True))
 
     # --- grading -----------------------------------------------------------------------------------------------
     def action_run_tests(self) -> None:

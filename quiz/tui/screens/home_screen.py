@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.content import Content
 from textual.widgets import Header, Static
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui import messages
+from quiz.tui.errors import StoreUnavailable
 from quiz.tui.widgets.count_table import CountTable
 from quiz.tui.widgets.footer import TranslatedFooter
 
@@ -98,29 +99,19 @@ class HomeScreen(Screen):
             f"[@click=screen.{mode}][b]{app.tr(key)}[/b] ({letter})[/]" for mode, key, letter in MODE_BUTTONS)))
 
     def action_practice(self) -> None:
-        from quiz.tui.screens.setup_screen import SetupScreen
-
-        self.app.push_screen(SetupScreen("practice"))
+        self.post_message(messages.OpenSetup("practice"))
 
     def action_mock(self) -> None:
-        from quiz.tui.screens.setup_screen import SetupScreen
-
-        self.app.push_screen(SetupScreen("mock"))
+        self.post_message(messages.OpenSetup("mock"))
 
     def action_drill(self) -> None:
-        from quiz.tui.screens.setup_screen import start_drill
-
-        start_drill(self.app)
+        self.post_message(messages.StartDrill())
 
     def action_exercises(self) -> None:
-        from quiz.tui.screens.exercise_list_screen import ExerciseListScreen
-
-        self.app.push_screen(ExerciseListScreen())
+        self.post_message(messages.OpenExercises())
 
     def action_stats(self) -> None:
-        from quiz.tui.screens.stats_screen import StatsScreen
-
-        self.app.push_screen(StatsScreen())
+        self.post_message(messages.OpenStats())
 
 
 def _n(counts: dict | None, key: str) -> str | int:

@@ -11,9 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Header, Markdown, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui import messages
+from quiz.tui.errors import StoreUnavailable
 from quiz.tui.widgets.footer import TranslatedFooter
-from quiz.tui.widgets.inline import inline
+from quiz.tui.widgets.inline import option_prompt
 from quiz.tui.widgets.question_timer import QuestionTimer
 
 DRAFT_SAVE_S = 0.5  # a killed app loses at most this much typing
@@ -26,17 +27,6 @@ def prompt_markdown(question, lang: str) -> str:
             parts.append(f"**{snippet.title(lang)}**")
         parts.append(f"```{snippet.language}\n{snippet.source.rstrip()}\n```")
     return "\n\n".join(parts)
-
-
-def option_label(number: int, option, lang: str) -> str:
-    """`2. (b) text`: the key that picks the option, and its letter, which the bank's explanations cite."""
-    letter = f"({option.id}) " if len(option.id) == 1 else ""
-    return f"{number}. {letter}{option.text(lang)}"
-
-
-def option_prompt(number: int, option, lang: str, style: str = ""):
-    """The option's label as a list shows it: its inline Markdown styled, never read as markup."""
-    return inline(option_label(number, option, lang), style)
 
 
 class ChoiceList(SelectionList, inherit_bindings=False):
@@ -221,34 +211,19 @@ class QuestionScreen(Screen):
         self.finish("", None)
 
     def finish(self, answer: str, result) -> None:
-        """Save the attempt at once, then show the review."""
-        from quiz.tui.screens.review_screen import ReviewScreen
-
-        item, session = self.item, self.session
-        if item.done:
+        """Hand the answer to the app, which saves the attempt and shows the review."""
+        if self.item.done:
             return
         self.save_draft()  # the newest text: a revealed question keeps it as its draft, a submitted one ends it
-        item.duration = max(0.0, self.app.clock() - session.question_started_at)
-        item.answer, item.result, item.done = answer, result, True
-        session.total_s += item.duration
-        try:
-            item.attempt_id = self.app.store.record_attempt(session.session_id, self.question.id, answer, result,
-                                                            item.duration)
-        except StoreUnavailable:
-            return
-        self.app.switch_screen(ReviewScreen(session))
+        self.post_message(messages.Answered(self.session, answer, result))
 
     def action_open_exercise(self) -> None:
-        from quiz.tui.screens.exercise_screen import ExerciseScreen
-
         if self.question.exercise:
-            self.app.push_screen(ExerciseScreen(self.question.exercise))
+            self.post_message(messages.OpenExercise(self.question.exercise))
 
     def action_undo(self) -> None:
-        from quiz.tui.screens.review_screen import undo_rating
-
         self.save_draft()  # undo leaves this question for the one whose rating it takes back
-        undo_rating(self.app, self.session)
+        self.post_message(messages.UndoRating(self.session))
 
     def action_back(self) -> None:
         """Escape leaves the answer box first (so Space and the number keys work), then ends the session."""
@@ -256,6 +231,4 @@ class QuestionScreen(Screen):
             self.query_one("#q-body").focus()
             return
         self.save_draft()
-        from quiz.tui.screens.summary_screen import end_session
-
-        end_session(self.app, self.session)
+        self.post_message(messages.EndSession(self.session))

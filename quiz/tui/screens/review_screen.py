@@ -10,9 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui import messages
 from quiz.tui.i18n import tr
 from quiz.tui.widgets.footer import TranslatedFooter
+from quiz.tui.widgets.inline import option_label, option_prompt
 from quiz.tui.widgets.key_points import KeyPointList
 from quiz.tui.widgets.rating_bar import RatingBar
 
@@ -20,8 +21,6 @@ from quiz.tui.widgets.rating_bar import RatingBar
 def reference_markdown(question, lang: str) -> str:
     parts = [question.answer(lang).strip()]
     if question.type == "choice":
-        from quiz.tui.screens.question_screen import option_label
-
         labels = {o.id: option_label(n, o, lang) for n, o in enumerate(question.options, 1)}
         parts.insert(0, "**" + "; ".join(labels.get(c, c) for c in question.correct) + "**")
     for snippet in question.code:
@@ -32,8 +31,6 @@ def reference_markdown(question, lang: str) -> str:
 
 def choices_review(question, picked: set[str], lang: str) -> Text:
     """Every option, the ones picked and the right ones marked: what you chose, and whether it was right."""
-    from quiz.tui.screens.question_screen import option_prompt
-
     text = Text(tr("r.your_choices" if picked else "r.options", lang) + "\n", style="bold")
     for number, option in enumerate(question.options, 1):
         right, chosen = option.id in question.correct, option.id in picked
@@ -50,25 +47,6 @@ def choices_review(question, picked: set[str], lang: str) -> Text:
         text.append("\n")
     text.rstrip()
     return text
-
-
-def undo_rating(app, session) -> None:
-    """Take back the last rating saved; when it belongs to this session, go back to that question's review."""
-    try:
-        question_id = app.store.undo_last_rating()
-    except StoreUnavailable:
-        return
-    if question_id is None:
-        app.notify(app.tr("undo.none"), severity="warning")
-        return
-    rated = [i for i, item in enumerate(session.items) if item.question.id == question_id and item.rating]
-    if not rated:
-        app.notify(app.tr("undo.elsewhere", qid=question_id))
-        return
-    session.index = rated[-1]
-    session.items[session.index].rating = None
-    app.notify(app.tr("undo.done", qid=question_id))
-    app.switch_screen(ReviewScreen(session))
 
 
 class ReviewScreen(Screen):
@@ -140,31 +118,14 @@ class ReviewScreen(Screen):
         self.action_rate(event.rating)
 
     def action_rate(self, rating: int) -> None:
-        """Save the rating, then go on to the next question or the summary."""
-        app, session = self.app, self.session
-        try:
-            due = app.store.rate(self.question.id, rating, now=app.now())
-        except StoreUnavailable:
-            return
-        self.item.rating = rating
-        app.notify(app.tr("r.saved", rating=app.tr(f"rating.{rating}"), due=_when(due)), timeout=3)
-        session.index += 1
-        if session.finished:
-            from quiz.tui.screens.summary_screen import end_session
-
-            end_session(app, session)
-        else:
-            from quiz.tui.screens.question_screen import QuestionScreen
-
-            app.switch_screen(QuestionScreen(session))
+        """The app saves the rating, then shows the next question or the summary."""
+        self.post_message(messages.RatingChosen(self.session, rating))
 
     def action_undo(self) -> None:
-        undo_rating(self.app, self.session)
+        self.post_message(messages.UndoRating(self.session))
 
     def action_back(self) -> None:
-        from quiz.tui.screens.summary_screen import end_session
-
-        end_session(self.app, self.session)
+        self.post_message(messages.EndSession(self.session))
 
 
 def _escape(text: str) -> str:
@@ -172,9 +133,3 @@ def _escape(text: str) -> str:
 
     return escape(text)
 
-
-def _when(due) -> str:
-    try:
-        return due.astimezone().strftime("%Y-%m-%d %H:%M")
-    except (AttributeError, ValueError):
-        return str(due)

@@ -1,5 +1,4 @@
-"""Choosing what to practise (decks, topics, tags, types, count, order) or how long a mock interview is;
-and starting a session in any mode."""
+"""Choosing what to practise (decks, topics, tags, types, count, order) or how long a mock interview is."""
 
 from __future__ import annotations
 
@@ -10,40 +9,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, SelectionList, Static, Switch
 
 from quiz.tui import session as sessions
-from quiz.tui.app import StoreUnavailable
+from quiz.tui.messages import StartSession
 from quiz.tui.widgets.footer import TranslatedFooter
 
 TYPES = ("open", "choice", "code-review", "exercise")
-DRILL_LIMIT = 20
 DEFAULT_COUNT = {"practice": 10, "mock": 5}
 DEFAULT_BUDGET_S = 180
-
-
-def begin(app, mode: str, questions, budget_s: float = 180.0) -> None:
-    """Open a session in the store and show its first question."""
-    from quiz.tui.screens.question_screen import QuestionScreen
-
-    if not questions:
-        app.notify(app.tr("drill.empty" if mode == "drill" else "setup.none"), severity="warning")
-        return
-    try:
-        session_id = app.store.start_session(mode)
-    except StoreUnavailable:
-        return
-    run = sessions.Session(mode=mode, items=[sessions.Item(q) for q in questions], session_id=session_id,
-                           budget_s=budget_s)
-    if isinstance(app.screen, SetupScreen):
-        app.switch_screen(QuestionScreen(run))
-    else:
-        app.push_screen(QuestionScreen(run))
-
-
-def start_drill(app) -> None:
-    try:
-        store = app.store
-    except StoreUnavailable:
-        return
-    begin(app, "drill", sessions.drill_questions(app.bank, store, limit=DRILL_LIMIT, now=app.now()))
 
 
 class SetupScreen(Screen):
@@ -145,7 +116,7 @@ class SetupScreen(Screen):
             questions = sessions.practice_questions(app.bank, count=count, seed=app.seed,
                                                     shuffle=self.query_one("#shuffle", Switch).value,
                                                     **self.filters())
-            begin(app, "practice", questions)
+            self.post_message(StartSession("practice", questions))
         else:
-            begin(app, "mock", sessions.mock_questions(app.bank, count, seed=app.seed),
-                  budget_s=self._number("#budget", DEFAULT_BUDGET_S))
+            self.post_message(StartSession("mock", sessions.mock_questions(app.bank, count, seed=app.seed),
+                                           budget_s=self._number("#budget", DEFAULT_BUDGET_S)))

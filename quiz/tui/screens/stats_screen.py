@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui.errors import StoreUnavailable
 from quiz.tui.widgets.footer import TranslatedFooter
 
 

@@ -9,24 +9,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Markdown, Static
 
-from quiz.tui.app import StoreUnavailable
+from quiz.tui import messages
 from quiz.tui.i18n import clock_text
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.inline import inline
-
-
-def end_session(app, session) -> None:
-    """Close the session in the store and show its summary (or go home when nothing was answered)."""
-    if not session.ended:
-        session.ended = True
-        try:
-            app.store.end_session(session.session_id)
-        except StoreUnavailable:
-            return
-    if session.answered():
-        app.switch_screen(SummaryScreen(session))
-    else:
-        app.pop_screen()
 
 
 class SummaryScreen(Screen):
@@ -100,15 +86,10 @@ class SummaryScreen(Screen):
         self.app.pop_screen()
 
     def action_stats(self) -> None:
-        from quiz.tui.screens.stats_screen import StatsScreen
-
-        self.app.push_screen(StatsScreen())
+        self.post_message(messages.OpenStats())
 
     def action_undo(self) -> None:
-        from quiz.tui.screens.review_screen import undo_rating
-
-        self.session.ended = False  # going back into the session reopens it
-        undo_rating(self.app, self.session)
+        self.post_message(messages.UndoRating(self.session))  # going back into the session reopens it
 
 
 def wrong_points(question, result, lang: str) -> list[str]:

@@ -27,3 +27,14 @@ def inline(text: str, style: str = "") -> Text:
         at = match.end()
     out.append(text[at:])
     return out
+
+
+def option_label(number: int, option, lang: str) -> str:
+    """`2. (b) text`: the key that picks the option, and its letter, which the bank's explanations cite."""
+    letter = f"({option.id}) " if len(option.id) == 1 else ""
+    return f"{number}. {letter}{option.text(lang)}"
+
+
+def option_prompt(number: int, option, lang: str, style: str = ""):
+    """The option's label as a list shows it: its inline Markdown styled, never read as markup."""
+    return inline(option_label(number, option, lang), style)
