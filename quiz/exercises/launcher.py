@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quiz.exercises.worker import FAILED_MARK, LAUNCHER_PID_ENV
+from quiz.exercises.worker_wire import FAILED_MARK, LAUNCHER_PID_ENV
 
 HOST = "127.0.0.1"
 TAIL_LINES = 60

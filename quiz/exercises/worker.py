@@ -31,10 +31,9 @@ import time
 import traceback
 from pathlib import Path
 
+from quiz.exercises.worker_wire import FAILED_MARK, LAUNCHER_PID_ENV
 from quiz.fast_exit import leave
 
-FAILED_MARK = "worker failed:"
-LAUNCHER_PID_ENV = "QUIZ_LAUNCHER_PID"
 READY_MARK = "strategy ready:"
 SUBMISSION_MODULE = "submission"
 RESULT_FILE = "result.json"
