@@ -127,8 +127,10 @@ def main() -> None:
             load_and_validate()  # fills the cache
             warm = best_of(args.runs, load_and_validate)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print(f"bank: {args.questions} questions in {args.files} files, {size_mb:.1f} MB (best of {args.runs}); "
-          f"{parallel.cores()} core(s) for the cold load's workers")
+    print(
+        f"bank: {args.questions} questions in {args.files} files, {size_mb:.1f} MB (best of {args.runs}); "
+        f"{parallel.cores()} core(s) for the cold load's workers"
+    )
     print(f"parse only (C YAML loader):  {parse:.3f} s")
     print(f"load + validate, cold:       {full:.3f} s   target < 1.5 s: {'ok' if full < 1.5 else 'MISSED'}")
     print(f"load + validate, warm cache: {warm:.3f} s   target < 1.5 s: {'ok' if warm < 1.5 else 'MISSED'}")

@@ -31,13 +31,32 @@ def start_cluster(folder: Path) -> tuple[str, list[subprocess.Popen]]:
     file = folder / "scheduler.json"
     dask = [sys.executable, "-m", "dask"]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True, "cwd": folder}
-    processes = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                   "--scheduler-file", str(file)], **quiet)]
+    processes = [
+        subprocess.Popen(
+            [*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)],
+            **quiet,
+        )
+    ]
     while not file.exists() or not file.read_text().strip():
         time.sleep(0.1)
     for name in ("w1", "w2"):
-        processes.append(subprocess.Popen([*dask, "worker", "--scheduler-file", str(file), "--nthreads", "1",
-                                           "--no-nanny", "--no-dashboard", "--name", name], **quiet))
+        processes.append(
+            subprocess.Popen(
+                [
+                    *dask,
+                    "worker",
+                    "--scheduler-file",
+                    str(file),
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--name",
+                    name,
+                ],
+                **quiet,
+            )
+        )
     address = json.loads(file.read_text())["address"]
     from distributed import Client
 
@@ -48,8 +67,11 @@ def start_cluster(folder: Path) -> tuple[str, list[subprocess.Popen]]:
 
 def timed_grade(exercise: str, batch: list[Path], where: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "quiz", "grade", exercise, *map(str, batch), *where, "--format", "json"],
-                   capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "quiz", "grade", exercise, *map(str, batch), *where, "--format", "json"],
+        capture_output=True,
+        check=False,
+    )
     return time.perf_counter() - started
 
 
@@ -69,24 +91,28 @@ def main() -> None:
     args = parser.parse_args()
     from quiz.grading.sandbox import isolation_mode
 
-    print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"isolation {isolation_mode()}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"isolation {isolation_mode()}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as scratch:
         folder = Path(scratch)
         address, processes = start_cluster(folder)
         try:
             for label, exercise, batch in (
-                    (f"{args.toy} toy submissions", str(TOY), copies(folder / "toy", TOY_SOLUTION, args.toy)),
-                    (f"{args.tf} data_parallel references", "data_parallel",
-                     copies(folder / "tf", TF_SOLUTION, args.tf))):
+                (f"{args.toy} toy submissions", str(TOY), copies(folder / "toy", TOY_SOLUTION, args.toy)),
+                (f"{args.tf} data_parallel references", "data_parallel", copies(folder / "tf", TF_SOLUTION, args.tf)),
+            ):
                 local, cluster = [], []
                 for _ in range(args.repeat):  # interleaved, so drift in the machine's load hits both alike
                     local.append(timed_grade(exercise, batch, ["--jobs", "2"]))
                     cluster.append(timed_grade(exercise, batch, ["--cluster", address]))
                 lo, cl = statistics.median(local), statistics.median(cluster)
-                print(f"{label}: --jobs 2 {lo:.2f} s, --cluster (2 workers x 1 thread) {cl:.2f} s; "
-                      f"cluster/local {cl / lo:.2f}x; overhead {(cl - lo) / len(batch) * 1000:+.0f} ms per "
-                      f"submission (medians of {args.repeat})")
+                print(
+                    f"{label}: --jobs 2 {lo:.2f} s, --cluster (2 workers x 1 thread) {cl:.2f} s; "
+                    f"cluster/local {cl / lo:.2f}x; overhead {(cl - lo) / len(batch) * 1000:+.0f} ms per "
+                    f"submission (medians of {args.repeat})"
+                )
         finally:
             for process in processes:
                 os.killpg(process.pid, signal.SIGKILL)

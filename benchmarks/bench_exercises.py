@@ -29,8 +29,17 @@ def timed(command: list[str]) -> tuple[float, int]:
 
 
 def suite_command(exercise: str, submission: Path) -> list[str]:
-    return [sys.executable, "-m", "pytest", f"exercises/{exercise}", "--submission", str(submission),
-            "-q", "-p", "no:cacheprovider"]
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        f"exercises/{exercise}",
+        "--submission",
+        str(submission),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
 
 
 def main() -> int:
@@ -45,13 +54,17 @@ def main() -> int:
     floor = statistics.median(imports)
     print(f"{'import tensorflow':<46} {floor:6.1f} s")
     for exercise in exercises:
-        for label, submission in (("reference", ROOT / "exercises" / exercise / "reference.py"),
-                                  ("starter", ROOT / "exercises" / exercise / "starter.py")):
+        for label, submission in (
+            ("reference", ROOT / "exercises" / exercise / "reference.py"),
+            ("starter", ROOT / "exercises" / exercise / "starter.py"),
+        ):
             runs = [timed(suite_command(exercise, submission)) for _ in range(args.repeat)]
             wall = statistics.median(seconds for seconds, _ in runs)
             codes = sorted({code for _, code in runs})
-            print(f"{exercise + ' suite, ' + label:<46} {wall:6.1f} s   exit {codes}   "
-                  f"{wall / BUDGET_S:5.0%} of the {BUDGET_S:.0f} s budget   {wall / floor:4.1f}x the TF import")
+            print(
+                f"{exercise + ' suite, ' + label:<46} {wall:6.1f} s   exit {codes}   "
+                f"{wall / BUDGET_S:5.0%} of the {BUDGET_S:.0f} s budget   {wall / floor:4.1f}x the TF import"
+            )
     return 0
 
 

@@ -39,9 +39,12 @@ def plain_pytest(case: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / case.name
         shutil.copytree(case, copy)
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pytest_subtests.plugin",
-                        str(copy)], capture_output=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-                       cwd=copy)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pytest_subtests.plugin", str(copy)],
+            capture_output=True,
+            env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+            cwd=copy,
+        )
 
 
 def main() -> None:
@@ -49,8 +52,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--batch", type=int, default=8)
     args = parser.parse_args()
-    print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"isolation {isolation_mode()}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"isolation {isolation_mode()}"
+    )
 
     solution = SPLIT_CASE / "devices.py"
     clock = ADVISORY_CASE / "submissions" / "correct.py"
@@ -75,8 +80,10 @@ def main() -> None:
             single = statistics.median(runs["graded, split"])
             for jobs in (1, 2):
                 took = timed(lambda: grade_batch(SPLIT_CASE, copies, jobs=jobs, timeout=60))
-                print(f"\nbatch of {args.batch}, --jobs {jobs}: {took:.2f} s, {took / args.batch:.2f} s a submission "
-                      f"({took / args.batch / single:.2f}x one graded run)")
+                print(
+                    f"\nbatch of {args.batch}, --jobs {jobs}: {took:.2f} s, {took / args.batch:.2f} s a submission "
+                    f"({took / args.batch / single:.2f}x one graded run)"
+                )
 
 
 if __name__ == "__main__":

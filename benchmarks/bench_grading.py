@@ -48,8 +48,9 @@ BASELINE = "8ee58c9"  # the last revision whose suites imported the submission i
 
 
 def baseline_checkout(revision: str, folder: Path) -> Path:
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), revision], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), revision], check=True, capture_output=True
+    )
     return folder
 
 
@@ -59,10 +60,29 @@ def direct_run(exercise: Path, code_root: Path | None = None) -> float:
     if code_root is not None:
         env["PYTHONPATH"] = str(code_root)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "quiz.grading.plugin", "-p",
-                           "no:cacheprovider", "--rootdir", str(exercise), "-c", os.devnull,
-                           str(exercise / "tests"), "--submission", str(exercise / "reference.py")],
-                          capture_output=True, text=True, env=env, cwd=exercise)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "quiz.grading.plugin",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(exercise),
+            "-c",
+            os.devnull,
+            str(exercise / "tests"),
+            "--submission",
+            str(exercise / "reference.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=exercise,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"the reference does not pass when run directly ({exercise}):\n{done.stdout[-2000:]}")
@@ -90,8 +110,10 @@ def main() -> None:
     exercise = exercise_folder(args.exercise)
     if not (exercise / "tests").is_dir():
         sys.exit(f"no exercise at {exercise}")
-    print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"isolation: {isolation_mode()}; exercise: {exercise.name}; baseline {args.baseline}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"isolation: {isolation_mode()}; exercise: {exercise.name}; baseline {args.baseline}"
+    )
 
     with tempfile.TemporaryDirectory() as scratch:
         old_root = baseline_checkout(args.baseline, Path(scratch) / "baseline")
@@ -104,11 +126,14 @@ def main() -> None:
                 learner.append(direct_run(exercise))
                 graded.append(graded_run(exercise, args.timeout, args.memory))
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_root)],
-                           capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_root)], capture_output=True
+            )
     old, new, g = (statistics.median(x) for x in (in_process, learner, graded))
-    print(f"one submission (median of {args.repeat}): in-process (baseline) {old:.2f} s, learner (split) "
-          f"{new:.2f} s, graded (split) {g:.2f} s")
+    print(
+        f"one submission (median of {args.repeat}): in-process (baseline) {old:.2f} s, learner (split) "
+        f"{new:.2f} s, graded (split) {g:.2f} s"
+    )
     print(f"graded / in-process: {g / old:.2f}x (target <= 1.30x); learner / in-process: {new / old:.2f}x")
 
     if args.batch < 1:
@@ -125,11 +150,15 @@ def main() -> None:
             results = grade_batch(exercise, copies, jobs=jobs, timeout=args.timeout, memory_mb=args.memory)
             timings[jobs] = time.perf_counter() - started
             statuses = {r.status for r in results}
-            print(f"batch of {args.batch}, --jobs {jobs}: {timings[jobs]:.2f} s "
-                  f"({timings[jobs] / args.batch:.2f} s a submission; statuses {sorted(statuses)})")
+            print(
+                f"batch of {args.batch}, --jobs {jobs}: {timings[jobs]:.2f} s "
+                f"({timings[jobs] / args.batch:.2f} s a submission; statuses {sorted(statuses)})"
+            )
         per = timings[2] / args.batch
-        print(f"--jobs 2: {per:.2f} s a submission against {g:.2f} s for one graded run: {per / g:.2f}x "
-              f"(target <= 1.00x); --jobs 2 takes {timings[2] / timings[1]:.2f}x the time of --jobs 1")
+        print(
+            f"--jobs 2: {per:.2f} s a submission against {g:.2f} s for one graded run: {per / g:.2f}x "
+            f"(target <= 1.00x); --jobs 2 takes {timings[2] / timings[1]:.2f}x the time of --jobs 1"
+        )
 
 
 if __name__ == "__main__":

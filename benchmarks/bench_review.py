@@ -35,6 +35,7 @@ def bench_scoring(repeat: int) -> None:
     started = time.perf_counter()
     from quiz.bank import BankError, load_bank
     from quiz.review.scorer import score_answer
+
     imported = time.perf_counter() - started
 
     try:
@@ -71,8 +72,10 @@ def bench_scoring(repeat: int) -> None:
     print(f"  import bank+scorer      {_ms(imported)}")
     print(f"  first answer (cold)     {_ms(first)}  (compiles the question, loads the stemmer)")
     print(f"  compile the other questions  {_ms(compiled)}")
-    print(f"  median / p95 / max      {_ms(median)} / {_ms(p95)} / {_ms(worst)}   target < 20 ms: "
-          f"{'ok' if p95 < 0.020 else 'MISSED'} (p95 is {p95 / 0.020:.1%} of the target)")
+    print(
+        f"  median / p95 / max      {_ms(median)} / {_ms(p95)} / {_ms(worst)}   target < 20 ms: "
+        f"{'ok' if p95 < 0.020 else 'MISSED'} (p95 is {p95 / 0.020:.1%} of the target)"
+    )
 
 
 def bench_score_process(repeat: int) -> None:
@@ -82,8 +85,15 @@ def bench_score_process(repeat: int) -> None:
     each run, about 60-90 ms more."""
     import subprocess
 
-    command = [sys.executable, "-m", "quiz", "score", "cost.open-source-frameworks", "--answer",
-               "开源框架免费，不用买许可证，社区大，还有现成的预训练模型"]
+    command = [
+        sys.executable,
+        "-m",
+        "quiz",
+        "score",
+        "cost.open-source-frameworks",
+        "--answer",
+        "开源框架免费，不用买许可证，社区大，还有现成的预训练模型",
+    ]
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(command, capture_output=True, cwd=REPO, check=True, env=env)  # the bank cache, the .pyc files
     times = []
@@ -92,8 +102,10 @@ def bench_score_process(repeat: int) -> None:
         subprocess.run(command, capture_output=True, cwd=REPO, check=True, env=env)
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
-    print(f"quiz score as a process ({len(times)} runs): median {_ms(median)}, min {_ms(min(times))}   "
-          f"target < 300 ms: {'ok' if median < 0.3 else 'MISSED'}")
+    print(
+        f"quiz score as a process ({len(times)} runs): median {_ms(median)}, min {_ms(min(times))}   "
+        f"target < 300 ms: {'ok' if median < 0.3 else 'MISSED'}"
+    )
 
 
 def build_store(directory: Path, questions: int, logs: int, attempts: bool) -> list[str]:
@@ -113,18 +125,32 @@ def build_store(directory: Path, questions: int, logs: int, attempts: bool) -> l
         for n in range(logs):
             qid = ids[n % questions]
             at = iso(now - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)))
-            conn.execute("INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
-                         " VALUES (?, ?, ?, ?, NULL)", (qid, rng.randint(1, 4), at, at))
+            conn.execute(
+                "INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
+                " VALUES (?, ?, ?, ?, NULL)",
+                (qid, rng.randint(1, 4), at, at),
+            )
             if attempts:
-                conn.execute("INSERT INTO attempts (session_id, question_id, answer, score, covered, missed,"
-                             " suggested_rating, duration_s, answered_at) VALUES (?, ?, ?, ?, '[]', '[]', 3, 20, ?)",
-                             (session, qid, "一个普通长度的答案 with some English words " * 3, rng.random(), at))
+                conn.execute(
+                    "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed,"
+                    " suggested_rating, duration_s, answered_at) VALUES (?, ?, ?, ?, '[]', '[]', 3, 20, ?)",
+                    (session, qid, "一个普通长度的答案 with some English words " * 3, rng.random(), at),
+                )
         for qid in ids[: questions * 9 // 10]:  # a tenth never rated: new cards
             due = now + timedelta(days=rng.uniform(-30, 60))
-            card = Card(card_id=1, state=State.Review, step=None, stability=10.0, difficulty=5.0, due=due,
-                        last_review=due - timedelta(days=10))
-            conn.execute("INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?)",
-                         (qid, card.to_json(), iso(due), 2, iso(due - timedelta(days=100)), iso(due - timedelta(days=10))))
+            card = Card(
+                card_id=1,
+                state=State.Review,
+                step=None,
+                stability=10.0,
+                difficulty=5.0,
+                due=due,
+                last_review=due - timedelta(days=10),
+            )
+            conn.execute(
+                "INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?)",
+                (qid, card.to_json(), iso(due), 2, iso(due - timedelta(days=100)), iso(due - timedelta(days=10))),
+            )
         conn.execute("COMMIT")
     return ids
 
@@ -151,11 +177,14 @@ def bench_store(questions: int, logs: int, repeat: int, attempts: bool) -> None:
             queues.append(done - started)
         median = statistics.median(queues)
         what = f"{logs:,} review logs" + (f" + {logs:,} answers" if attempts else "")
-        print(f"store ({what}, {questions:,} questions, {size / 2**20:.1f} MiB; built in {built:.1f} s; "
-              f"{repeat} runs):")
+        print(
+            f"store ({what}, {questions:,} questions, {size / 2**20:.1f} MiB; built in {built:.1f} s; {repeat} runs):"
+        )
         print(f"  open (WAL, quick_check, schema)       median {_ms(statistics.median(opens))}")
-        print(f"  open + due queue ({len(queue)}) + due counts  median {_ms(median)}, max {_ms(max(queues))}   "
-              f"target < 200 ms: {'ok' if median < 0.2 else 'MISSED'} ({median / 0.2:.1%} of the target)")
+        print(
+            f"  open + due queue ({len(queue)}) + due counts  median {_ms(median)}, max {_ms(max(queues))}   "
+            f"target < 200 ms: {'ok' if median < 0.2 else 'MISSED'} ({median / 0.2:.1%} of the target)"
+        )
 
 
 def main() -> None:
@@ -164,8 +193,10 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}"
+    )
     bench_scoring(args.repeat)
     bench_score_process(args.repeat)
     bench_store(args.questions, args.logs, args.repeat, attempts=False)  # the target as stated

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 QUIZ = Path(PYTHON).with_name("quiz")
-BARE_APP = '''
+BARE_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static
 
@@ -34,7 +34,7 @@ class Bare(App):
         yield Footer()
 
 Bare().run()
-'''
+"""
 
 
 def time_to_text(command: list[str], needle: str, env: dict, timeout: float = 30.0) -> float:
@@ -46,15 +46,15 @@ def time_to_text(command: list[str], needle: str, env: dict, timeout: float = 30
         started = time.perf_counter()
         subprocess.run([*tmux, "new-session", "-d", "-s", "b", "-x", "100", "-y", "30", shell], check=True)
         while time.perf_counter() - started < timeout:
-            screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True,
-                                    text=True).stdout
+            screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout
             if needle in screen:
                 return time.perf_counter() - started
             time.sleep(0.005)
         raise SystemExit(f"{needle!r} did not appear within {timeout} s; screen:\n{screen}")
     finally:
-        path = subprocess.run([*tmux, "display-message", "-p", "#{socket_path}"], capture_output=True,
-                              text=True).stdout.strip()
+        path = subprocess.run(
+            [*tmux, "display-message", "-p", "#{socket_path}"], capture_output=True, text=True
+        ).stdout.strip()
         subprocess.run([*tmux, "kill-server"], capture_output=True)
         if path:
             Path(path).unlink(missing_ok=True)
@@ -66,7 +66,7 @@ def pick_bank(explicit: str | None) -> tuple[Path, str]:
     from quiz import paths
     from quiz.bank import BankError, load_bank
 
-    for candidate in ([Path(explicit)] if explicit else [paths.packaged_bank_dir(), ROOT / "tests/tui/bank"]):
+    for candidate in [Path(explicit)] if explicit else [paths.packaged_bank_dir(), ROOT / "tests/tui/bank"]:
         try:
             bank = load_bank(candidate, set(paths.exercise_names()))
         except BankError:
@@ -78,8 +78,9 @@ def pick_bank(explicit: str | None) -> tuple[Path, str]:
 def import_costs() -> tuple[list[str], dict[str, float]]:
     """What the app's start-up path imports (-X importtime): any tensorflow/keras module, and the cumulative
     seconds of the biggest pieces, so a slow start can be traced to its room."""
-    code = ("import quiz.cli; quiz.cli.build_parser(); "
-            "import quiz.tui.launch, quiz.tui.app, quiz.tui.screens.home_screen")
+    code = (
+        "import quiz.cli; quiz.cli.build_parser(); import quiz.tui.launch, quiz.tui.app, quiz.tui.screens.home_screen"
+    )
     out = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=ROOT)
     cumulative: dict[str, float] = {}
     for line in out.stderr.splitlines():
@@ -116,16 +117,20 @@ def main() -> int:
             progress_times.append(time_to_text(quiz, " due · ", env))
     heavy, costs = import_costs()
     q, b, p = (statistics.median(x) for x in (quiz_times, bare_times, progress_times))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"bank: {bank}  (first screen = home showing deck {first_deck!r})")
     print(f"runs: {args.runs} each, interleaved; median (min-max) seconds from start to first screen in tmux")
     print(f"  bare Textual app (Header, Static, Footer): {b:.3f}  ({min(bare_times):.3f}-{max(bare_times):.3f})")
     print(f"  quiz home screen:                         {q:.3f}  ({min(quiz_times):.3f}-{max(quiz_times):.3f})")
     print(f"  quiz home with due counts loaded:         {p:.3f}  ({min(progress_times):.3f}-{max(progress_times):.3f})")
     print(f"ratio quiz / bare: {q / b:.2f}x  (target <= 1.5x: {'met' if q / b <= 1.5 else 'NOT met'})")
-    print("import cost on the start-up path (cumulative s, -X importtime): "
-          + ", ".join(f"{name} {seconds:.3f}" for name, seconds in costs.items()))
+    print(
+        "import cost on the start-up path (cumulative s, -X importtime): "
+        + ", ".join(f"{name} {seconds:.3f}" for name, seconds in costs.items())
+    )
     print(f"tensorflow/keras modules imported by the app's process: {heavy or 'none'}")
     return 0 if not heavy else 1
 

@@ -67,15 +67,21 @@ def main() -> None:
     reference = ROOT / "exercises" / "gpu_training" / "reference.py"
     results = {}
     for variant in ("document", "reference", "reference-mixed-precision"):
-        done = subprocess.run([sys.executable, "-c", WORKER, variant, str(args.samples), str(args.epochs),
-                               str(ROOT), str(reference)], capture_output=True, text=True, timeout=1800)
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER, variant, str(args.samples), str(args.epochs), str(ROOT), str(reference)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         if done.returncode != 0:
             print(f"{variant}: failed\n{done.stderr[-1500:]}")
             continue
         results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
     for variant, r in results.items():
-        print(f"{variant:<27} {r['device']:<7} {r['samples_per_s']:>10,.0f} samples/s  "
-              f"(steady epoch {r['epoch_s']:.2f} s, first epoch {r['first_epoch_s']:.2f} s, {r['data']})")
+        print(
+            f"{variant:<27} {r['device']:<7} {r['samples_per_s']:>10,.0f} samples/s  "
+            f"(steady epoch {r['epoch_s']:.2f} s, first epoch {r['first_epoch_s']:.2f} s, {r['data']})"
+        )
     if "document" in results and "reference" in results:
         ratio = results["reference"]["samples_per_s"] / results["document"]["samples_per_s"]
         print(f"reference / document throughput: {ratio:.2f}x")

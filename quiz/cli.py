@@ -12,6 +12,7 @@ from quiz import __version__
 from quiz.errors import CommandFailed, ExitCode, UsageError
 from quiz.options import common_options, default_lang
 
+
 def build_parser() -> argparse.ArgumentParser:
     from quiz.bank import commands as bank_commands
     from quiz.grading import commands as grading_commands
@@ -22,13 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
     from quiz.importing import commands as import_commands
 
     parser = argparse.ArgumentParser(
-        prog="quiz", parents=[common_options(suppress=False)],
-        description="Practise AI-engineering interview questions. With no command, opens the app.")
+        prog="quiz",
+        parents=[common_options(suppress=False)],
+        description="Practise AI-engineering interview questions. With no command, opens the app.",
+    )
     parser.add_argument("--version", action="version", version=f"quiz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options(suppress=True)
-    rooms = (bank_commands, review_commands, grading_commands, exercise_commands, anki_commands, import_commands,
-             serve_commands)
+    rooms = (
+        bank_commands,
+        review_commands,
+        grading_commands,
+        exercise_commands,
+        anki_commands,
+        import_commands,
+        serve_commands,
+    )
     for room in rooms:
         room.register(sub, parent)
     return parser
@@ -63,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("QUIZ_DEBUG"):
             raise
-        print(f"quiz: internal error: {type(exc).__name__}: {exc} (set QUIZ_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"quiz: internal error: {type(exc).__name__}: {exc} (set QUIZ_DEBUG=1 for the traceback)", file=sys.stderr
+        )
         return ExitCode.INTERNAL

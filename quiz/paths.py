@@ -45,8 +45,9 @@ def exercise_title(root: Path, name: str, lang: str) -> str:
     """The README's first heading, `中文标题 / English title (`name`)`, in `lang`; the name when there is none."""
     readme = root / name / "README.md"
     try:
-        heading = next((line[2:].strip() for line in readme.read_text(encoding="utf-8").splitlines()
-                        if line.startswith("# ")), "")
+        heading = next(
+            (line[2:].strip() for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("# ")), ""
+        )
     except OSError:
         heading = ""
     heading = re.sub(rf"\s*\(`{re.escape(name)}`\)$", "", heading).strip()
@@ -56,4 +57,3 @@ def exercise_title(root: Path, name: str, lang: str) -> str:
     chinese = [p for p in parts if _HAN.search(p)]
     other = [p for p in parts if not _HAN.search(p)]
     return ((chinese if lang == "zh" else other) or parts)[0]
-

@@ -32,12 +32,14 @@ def make_strategy(devices=None) -> tf.distribute.MirroredStrategy:
 
 def build_model() -> keras.Model:
     """The document's MLP. Its variables belong to whatever strategy scope is active when this runs."""
-    model = keras.Sequential([
-        keras.Input(shape=(NUM_PIXELS,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(NUM_CLASSES, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(NUM_PIXELS,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -47,8 +49,9 @@ def train(strategy, x_train, y_train, *, validation_data=None, epochs=5, batch_s
     `batch_size` into `batch_size / num_replicas_in_sync` per replica and sums the gradients."""
     with strategy.scope():
         model = build_model()
-        history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                            validation_data=validation_data, verbose=0)
+        history = model.fit(
+            x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=validation_data, verbose=0
+        )
     return model, history
 
 
@@ -60,5 +63,7 @@ if __name__ == "__main__":  # python exercises/data_parallel/reference.py: the w
     x_val, y_val = preprocess(data.x_val, data.y_val)
     strategy = make_strategy()
     model, history = train(strategy, x_train, y_train, validation_data=(x_val, y_val))
-    print(f"{strategy.num_replicas_in_sync} replica(s), {data.source}: "
-          f"validation accuracy {history.history['val_accuracy'][-1]:.3f}")
+    print(
+        f"{strategy.num_replicas_in_sync} replica(s), {data.source}: "
+        f"validation accuracy {history.history['val_accuracy'][-1]:.3f}"
+    )

@@ -8,7 +8,7 @@ checkout, `pytest exercises/data_parallel --submission solution.py` runs the sam
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401 - for your solution
 import tensorflow as tf
 import keras
 

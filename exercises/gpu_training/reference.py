@@ -33,8 +33,12 @@ def configure_gpus(memory_growth=True, max_gpus=None) -> list:
         if max_gpus is not None:
             tf.config.set_visible_devices(gpus[:max_gpus], "GPU")
     except RuntimeError as exc:  # the runtime already initialized the GPUs
-        warnings.warn(f"GPU settings left unchanged: TensorFlow already initialized its GPUs ({exc}). "
-                      "Call configure_gpus() before any TensorFlow operation.", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"GPU settings left unchanged: TensorFlow already initialized its GPUs ({exc}). "
+            "Call configure_gpus() before any TensorFlow operation.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return tf.config.get_visible_devices("GPU")
 
 
@@ -55,13 +59,15 @@ def build_model(mixed_precision=False) -> keras.Model:
     """The digits MLP. With mixed precision the layers compute in float16 and keep float32 variables; the softmax
     stays in float32 so probabilities and the loss do not lose precision. Sets Keras's global dtype policy."""
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
-    model = keras.Sequential([
-        keras.Input(shape=(NUM_PIXELS,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(NUM_CLASSES),
-        keras.layers.Activation("softmax", dtype="float32"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(NUM_PIXELS,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(NUM_CLASSES),
+            keras.layers.Activation("softmax", dtype="float32"),
+        ]
+    )
     # Under mixed_float16, compile wraps Adam in a LossScaleOptimizer so small float16 gradients do not vanish.
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -91,9 +97,13 @@ if __name__ == "__main__":  # python exercises/gpu_training/reference.py: the wh
     data = load_mnist()
 
     def prepare(images, labels):
-        return (images.reshape(len(images), NUM_PIXELS).astype(np.float32) / 255.0,
-                np.eye(NUM_CLASSES, dtype=np.float32)[labels])
+        return (
+            images.reshape(len(images), NUM_PIXELS).astype(np.float32) / 255.0,
+            np.eye(NUM_CLASSES, dtype=np.float32)[labels],
+        )
 
     model, history = train(*prepare(data.x_train, data.y_train), validation_data=prepare(data.x_val, data.y_val))
-    print(f"{len(gpus)} GPU(s), trained on {training_device()}, {data.source}: "
-          f"validation accuracy {history.history['val_accuracy'][-1]:.3f}")
+    print(
+        f"{len(gpus)} GPU(s), trained on {training_device()}, {data.source}: "
+        f"validation accuracy {history.history['val_accuracy'][-1]:.3f}"
+    )

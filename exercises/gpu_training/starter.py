@@ -7,7 +7,7 @@ checkout, `pytest exercises/gpu_training --submission solution.py` runs the same
 
 from __future__ import annotations
 
-import warnings
+import warnings  # noqa: F401 - for your solution
 
 import tensorflow as tf
 import keras
@@ -27,7 +27,7 @@ def configure_gpus(memory_growth=True, max_gpus=None) -> list:
 
 
 def training_device() -> str:
-    """"/GPU:0" when a GPU is visible, else "/CPU:0"."""
+    """ "/GPU:0" when a GPU is visible, else "/CPU:0"."""
     raise NotImplementedError
 
 

@@ -25,15 +25,18 @@ def make_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
 def build_model() -> keras.Model:
     """The digits MLP without dropout: dropout draws different masks on each replica, so a one-step comparison
     between clusters would not hold."""
-    return keras.Sequential([
-        keras.Input(shape=(NUM_PIXELS,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(NUM_CLASSES, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(NUM_PIXELS,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+        ]
+    )
 
 
-def make_dataset(input_context: tf.distribute.InputContext, features, labels,
-                 global_batch_size: int) -> tf.data.Dataset:
+def make_dataset(
+    input_context: tf.distribute.InputContext, features, labels, global_batch_size: int
+) -> tf.data.Dataset:
     """This input pipeline's shard, in batches of the per-replica batch size. `distribute_datasets_from_function`
     neither shards nor rebatches: both are this function's job."""
     dataset = tf.data.Dataset.from_tensor_slices((features, labels))

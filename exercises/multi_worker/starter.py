@@ -31,15 +31,18 @@ def build_model() -> keras.Model:
     """Given: the digits MLP, 784 -> Dense(128, relu) -> Dense(10, softmax). No dropout, so that one step on
     2 workers can be compared with one step on 1 worker. Its variables belong to the strategy scope active when
     it is called."""
-    return keras.Sequential([
-        keras.Input(shape=(NUM_PIXELS,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(NUM_CLASSES, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(NUM_PIXELS,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+        ]
+    )
 
 
-def make_dataset(input_context: tf.distribute.InputContext, features, labels,
-                 global_batch_size: int) -> tf.data.Dataset:
+def make_dataset(
+    input_context: tf.distribute.InputContext, features, labels, global_batch_size: int
+) -> tf.data.Dataset:
     """The dataset ONE input pipeline (one worker) reads: its own shard of (features, labels), in order, in batches
     of the per-replica batch size. `features` is float32 (N, 784), `labels` int32 (N,).
 

@@ -11,27 +11,40 @@ from quiz.options import common_options
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
-    anki = sub.add_parser("anki", help="export the bank to Anki, or import an Anki deck as a bank",
-                          description="Move question banks to and from Anki (.apkg files).")
+    anki = sub.add_parser(
+        "anki",
+        help="export the bank to Anki, or import an Anki deck as a bank",
+        description="Move question banks to and from Anki (.apkg files).",
+    )
     commands = anki.add_subparsers(dest="anki_command", metavar="COMMAND", required=True)
 
     # its own --lang (zh, en or both) replaces the common one: on a copy of the common options, which
     # conflict_handler="resolve" edits, never on the parser every other command shares
     export = commands.add_parser(
-        "export", parents=[common_options(suppress=True)], conflict_handler="resolve",
+        "export",
+        parents=[common_options(suppress=True)],
+        conflict_handler="resolve",
         help="write the bank as an Anki package",
         description="One Anki note per question, one Anki deck per bank deck (quiz::<deck id>). Notes keep their "
-                    "GUIDs from export to export, so importing the file again in Anki updates them.")
+        "GUIDs from export to export, so importing the file again in Anki updates them.",
+    )
     export.add_argument("--deck", action="append", metavar="ID", help="only this deck (repeatable)")
-    export.add_argument("--lang", choices=("zh", "en", "both"), default="both",
-                        help="the language of the cards (default: both, Chinese then English)")
+    export.add_argument(
+        "--lang",
+        choices=("zh", "en", "both"),
+        default="both",
+        help="the language of the cards (default: both, Chinese then English)",
+    )
     export.add_argument("--output", required=True, metavar="FILE.apkg", help="the package to write")
     export.set_defaults(run=run_export)
 
     importing = commands.add_parser(
-        "import", parents=[parent], help="turn an Anki package into a bank folder",
+        "import",
+        parents=[parent],
+        help="turn an Anki package into a bank folder",
         description="Write one YAML deck file per Anki deck into DIR; `quiz validate DIR` accepts it and "
-                    "`quiz --bank DIR` drills it.")
+        "`quiz --bank DIR` drills it.",
+    )
     importing.add_argument("package", metavar="FILE.apkg")
     importing.add_argument("--output", required=True, metavar="DIR", help="the bank folder to write")
     importing.set_defaults(run=run_import)
@@ -53,8 +66,11 @@ def run_export(args: argparse.Namespace) -> int:
         counts = export.build(bank, output, lang=args.lang, decks=args.deck)
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}: {sum(counts.values())} notes in {len(counts)} decks "
-          f"({', '.join(f'{name} {count}' for name, count in counts.items())})", file=sys.stderr)
+    print(
+        f"wrote {args.output}: {sum(counts.values())} notes in {len(counts)} decks "
+        f"({', '.join(f'{name} {count}' for name, count in counts.items())})",
+        file=sys.stderr,
+    )
     return ExitCode.OK
 
 
@@ -80,6 +96,9 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write under {args.output}: {exc.strerror or exc}") from None
     count = sum(len(deck["questions"]) for deck in decks.values())
-    print(f"read {collection} from {package.name}: {count} questions in {len(written)} deck files under "
-          f"{args.output}; check them with: quiz validate {args.output}", file=sys.stderr)
+    print(
+        f"read {collection} from {package.name}: {count} questions in {len(written)} deck files under "
+        f"{args.output}; check them with: quiz validate {args.output}",
+        file=sys.stderr,
+    )
     return ExitCode.OK

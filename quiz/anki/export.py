@@ -27,9 +27,11 @@ CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
 .lang { color: #888; font-size: 12px; }
 .correct { color: #2a7a2a; font-weight: bold; }
 .id { color: #aaa; font-size: 11px; }"""
-FRONT = "{{Prompt}}{{#Options}}<ol type=\"a\">{{Options}}</ol>{{/Options}}"
-BACK = ("{{FrontSide}}<hr id=\"answer\">{{Answer}}{{#KeyPoints}}<h4>Key points</h4><ul>{{KeyPoints}}</ul>"
-        "{{/KeyPoints}}{{Code}}<div class=\"id\">{{QuestionId}}</div>")
+FRONT = '{{Prompt}}{{#Options}}<ol type="a">{{Options}}</ol>{{/Options}}'
+BACK = (
+    '{{FrontSide}}<hr id="answer">{{Answer}}{{#KeyPoints}}<h4>Key points</h4><ul>{{KeyPoints}}</ul>'
+    '{{/KeyPoints}}{{Code}}<div class="id">{{QuestionId}}</div>'
+)
 
 
 def stable_id(name: str) -> int:
@@ -38,8 +40,12 @@ def stable_id(name: str) -> int:
 
 
 MODEL = genanki.Model(
-    stable_id(f"quiz model {MODEL_NAME}"), MODEL_NAME, fields=[{"name": name} for name in FIELDS],
-    templates=[{"name": "Recall", "qfmt": FRONT, "afmt": BACK}], css=CSS)
+    stable_id(f"quiz model {MODEL_NAME}"),
+    MODEL_NAME,
+    fields=[{"name": name} for name in FIELDS],
+    templates=[{"name": "Recall", "qfmt": FRONT, "afmt": BACK}],
+    css=CSS,
+)
 
 
 def note_guid(question_id: str) -> str:
@@ -58,11 +64,14 @@ def plain(text: str) -> str:
 
 def fields(q: Question, lang: str, deck_meta: dict) -> list[str]:
     marked = ' class="correct"'
-    options = "".join(f"<li{marked if o.id in q.correct else ''}>{in_lang(o.text, lang, plain)}</li>"
-                      for o in q.options)
+    options = "".join(
+        f"<li{marked if o.id in q.correct else ''}>{in_lang(o.text, lang, plain)}</li>" for o in q.options
+    )
     points = "".join(f"<li>{in_lang(p.point, lang, plain)}</li>" for p in q.key_points)
-    code = "".join((f"<h4>{in_lang(s.title, lang, plain)}</h4>" if s.title else "") + code_html(s.source, s.language)
-                   for s in q.code)
+    code = "".join(
+        (f"<h4>{in_lang(s.title, lang, plain)}</h4>" if s.title else "") + code_html(s.source, s.language)
+        for s in q.code
+    )
     data = json.dumps({"version": 1, "deck": deck_meta, "question": question_to_dict(q)}, ensure_ascii=False)
     return [in_lang(q.prompt, lang), options, in_lang(q.answer, lang), points, code, q.id, plain(data)]
 
@@ -80,12 +89,14 @@ def build(bank: Bank, output: Path, *, lang: str = "both", decks: list[str] | No
         if decks and deck.id not in decks:
             continue
         name = DECK_PREFIX + deck.id
-        anki_deck = genanki.Deck(stable_id(name), name, description=in_lang(deck.description, lang)
-                                 if deck.description else "")
+        anki_deck = genanki.Deck(
+            stable_id(name), name, description=in_lang(deck.description, lang) if deck.description else ""
+        )
         meta = deck_to_dict(deck)["deck"]
         for q in deck.questions:
-            anki_deck.add_note(genanki.Note(model=MODEL, fields=fields(q, lang, meta), tags=tags(q),
-                                            guid=note_guid(q.id)))
+            anki_deck.add_note(
+                genanki.Note(model=MODEL, fields=fields(q, lang, meta), tags=tags(q), guid=note_guid(q.id))
+            )
         counts[name] = len(deck.questions)
         anki_decks.append(anki_deck)
     genanki.Package(anki_decks).write_to_file(str(output))

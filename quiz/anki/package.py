@@ -85,8 +85,10 @@ def read_collection(database: Path) -> list[AnkiNote]:
             models = json.loads(models_json)
             decks = {int(did): deck["name"] for did, deck in json.loads(decks_json).items()}
             types = {int(mid): model["name"] for mid, model in models.items()}
-            field_names = {int(mid): [f["name"] for f in sorted(model["flds"], key=lambda f: f["ord"])]
-                           for mid, model in models.items()}
+            field_names = {
+                int(mid): [f["name"] for f in sorted(model["flds"], key=lambda f: f["ord"])]
+                for mid, model in models.items()
+            }
         deck_of = dict(connection.execute("select nid, min(did) from cards group by nid"))
         notes = []
         for nid, guid, mid, tags, flds in connection.execute("select id, guid, mid, tags, flds from notes order by id"):
@@ -94,9 +96,15 @@ def read_collection(database: Path) -> list[AnkiNote]:
                 raise ValueError(f"note {nid} has no GUID, tags or fields as text")
             values = flds.split("\x1f")
             names = field_names.get(mid) or [f"Field {i + 1}" for i in range(len(values))]
-            notes.append(AnkiNote(guid=guid, notetype=types.get(mid, "?"), fields=dict(zip(names, values)),
-                                  tags=tuple(tags.split()), deck=decks.get(deck_of.get(nid), "Default")))
+            notes.append(
+                AnkiNote(
+                    guid=guid,
+                    notetype=types.get(mid, "?"),
+                    fields=dict(zip(names, values)),
+                    tags=tuple(tags.split()),
+                    deck=decks.get(deck_of.get(nid), "Default"),
+                )
+            )
         return notes
     finally:
         connection.close()
-

@@ -37,7 +37,7 @@ def slug(text: str, fallback: str) -> str:
 
 def deck_id(name: str) -> str:
     if name.startswith(DECK_PREFIX):
-        return slug(name[len(DECK_PREFIX):], "deck")
+        return slug(name[len(DECK_PREFIX) :], "deck")
     return slug(name.replace("::", "-"), "deck-" + hashlib.sha256(name.encode()).hexdigest()[:8])
 
 
@@ -83,18 +83,22 @@ def converted(note: AnkiNote, package_name: str) -> dict | None:
     tags, topic, difficulty = [], None, "medium"
     for tag in note.tags:
         if tag.startswith("topic::"):
-            topic = slug(tag[len("topic::"):], "") or None
-        elif tag.startswith("difficulty::") and tag[len("difficulty::"):] in ("easy", "medium", "hard"):
-            difficulty = tag[len("difficulty::"):]
+            topic = slug(tag[len("topic::") :], "") or None
+        elif tag.startswith("difficulty::") and tag[len("difficulty::") :] in ("easy", "medium", "hard"):
+            difficulty = tag[len("difficulty::") :]
         elif not tag.startswith("type::") and (value := slug(tag, "")) and value not in tags:
             tags.append(value)
     language = "zh" if _HAN.search(front + back) else "en"
     return {
-        "id": "anki." + note.guid.encode().hex(), "type": "open", "topic": topic or deck_id(note.deck),
-        "tags": tags, "difficulty": difficulty,
+        "id": "anki." + note.guid.encode().hex(),
+        "type": "open",
+        "topic": topic or deck_id(note.deck),
+        "tags": tags,
+        "difficulty": difficulty,
         "source": f"Anki: {package_name}, note type {note.notetype!r} (one language, {language}: the same text in "
-                  "zh and en)",
-        "prompt": {"zh": front, "en": front}, "answer": {"zh": back, "en": back},
+        "zh and en)",
+        "prompt": {"zh": front, "en": front},
+        "answer": {"zh": back, "en": back},
         "key_points": key_points(back),
     }
 
@@ -108,8 +112,14 @@ def key_points(answer: str) -> list[dict]:
         # the longest words (ties: in the order they come), so the same note always gives the same points
         words = _ZH_CHUNK.findall(item) or sorted(dict.fromkeys(_WORD.findall(item)), key=len, reverse=True)[:3]
         words = words[:3] or [item[:40]]
-        points.append({"id": f"p{position}", "point": {"zh": item, "en": item},
-                       "concepts": [{"zh": list(words), "en": list(words)}], "require": 1})
+        points.append(
+            {
+                "id": f"p{position}",
+                "point": {"zh": item, "en": item},
+                "concepts": [{"zh": list(words), "en": list(words)}],
+                "require": 1,
+            }
+        )
     return points
 
 

@@ -4,5 +4,18 @@ from quiz.bank.loader import check_files, load_bank
 from quiz.bank.model import LANGS, Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
 
-__all__ = ["LANGS", "Bank", "BankError", "Deck", "KeyPoint", "Option", "Problem", "Question", "Snippet",
-           "Terms", "Text", "check_files", "load_bank"]
+__all__ = [
+    "LANGS",
+    "Bank",
+    "BankError",
+    "Deck",
+    "KeyPoint",
+    "Option",
+    "Problem",
+    "Question",
+    "Snippet",
+    "Terms",
+    "Text",
+    "check_files",
+    "load_bank",
+]

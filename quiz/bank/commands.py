@@ -14,9 +14,13 @@ TYPES = ("open", "choice", "code-review", "exercise")
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
-    validate = sub.add_parser("validate", parents=[parent], help="check question bank files and report every problem",
-                              description="Check bank files (default: the bank in use) and print every problem as "
-                                          "PATH:LINE:COL: message. Exit 0 when valid, 1 when not, 2 on usage errors.")
+    validate = sub.add_parser(
+        "validate",
+        parents=[parent],
+        help="check question bank files and report every problem",
+        description="Check bank files (default: the bank in use) and print every problem as "
+        "PATH:LINE:COL: message. Exit 0 when valid, 1 when not, 2 on usage errors.",
+    )
     validate.add_argument("paths", nargs="*", metavar="PATH", help="YAML files or directories")
     validate.set_defaults(run=run_validate)
 
@@ -61,8 +65,10 @@ def bank_in_use(args: argparse.Namespace):
     try:
         return load_bank(target, set(paths.exercise_names()))
     except BankError as exc:
-        raise CommandFailed(*map(str, exc.problems), f"quiz: the bank at {target} is invalid ({len(exc.problems)} problem(s));"
-                                           f" run 'quiz validate {target}'") from None
+        raise CommandFailed(
+            *map(str, exc.problems),
+            f"quiz: the bank at {target} is invalid ({len(exc.problems)} problem(s)); run 'quiz validate {target}'",
+        ) from None
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -72,16 +78,29 @@ def run_list(args: argparse.Namespace) -> int:
         wanted = getattr(args, option)
         if wanted and wanted not in known:  # a typo would otherwise list nothing and exit 0
             raise UsageError(f"no {option} '{wanted}' in the bank (known: {', '.join(known)})")
-    questions = [q for q in bank.questions
-                 if (not args.topic or q.topic == args.topic)
-                 and (not args.type or q.type == args.type)
-                 and (not args.deck or q.deck == args.deck)]
+    questions = [
+        q
+        for q in bank.questions
+        if (not args.topic or q.topic == args.topic)
+        and (not args.type or q.type == args.type)
+        and (not args.deck or q.deck == args.deck)
+    ]
     elsewhere = sorted({q.deck for q in questions if q.shown_in(lang) != lang})
     if elsewhere:
         print(f"note: deck(s) {', '.join(elsewhere)} written in one language: shown in it", file=sys.stderr)
     if args.json:
-        rows = [{"id": q.id, "type": q.type, "topic": q.topic, "deck": q.deck, "tags": list(q.tags),
-                 "difficulty": q.difficulty, "prompt": q.prompt(lang)} for q in questions]
+        rows = [
+            {
+                "id": q.id,
+                "type": q.type,
+                "topic": q.topic,
+                "deck": q.deck,
+                "tags": list(q.tags),
+                "difficulty": q.difficulty,
+                "prompt": q.prompt(lang),
+            }
+            for q in questions
+        ]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return ExitCode.OK

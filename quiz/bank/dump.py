@@ -1,7 +1,7 @@
 """Bank objects back to the YAML shape the schema describes (deck.schema.json): what `load_bank` reads, written.
 
-    deck_to_dict(deck) -> {"deck": {...}, "questions": [...]}      question_to_dict(question) -> {...}
-    write_deck(path, data)                                          YAML, keys in the schema's order, UTF-8 as is
+deck_to_dict(deck) -> {"deck": {...}, "questions": [...]}      question_to_dict(question) -> {...}
+write_deck(path, data)                                          YAML, keys in the schema's order, UTF-8 as is
 """
 
 from __future__ import annotations
@@ -29,8 +29,12 @@ def question_to_dict(q: Question) -> dict:
     data["prompt"], data["answer"] = text(q.prompt), text(q.answer)
     data["key_points"] = []
     for point in q.key_points:
-        entry = {"id": point.id, "point": text(point.point), "concepts": [terms(c) for c in point.concepts],
-                 "require": point.require}
+        entry = {
+            "id": point.id,
+            "point": text(point.point),
+            "concepts": [terms(c) for c in point.concepts],
+            "require": point.require,
+        }
         if point.contradicts is not None:
             entry["contradicts"] = terms(point.contradicts)
         data["key_points"].append(entry)
@@ -78,5 +82,6 @@ _BlockStrings.add_representer(str, _string)
 
 
 def write_deck(path: Path, data: dict) -> None:
-    path.write_text(yaml.dump(data, Dumper=_BlockStrings, allow_unicode=True, sort_keys=False, width=120),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.dump(data, Dumper=_BlockStrings, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"
+    )

@@ -56,8 +56,14 @@ class ParsedFile:
     def root(self, node: yaml.Node | None) -> None:
         self._root = node
 
-    def problem(self, message: str, node_path: list[object] | None = None, *, key: bool = False,
-                at: tuple[int, int] | None = None) -> None:
+    def problem(
+        self,
+        message: str,
+        node_path: list[object] | None = None,
+        *,
+        key: bool = False,
+        at: tuple[int, int] | None = None,
+    ) -> None:
         if at is None:
             at = locate.position(locate.find_node(self.root, node_path or [], key=key))
         self.problems.append(Problem(self.path, at[0], at[1], message))
@@ -69,8 +75,13 @@ def bank_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file()
-                                and not _hidden(p.relative_to(path))))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in BANK_SUFFIXES and p.is_file() and not _hidden(p.relative_to(path))
+                )
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -147,11 +158,14 @@ def parse(parsed: ParsedFile) -> None:
 
 def check_schema(parsed: ParsedFile) -> None:
     for key_node in parsed.repeated_keys:
-        parsed.problem(f"key '{key_node.value}' is given twice in the same mapping (the first would be lost)",
-                       at=locate.position(key_node))
+        parsed.problem(
+            f"key '{key_node.value}' is given twice in the same mapping (the first would be lost)",
+            at=locate.position(key_node),
+        )
     if not isinstance(parsed.data, dict):
-        parsed.problem(f"a deck file must be a mapping with 'deck' and 'questions', not {_kind(parsed.data)}",
-                       at=(1, 1))
+        parsed.problem(
+            f"a deck file must be a mapping with 'deck' and 'questions', not {_kind(parsed.data)}", at=(1, 1)
+        )
         return
     if is_valid_deck(parsed.data):
         return
@@ -198,35 +212,49 @@ def check_meaning(parsed: ParsedFile) -> None:
         if isinstance(correct, list) and isinstance(options, list):
             for position, choice in enumerate(correct):
                 if choice not in option_ids:
-                    parsed.problem(f"{label}correct option '{choice}' is not among the options "
-                                   f"({', '.join(map(str, option_ids))})", base + ["correct", position])
+                    parsed.problem(
+                        f"{label}correct option '{choice}' is not among the options "
+                        f"({', '.join(map(str, option_ids))})",
+                        base + ["correct", position],
+                    )
         points = question.get("key_points")
         if isinstance(points, list):
             point_ids = [p.get("id") for p in points if isinstance(p, dict)]
             for dup in sorted({i for i in point_ids if point_ids.count(i) > 1}, key=str):
                 parsed.problem(f"{label}key point '{dup}' is given twice", base + ["key_points"])
             for position, point in enumerate(points):
-                if isinstance(point, dict) and isinstance(point.get("require"), int) \
-                        and isinstance(point.get("concepts"), list) and point["require"] > len(point["concepts"]):
-                    parsed.problem(f"{label}key point '{point.get('id')}' requires {point['require']} concepts "
-                                   f"but lists {len(point['concepts'])}", base + ["key_points", position, "require"])
+                if (
+                    isinstance(point, dict)
+                    and isinstance(point.get("require"), int)
+                    and isinstance(point.get("concepts"), list)
+                    and point["require"] > len(point["concepts"])
+                ):
+                    parsed.problem(
+                        f"{label}key point '{point.get('id')}' requires {point['require']} concepts "
+                        f"but lists {len(point['concepts'])}",
+                        base + ["key_points", position, "require"],
+                    )
                 if isinstance(point, dict):
                     _check_contradicts(parsed, label, base + ["key_points", position], point)
         for position, snippet in _python_snippets(question):
             where = base + ["code", position]
             if snippet.get("broken") is True:
                 if syntax_error(snippet["source"]) is None:
-                    parsed.problem(f"{label}Python snippet is marked 'broken: true' but parses: remove the mark",
-                                   where + ["broken"])
+                    parsed.problem(
+                        f"{label}Python snippet is marked 'broken: true' but parses: remove the mark",
+                        where + ["broken"],
+                    )
             else:
                 _check_python(parsed, label, where + ["source"], snippet["source"])
 
 
 def _python_snippets(question: object) -> list[tuple[int, dict]]:
     snippets = question.get("code") if isinstance(question, dict) else None
-    return [(position, snippet) for position, snippet in enumerate(snippets if isinstance(snippets, list) else [])
-            if isinstance(snippet, dict) and snippet.get("language") == "python"
-            and isinstance(snippet.get("source"), str)]
+    return [
+        (position, snippet)
+        for position, snippet in enumerate(snippets if isinstance(snippets, list) else [])
+        if isinstance(snippet, dict) and snippet.get("language") == "python" and isinstance(snippet.get("source"), str)
+    ]
 
 
 def broken_snippets(parsed: ParsedFile) -> list[Problem]:
@@ -238,8 +266,11 @@ def broken_snippets(parsed: ParsedFile) -> list[Problem]:
             if snippet.get("broken") is True and (error := syntax_error(snippet["source"])):
                 line, col = locate.position(locate.find_node(parsed.root, ["questions", index, "code", position]))
                 label = _question_label(parsed.data, ["questions", index])
-                notes.append(Problem(parsed.path, line, col, f"note: {label}Python snippet kept as written, marked "
-                                                             f"broken: {error}"))
+                notes.append(
+                    Problem(
+                        parsed.path, line, col, f"note: {label}Python snippet kept as written, marked broken: {error}"
+                    )
+                )
     return notes
 
 
@@ -260,13 +291,21 @@ def _check_contradicts(parsed: ParsedFile, label: str, where: list, point: dict)
     contradicts, concepts = point.get("contradicts"), point.get("concepts")
     if not isinstance(contradicts, dict) or not isinstance(concepts, list):
         return
-    synonyms = {" ".join(str(term).lower().split()) for terms in concepts if isinstance(terms, dict)
-                for lang in ("zh", "en") if isinstance(terms.get(lang), list) for term in terms[lang]}
+    synonyms = {
+        " ".join(str(term).lower().split())
+        for terms in concepts
+        if isinstance(terms, dict)
+        for lang in ("zh", "en")
+        if isinstance(terms.get(lang), list)
+        for term in terms[lang]
+    }
     for lang in ("zh", "en"):
         for index, phrase in enumerate(contradicts.get(lang) or []):
             if isinstance(phrase, str) and " ".join(phrase.lower().split()) in synonyms:
-                parsed.problem(f"{label}key point '{point.get('id')}' lists '{phrase}' both as a synonym and as "
-                               f"a contradiction", where + ["contradicts", lang, index])
+                parsed.problem(
+                    f"{label}key point '{point.get('id')}' lists '{phrase}' both as a synonym and as a contradiction",
+                    where + ["contradicts", lang, index],
+                )
 
 
 def check_exercises(parsed: ParsedFile, known_exercises: set[str]) -> None:
@@ -275,8 +314,10 @@ def check_exercises(parsed: ParsedFile, known_exercises: set[str]) -> None:
         exercise = question.get("exercise") if isinstance(question, dict) else None
         if isinstance(exercise, str) and exercise not in known_exercises:
             label = _question_label(parsed.data, ["questions", index])
-            parsed.problem(f"{label}unknown exercise '{exercise}' (known: {', '.join(sorted(known_exercises))})",
-                           ["questions", index, "exercise"])
+            parsed.problem(
+                f"{label}unknown exercise '{exercise}' (known: {', '.join(sorted(known_exercises))})",
+                ["questions", index, "exercise"],
+            )
 
 
 def _questions(parsed: ParsedFile) -> list:
@@ -301,7 +342,7 @@ def _check_python(parsed: ParsedFile, label: str, node_path: list[object], sourc
 def _block_indent(text: str, node: yaml.ScalarNode) -> int:
     """Column (0-based) where a block scalar's text starts, read from its first non-blank line in the file text
     (the C loader's marks carry no buffer to read it from)."""
-    for line in text.splitlines()[node.start_mark.line + 1:]:
+    for line in text.splitlines()[node.start_mark.line + 1 :]:
         if line.strip():
             return len(line) - len(line.lstrip(" "))
     return node.start_mark.column
@@ -324,7 +365,9 @@ def _kind(value: object) -> str:
     return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)
 
 
-def check_files(paths: Iterable[Path], known_exercises: set[str] | None = None) -> tuple[list[ParsedFile], list[Problem]]:
+def check_files(
+    paths: Iterable[Path], known_exercises: set[str] | None = None
+) -> tuple[list[ParsedFile], list[Problem]]:
     """Parse and check every file; return the files and all problems, sorted by place."""
     with _no_cycle_collection():
         return _check_files(paths, known_exercises)
@@ -363,8 +406,9 @@ def _parse_and_check_all(to_parse: list[ParsedFile]) -> None:
     if sum(len(parsed.raw) for parsed in to_parse) >= PARALLEL_BYTES:
         from quiz.bank import parallel  # here: its imports (subprocess, pickle, threads) cost the quiz's start ~15 ms
 
-        outcomes = parallel.map_in_workers(_parse_and_check_in_worker, [(p.path, p.raw) for p in to_parse],
-                                           weight=lambda args: len(args[1]))
+        outcomes = parallel.map_in_workers(
+            _parse_and_check_in_worker, [(p.path, p.raw) for p in to_parse], weight=lambda args: len(args[1])
+        )
     if outcomes is None:
         for parsed in to_parse:
             parse_and_check(parsed)
@@ -394,8 +438,14 @@ def _duplicate_ids(parsed_files: list[ParsedFile]) -> list[Problem]:
                 other, other_index = first_seen[qid]
                 line, _ = locate.position(locate.find_node(other.root, ["questions", other_index, "id"]))
                 line_here, col_here = locate.position(locate.find_node(parsed.root, ["questions", index, "id"]))
-                problems.append(Problem(parsed.path, line_here, col_here,
-                                        f"duplicate question id '{qid}' (first defined at {other.path}:{line})"))
+                problems.append(
+                    Problem(
+                        parsed.path,
+                        line_here,
+                        col_here,
+                        f"duplicate question id '{qid}' (first defined at {other.path}:{line})",
+                    )
+                )
             else:
                 first_seen[qid] = (parsed, index)
     return problems
@@ -426,23 +476,48 @@ def _deck(parsed: ParsedFile) -> Deck:
     meta = data["deck"]
     languages = declared_languages(data)
     questions = tuple(_question(q, meta["id"], languages) for q in data["questions"])
-    return Deck(id=meta["id"], title=_text(meta["title"]), path=parsed.path, questions=questions,
-                description=_text(meta.get("description")), languages=languages,
-                topics=tuple((name, _text(title)) for name, title in meta.get("topics", {}).items()))
+    return Deck(
+        id=meta["id"],
+        title=_text(meta["title"]),
+        path=parsed.path,
+        questions=questions,
+        description=_text(meta.get("description")),
+        languages=languages,
+        topics=tuple((name, _text(title)) for name, title in meta.get("topics", {}).items()),
+    )
 
 
 def _question(q: dict, deck_id: str, languages: tuple[str, ...]) -> Question:
     return Question(
-        id=q["id"], type=q["type"], topic=q["topic"], tags=tuple(q["tags"]), difficulty=q["difficulty"],
-        prompt=_text(q["prompt"]), answer=_text(q["answer"]), deck=deck_id, source=q.get("source"),
+        id=q["id"],
+        type=q["type"],
+        topic=q["topic"],
+        tags=tuple(q["tags"]),
+        difficulty=q["difficulty"],
+        prompt=_text(q["prompt"]),
+        answer=_text(q["answer"]),
+        deck=deck_id,
+        source=q.get("source"),
         key_points=tuple(
-            KeyPoint(id=kp["id"], point=_text(kp["point"]), concepts=tuple(_terms(c) for c in kp["concepts"]),
-                     require=kp.get("require", len(kp["concepts"])),
-                     contradicts=_terms(kp.get("contradicts")))
-            for kp in q["key_points"]),
-        code=tuple(Snippet(language=s["language"], source=s["source"], title=_text(s.get("title")),
-                           correction=_text(s.get("correction")), broken=s.get("broken", False))
-                   for s in q.get("code", [])),
+            KeyPoint(
+                id=kp["id"],
+                point=_text(kp["point"]),
+                concepts=tuple(_terms(c) for c in kp["concepts"]),
+                require=kp.get("require", len(kp["concepts"])),
+                contradicts=_terms(kp.get("contradicts")),
+            )
+            for kp in q["key_points"]
+        ),
+        code=tuple(
+            Snippet(
+                language=s["language"],
+                source=s["source"],
+                title=_text(s.get("title")),
+                correction=_text(s.get("correction")),
+                broken=s.get("broken", False),
+            )
+            for s in q.get("code", [])
+        ),
         options=tuple(Option(id=o["id"], text=_text(o["text"])) for o in q.get("options", [])),
         correct=tuple(q.get("correct", [])),
         exercise=q.get("exercise"),

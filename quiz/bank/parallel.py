@@ -24,8 +24,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_in_workers(function: Callable, arguments: Sequence[tuple],
-                   weight: Callable[[tuple], int] = lambda args: 1) -> list | None:
+def map_in_workers(
+    function: Callable, arguments: Sequence[tuple], weight: Callable[[tuple], int] = lambda args: 1
+) -> list | None:
     """[function(*args) for args in arguments], spread over up to one worker per core (balanced by `weight`),
     in order. None when there is one core, or a worker cannot start or fails: the caller then does the work
     itself (and meets any exception `function` raises in its own process)."""
@@ -54,8 +55,13 @@ def map_in_workers(function: Callable, arguments: Sequence[tuple],
 def _run_worker(target: tuple[str, str], arguments: list[tuple]) -> list | None:
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
     try:
-        done = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps((target, arguments)),
-                              capture_output=True, env=environment, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", __name__],
+            input=pickle.dumps((target, arguments)),
+            capture_output=True,
+            env=environment,
+            check=False,
+        )
     except OSError:
         return None
     if done.returncode != 0:

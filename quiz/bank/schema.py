@@ -44,8 +44,12 @@ def declared_languages(data: object) -> tuple[str, ...]:
     if not isinstance(meta, dict) or "languages" not in meta:
         return LANGS
     declared = meta["languages"]
-    if isinstance(declared, list) and declared and all(isinstance(lang, str) and lang in LANGS for lang in declared) \
-            and len(set(declared)) == len(declared):
+    if (
+        isinstance(declared, list)
+        and declared
+        and all(isinstance(lang, str) and lang in LANGS for lang in declared)
+        and len(set(declared)) == len(declared)
+    ):
         return tuple(lang for lang in LANGS if lang in declared)
     title = meta.get("title")
     return tuple(lang for lang in LANGS if isinstance(title, dict) and lang in title) or LANGS
@@ -97,7 +101,11 @@ def describe(error: ValidationError) -> tuple[list[object], bool, str]:
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
         names = ", ".join(repr(str(k)) for k in extra)
-        return path + [extra[0]] if extra else path, True, f"unknown key {names}" if len(extra) == 1 else f"unknown keys {names}"
+        return (
+            path + [extra[0]] if extra else path,
+            True,
+            f"unknown key {names}" if len(extra) == 1 else f"unknown keys {names}",
+        )
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         owner = f"'{field}' is " if field else ""

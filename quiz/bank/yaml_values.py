@@ -12,16 +12,16 @@ from __future__ import annotations
 import yaml
 from yaml.constructor import SafeConstructor
 
-try:
-    from yaml import CSafeLoader as Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as Loader  # type: ignore[assignment]
+# The loader the bank is read with (loader.py, locate.py): the C one when PyYAML was built with libyaml.
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 STR = "tag:yaml.org,2002:str"
 SEQ = "tag:yaml.org,2002:seq"
 MAP = "tag:yaml.org,2002:map"
-PLAIN_SCALARS = {tag: SafeConstructor.yaml_constructors[tag] for tag in (
-    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")}
+PLAIN_SCALARS = {
+    tag: SafeConstructor.yaml_constructors[tag]
+    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")
+}
 
 
 class Unusual(Exception):

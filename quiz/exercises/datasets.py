@@ -54,14 +54,20 @@ def load_mnist(*, quiet: bool = False) -> DigitSplits:
             if x_train.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE) or len(x_train) != len(y_train):
                 raise ValueError(f"x_train has shape {x_train.shape}, not (N, 28, 28)")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            _say(f"quiz: the MNIST cache at {cache} could not be read ({type(exc).__name__}: {exc}); "
-                 "using the shipped UCI digits instead", quiet)
+            _say(
+                f"quiz: the MNIST cache at {cache} could not be read ({type(exc).__name__}: {exc}); "
+                "using the shipped UCI digits instead",
+                quiet,
+            )
         else:
             _say(f"quiz: using MNIST from {cache}", quiet)
             return DigitSplits(x_train, y_train, x_val, y_val, MNIST)
     else:
-        _say("quiz: MNIST is not cached (~/.keras/datasets/mnist.npz); "
-             "using the shipped UCI digits (1,797 images resampled to 28x28)", quiet)
+        _say(
+            "quiz: MNIST is not cached (~/.keras/datasets/mnist.npz); "
+            "using the shipped UCI digits (1,797 images resampled to 28x28)",
+            quiet,
+        )
     return load_digits()
 
 

@@ -38,10 +38,18 @@ def free_ports(count: int) -> list[int]:
     try:
         return _free_ports_here(count)
     except PermissionError:
-        found = subprocess.run([sys.executable, "-c", "from quiz.exercises.launcher import "
-                                f"_free_ports_here; print(*_free_ports_here({int(count)}))"],
-                               capture_output=True, text=True, timeout=60, check=True,
-                               env=_finds_this_package(dict(os.environ)))
+        found = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from quiz.exercises.launcher import _free_ports_here; print(*_free_ports_here({int(count)}))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env=_finds_this_package(dict(os.environ)),
+        )
         return [int(port) for port in found.stdout.split()]
 
 
@@ -89,6 +97,7 @@ def _finds_this_package(env: dict[str, str]) -> dict[str, str]:
 def _child_search_path(env: dict[str, str]) -> set[str]:
     """Where a `python -m` child with `env` looks for modules: this interpreter's site setup (an install, an
     editable install's .pth) and the child's own PYTHONPATH; not our sys.path[0] nor our PYTHONPATH."""
+
     def split(value: str | None) -> set[str]:
         return {os.path.abspath(p) for p in (value or "").split(os.pathsep) if p}
 
@@ -119,7 +128,7 @@ class Worker:
         lines = [line.strip() for line in self.tail if line.strip()]
         for line in reversed(lines):
             if line.startswith(FAILED_MARK):
-                return line[len(FAILED_MARK):].strip()
+                return line[len(FAILED_MARK) :].strip()
         for line in reversed(lines):
             if "Error" in line or "Exception" in line:
                 return line
@@ -161,8 +170,16 @@ def describe_exit(code: int | None) -> str:
 class Cluster:
     """N worker processes of one run. Use as a context manager: leaving it stops every worker still alive."""
 
-    def __init__(self, submission: Path, workers: int, out_dir: Path, options: list[str] | None = None,
-                 echo: Echo | None = None, base_env: dict[str, str] | None = None, ports: list[int] | None = None):
+    def __init__(
+        self,
+        submission: Path,
+        workers: int,
+        out_dir: Path,
+        options: list[str] | None = None,
+        echo: Echo | None = None,
+        base_env: dict[str, str] | None = None,
+        ports: list[int] | None = None,
+    ):
         if workers < 1:
             raise ValueError("a cluster needs at least one worker")
         if ports is not None and len(ports) != workers:
@@ -186,8 +203,16 @@ class Cluster:
             process = subprocess.Popen(
                 worker_command(self.submission, self.out_dir, self.options),
                 env=worker_environment(tf_config(addresses, index), self.base_env),
-                cwd=self.out_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                start_new_session=True, text=True, encoding="utf-8", errors="replace", bufsize=1)
+                cwd=self.out_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
             worker = Worker(index, address, process)
             self.workers.append(worker)  # at once: whatever fails next, stop() must see this process
             self._echo(index, f"started: pid {process.pid}, {address}")
@@ -228,17 +253,24 @@ class Cluster:
                     failed = min(failures, key=lambda w: (connection_trouble(w.tail), w.index))
                     self.stop()
                     how = describe_exit(failed.process.returncode)
-                    return self._outcome(False, f"worker {failed.index} failed ({how}){_colon(failed.failure_line())}",
-                                         failed_worker=failed.index)
+                    return self._outcome(
+                        False,
+                        f"worker {failed.index} failed ({how}){_colon(failed.failure_line())}",
+                        failed_worker=failed.index,
+                    )
                 if all(code == 0 for code in codes):
                     self._drain()
                     return self._outcome(True, f"all {self.count} workers finished")
                 if time.monotonic() > deadline:
                     running = [w.index for w, code in zip(self.workers, codes) if code is None]
                     self.stop()
-                    return self._outcome(False, f"timed out after {timeout:.0f} s; worker(s) "
-                                         f"{', '.join(map(str, running))} still running (a peer may be waiting in "
-                                         f"an all-reduce for a worker that never joined)", timed_out=True)
+                    return self._outcome(
+                        False,
+                        f"timed out after {timeout:.0f} s; worker(s) "
+                        f"{', '.join(map(str, running))} still running (a peer may be waiting in "
+                        f"an all-reduce for a worker that never joined)",
+                        timed_out=True,
+                    )
                 time.sleep(0.05)
         except KeyboardInterrupt:
             self.stop()
@@ -270,9 +302,14 @@ class Cluster:
                 worker.reader.join(timeout=2)
 
     def _outcome(self, ok: bool, reason: str, **extra) -> Outcome:
-        return Outcome(ok=ok, reason=reason, out_dir=self.out_dir,
-                       seconds=round(time.monotonic() - self.started_at, 1),
-                       tails=[list(w.tail) for w in self.workers], **extra)
+        return Outcome(
+            ok=ok,
+            reason=reason,
+            out_dir=self.out_dir,
+            seconds=round(time.monotonic() - self.started_at, 1),
+            tails=[list(w.tail) for w in self.workers],
+            **extra,
+        )
 
     def __enter__(self) -> Cluster:
         try:
@@ -296,9 +333,18 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         pass
 
 
-def run_cluster(submission: Path, workers: int, out_dir: Path, *, options: list[str] | None = None,
-                timeout: float = 300.0, retries: int = 1, echo: Echo | None = None,
-                base_env: dict[str, str] | None = None, ports: list[int] | None = None) -> Outcome:
+def run_cluster(
+    submission: Path,
+    workers: int,
+    out_dir: Path,
+    *,
+    options: list[str] | None = None,
+    timeout: float = 300.0,
+    retries: int = 1,
+    echo: Echo | None = None,
+    base_env: dict[str, str] | None = None,
+    ports: list[int] | None = None,
+) -> Outcome:
     """Run a cluster to the end, on `ports` (default: free ones from the OS). A run that failed on a connection
     problem between workers (UnavailableError, a port taken before the worker could bind it) is run again on fresh
     ports from the OS, `retries` times; the outcome lists the earlier failures."""

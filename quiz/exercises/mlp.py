@@ -80,8 +80,9 @@ def accuracy(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray) -
     return float(np.mean(predicted == np.argmax(_targets(labels, len(x)), axis=1)))
 
 
-def cross_entropy(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray, *,
-                  clip_probabilities: bool = False) -> float:
+def cross_entropy(
+    weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray, *, clip_probabilities: bool = False
+) -> float:
     """Mean categorical cross-entropy over the batch, as `fit` / `evaluate` report it for a softmax output.
 
     clip_probabilities=True: Keras's value when given probabilities rather than the softmax's output tensor (clipped to
@@ -91,16 +92,18 @@ def cross_entropy(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarr
     z = logits(weights, x)
     if clip_probabilities:
         probabilities = _softmax(z)
-        probabilities = np.clip(probabilities / probabilities.sum(axis=1, keepdims=True),
-                                KERAS_EPSILON, 1.0 - KERAS_EPSILON)
+        probabilities = np.clip(
+            probabilities / probabilities.sum(axis=1, keepdims=True), KERAS_EPSILON, 1.0 - KERAS_EPSILON
+        )
         per_sample = -np.sum(targets * np.log(probabilities), axis=1)
     else:
         per_sample = -np.sum(targets * _log_softmax(z), axis=1)
     return float(np.mean(per_sample))
 
 
-def sgd_step(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray,
-             learning_rate: float) -> list[np.ndarray]:
+def sgd_step(
+    weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray, learning_rate: float
+) -> list[np.ndarray]:
     """Weights after one plain SGD step (no momentum) on the batch's mean cross-entropy, as float32.
 
     What `fit(batch_size=len(x))` with `SGD(learning_rate)` does for one batch, and what a correct MirroredStrategy /
@@ -110,8 +113,9 @@ def sgd_step(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray,
     return new_weights
 
 
-def sgd_trajectory(weights: Sequence[np.ndarray], batches: Iterable[tuple[np.ndarray, np.ndarray]],
-                   learning_rate: float) -> tuple[list[np.ndarray], list[float]]:
+def sgd_trajectory(
+    weights: Sequence[np.ndarray], batches: Iterable[tuple[np.ndarray, np.ndarray]], learning_rate: float
+) -> tuple[list[np.ndarray], list[float]]:
     """Final weights after `sgd_step` on each (x, labels) batch in order, and each batch's loss before its step.
 
     The losses are what a training loop reports per step. Keras 3's `history["loss"][epoch]` is their mean weighted
@@ -124,8 +128,9 @@ def sgd_trajectory(weights: Sequence[np.ndarray], batches: Iterable[tuple[np.nda
     return current, losses
 
 
-def _step_and_loss(weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray,
-                   learning_rate: float) -> tuple[list[np.ndarray], float]:
+def _step_and_loss(
+    weights: Sequence[np.ndarray], x: np.ndarray, labels: np.ndarray, learning_rate: float
+) -> tuple[list[np.ndarray], float]:
     """One SGD step by manual backprop, and the batch's loss before it (computed from logits, as Keras does)."""
     w1, b1, w2, b2 = _float64(check_weights(weights))
     x = _inputs(x)

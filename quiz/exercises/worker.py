@@ -57,8 +57,10 @@ INPUT_KEYS = {  # what --inputs FILE.npz may hold; every key is optional
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m quiz.exercises.worker",
-                                     description="Run one worker of the multi_worker exercise (TF_CONFIG says which).")
+    parser = argparse.ArgumentParser(
+        prog="python -m quiz.exercises.worker",
+        description="Run one worker of the multi_worker exercise (TF_CONFIG says which).",
+    )
     parser.add_argument("submission", help="the solution file (make_strategy, make_dataset, compute_loss, train)")
     parser.add_argument("--out", required=True, help="folder for results; this worker writes OUT/worker-<index>/")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the training job (0: no training job)")
@@ -66,19 +68,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--examples", type=int, default=1024, help="how many shipped digits to train on")
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--probe", action="store_true",
-                        help="also call compute_loss and make_dataset on small known inputs and record what they give")
-    parser.add_argument("--one-step", action="store_true",
-                        help="first run one SGD step on the first global batch (the suite compares it across clusters)")
-    parser.add_argument("--die-during-training", type=int, metavar="INDEX",
-                        help=f"worker INDEX ends itself (exit status {DIE_EXIT_STATUS}) --die-after seconds into its "
-                             "training job: the suite's check that a dead worker fails the run instead of hanging it")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also call compute_loss and make_dataset on small known inputs and record what they give",
+    )
+    parser.add_argument(
+        "--one-step",
+        action="store_true",
+        help="first run one SGD step on the first global batch (the suite compares it across clusters)",
+    )
+    parser.add_argument(
+        "--die-during-training",
+        type=int,
+        metavar="INDEX",
+        help=f"worker INDEX ends itself (exit status {DIE_EXIT_STATUS}) --die-after seconds into its "
+        "training job: the suite's check that a dead worker fails the run instead of hanging it",
+    )
     parser.add_argument("--die-after", type=float, default=1.0, metavar="SECONDS")
-    parser.add_argument("--inputs", metavar="FILE.npz",
-                        help="the training data, initial weights and probe inputs to use (keys: "
-                             + ", ".join(INPUT_KEYS) + ")")
-    parser.add_argument("--record-reads", action="store_true",
-                        help="record which examples each batch of this worker's input pipeline held")
+    parser.add_argument(
+        "--inputs",
+        metavar="FILE.npz",
+        help="the training data, initial weights and probe inputs to use (keys: " + ", ".join(INPUT_KEYS) + ")",
+    )
+    parser.add_argument(
+        "--record-reads",
+        action="store_true",
+        help="record which examples each batch of this worker's input pipeline held",
+    )
     return parser.parse_args(argv)
 
 
@@ -123,7 +140,8 @@ def load_inputs(path: str | None) -> dict:
     if any(given) and not all(given):
         raise ValueError(f"--inputs must hold all of {', '.join(WEIGHT_KEYS)} or none")
     if ("features" in inputs) != ("labels" in inputs) or (
-            "features" in inputs and len(inputs["features"]) != len(inputs["labels"])):
+        "features" in inputs and len(inputs["features"]) != len(inputs["labels"])
+    ):
         raise ValueError("--inputs must hold features and labels of the same length, or neither")
     return inputs
 
@@ -142,8 +160,10 @@ def training_data(args: argparse.Namespace, inputs: dict):
     if "features" in inputs:
         import numpy as np
 
-        return (np.asarray(inputs["features"], dtype=np.float32).reshape(len(inputs["features"]), -1),
-                np.asarray(inputs["labels"], dtype=np.int32))
+        return (
+            np.asarray(inputs["features"], dtype=np.float32).reshape(len(inputs["features"]), -1),
+            np.asarray(inputs["labels"], dtype=np.int32),
+        )
     return practice_data(args.examples)
 
 
@@ -198,8 +218,9 @@ class Report:
         tmp.replace(self.folder / RESULT_FILE)
 
 
-def run_job(module, strategy, report: Report, job: str, features, labels, args: argparse.Namespace,
-            initial: list | None = None) -> None:
+def run_job(
+    module, strategy, report: Report, job: str, features, labels, args: argparse.Namespace, initial: list | None = None
+) -> None:
     """One call of train(): `epochs` epochs (one for ONE_STEP) on (features, labels). With `initial`, the model
     build_model() returns is set to those weights; without, build_model()'s own seeded start is saved."""
     import keras
@@ -219,13 +240,22 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
 
     def record_variables(next_creator, **kwargs):
         variable = next_creator(**kwargs)
-        created.append({"name": str(kwargs.get("name") or getattr(variable, "name", "?")),
-                        "in_strategy_scope": tf.distribute.has_strategy()})
+        created.append(
+            {
+                "name": str(kwargs.get("name") or getattr(variable, "name", "?")),
+                "in_strategy_scope": tf.distribute.has_strategy(),
+            }
+        )
         return variable
 
-    entry = report.data["jobs"][job] = {"epochs": epochs, "global_batch_size": global_batch_size,
-                                        "examples": int(len(labels)), "variables": created, "status": "started",
-                                        "initial_weights": "given" if initial is not None else "seeded"}
+    entry = report.data["jobs"][job] = {
+        "epochs": epochs,
+        "global_batch_size": global_batch_size,
+        "examples": int(len(labels)),
+        "variables": created,
+        "status": "started",
+        "initial_weights": "given" if initial is not None else "seeded",
+    }
     if rows is not None:
         entry["reads"] = reads
     report.save()
@@ -239,6 +269,7 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
     builds = entry["build_model_calls"] = []
     original = getattr(module, "build_model", None)
     if initial is not None and callable(original):
+
         def build_model(*given, **named):  # the contract's build_model, started from the caller's weights
             model = original(*given, **named)
             builds.append({"in_strategy_scope": tf.distribute.has_strategy()})
@@ -252,8 +283,15 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
     started = time.monotonic()
     try:
         with tf.variable_creator_scope(record_variables):
-            returned = call(module, "train", strategy, dataset_fn, epochs=epochs,
-                            global_batch_size=global_batch_size, learning_rate=args.learning_rate)
+            returned = call(
+                module,
+                "train",
+                strategy,
+                dataset_fn,
+                epochs=epochs,
+                global_batch_size=global_batch_size,
+                learning_rate=args.learning_rate,
+            )
     finally:
         if initial is not None and callable(original):
             module.build_model = original
@@ -261,11 +299,17 @@ def run_job(module, strategy, report: Report, job: str, features, labels, args: 
         report.save()
     model, losses = check_returned(returned, epochs)
     np.savez(folder / f"{job}.npz", *model.get_weights())
-    entry.update(losses=losses, status="ok",
-                 variable_types=sorted({type(getattr(v, "value", v)).__name__ for v in model.weights}))
+    entry.update(
+        losses=losses,
+        status="ok",
+        variable_types=sorted({type(getattr(v, "value", v)).__name__ for v in model.weights}),
+    )
     report.save()
-    print(f"{job}: {epochs} epoch(s) in {entry['seconds']} s, loss per epoch "
-          + ", ".join(f"{loss:.4f}" for loss in losses), flush=True)
+    print(
+        f"{job}: {epochs} epoch(s) in {entry['seconds']} s, loss per epoch "
+        + ", ".join(f"{loss:.4f}" for loss in losses),
+        flush=True,
+    )
 
 
 def record_reads(dataset, rows: dict[bytes, int], reads: list[list[int]]):
@@ -286,8 +330,14 @@ def record_reads(dataset, rows: dict[bytes, int], reads: list[list[int]]):
     def tapped(*element):
         structure = element[0] if len(element) == 1 else element
         flat = tf.nest.flatten(structure)
-        features = next((t for t in flat if isinstance(t, tf.Tensor) and t.dtype.is_floating
-                         and t.shape.rank == 2 and t.shape[-1] == 784), None)
+        features = next(
+            (
+                t
+                for t in flat
+                if isinstance(t, tf.Tensor) and t.dtype.is_floating and t.shape.rank == 2 and t.shape[-1] == 784
+            ),
+            None,
+        )
         if features is None:
             return structure
         token = tf.py_function(note, [features], tf.int64)
@@ -306,12 +356,15 @@ def default_probe_inputs() -> dict:
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(8, 10))
     count = 64
-    return {"loss_labels": rng.integers(0, 10, size=8).astype(np.int32),
-            "loss_predictions": (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32),
-            "loss_global_batch_size": np.array(16),
-            "shard_features": np.repeat(np.arange(count)[:, None], 28 * 28, axis=1).astype(np.float32) / count,
-            "shard_labels": np.arange(count, dtype=np.int32), "shard_global_batch_size": np.array(16),
-            "shard_pipelines": np.array(2)}
+    return {
+        "loss_labels": rng.integers(0, 10, size=8).astype(np.int32),
+        "loss_predictions": (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32),
+        "loss_global_batch_size": np.array(16),
+        "shard_features": np.repeat(np.arange(count)[:, None], 28 * 28, axis=1).astype(np.float32) / count,
+        "shard_labels": np.arange(count, dtype=np.int32),
+        "shard_global_batch_size": np.array(16),
+        "shard_pipelines": np.array(2),
+    }
 
 
 def probe_pieces(module, inputs: dict, folder: Path) -> dict:
@@ -327,8 +380,9 @@ def probe_pieces(module, inputs: dict, folder: Path) -> dict:
     global_batch_size = scalar(given["loss_global_batch_size"])
     loss: dict = {"examples": int(len(labels)), "global_batch_size": global_batch_size}
     try:
-        value = np.asarray(module.compute_loss(tf.constant(labels), tf.constant(predictions), global_batch_size),
-                           dtype=np.float64)
+        value = np.asarray(
+            module.compute_loss(tf.constant(labels), tf.constant(predictions), global_batch_size), dtype=np.float64
+        )
         loss.update(shape=list(value.shape), value=value.tolist())
     except Exception as exc:  # noqa: BLE001 - recorded for the suite to report
         loss["error"] = describe_error(exc)
@@ -336,13 +390,18 @@ def probe_pieces(module, inputs: dict, folder: Path) -> dict:
     features = given["shard_features"].astype(np.float32)
     ids = given["shard_labels"].astype(np.int32)
     pipelines, global_batch_size = scalar(given["shard_pipelines"]), scalar(given["shard_global_batch_size"])
-    shards: dict = {"count": int(len(ids)), "pipelines": pipelines, "global_batch_size": global_batch_size,
-                    "batches": []}
+    shards: dict = {
+        "count": int(len(ids)),
+        "pipelines": pipelines,
+        "global_batch_size": global_batch_size,
+        "batches": [],
+    }
     arrays: dict[str, np.ndarray] = {}
     try:
         for pipeline in range(pipelines):
-            context = tf.distribute.InputContext(num_input_pipelines=pipelines, input_pipeline_id=pipeline,
-                                                 num_replicas_in_sync=pipelines)
+            context = tf.distribute.InputContext(
+                num_input_pipelines=pipelines, input_pipeline_id=pipeline, num_replicas_in_sync=pipelines
+            )
             dataset = module.make_dataset(context, features, ids, global_batch_size)
             read = [(np.asarray(x), np.asarray(y)) for x, y in dataset.take(len(ids) + 1)]
             shards["batches"].append(len(read))
@@ -413,8 +472,14 @@ def print_submission_traceback(exc: BaseException) -> None:
 
 
 def outside_scope_hint(report: Report) -> str:
-    names = sorted({v["name"] for job in report.data["jobs"].values() for v in job.get("variables", [])
-                    if not v["in_strategy_scope"]})
+    names = sorted(
+        {
+            v["name"]
+            for job in report.data["jobs"].values()
+            for v in job.get("variables", [])
+            if not v["in_strategy_scope"]
+        }
+    )
     return f" (train() created variables outside strategy.scope(): {', '.join(names)})" if names else ""
 
 
@@ -443,20 +508,28 @@ def main(argv: list[str] | None = None) -> int:
         import tensorflow as tf
 
         multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-        report.data.update(strategy=type(strategy).__name__, multi_worker=multi_worker,
-                           replicas=int(strategy.num_replicas_in_sync))
+        report.data.update(
+            strategy=type(strategy).__name__, multi_worker=multi_worker, replicas=int(strategy.num_replicas_in_sync)
+        )
         report.save()
         if not multi_worker:
             raise TypeError(f"make_strategy() returned {type(strategy).__name__}, not MultiWorkerMirroredStrategy")
-        print(f"{READY_MARK} worker {index} of {workers}, {strategy.num_replicas_in_sync} replicas in sync",
-              flush=True)
+        print(f"{READY_MARK} worker {index} of {workers}, {strategy.num_replicas_in_sync} replicas in sync", flush=True)
         features, labels = training_data(args, inputs)
         initial = [inputs[key].astype(np.float32) for key in WEIGHT_KEYS] if WEIGHT_KEYS[0] in inputs else None
         jobs = ([ONE_STEP] if args.one_step else []) + ([TRAIN] if args.epochs > 0 else [])
         for job in jobs:
             first = job == ONE_STEP
-            run_job(module, strategy, report, job, features[:args.global_batch_size] if first else features,
-                    labels[:args.global_batch_size] if first else labels, args, initial)
+            run_job(
+                module,
+                strategy,
+                report,
+                job,
+                features[: args.global_batch_size] if first else features,
+                labels[: args.global_batch_size] if first else labels,
+                args,
+                initial,
+            )
     except BaseException as exc:  # noqa: BLE001 - whatever the submission raises is the candidate's to see
         if isinstance(exc, KeyboardInterrupt):
             raise

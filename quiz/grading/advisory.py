@@ -22,8 +22,15 @@ from quiz.grading.suite_command import pytest_command
 READ_CHUNK = 65536
 
 
-def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits: Limits, key: str,
-                   take: Callable[[bytes], bool], max_line: int) -> RunOutcome:
+def run_in_sandbox(
+    exercise: ExerciseFolder,
+    submission: Path,
+    ini: Path,
+    limits: Limits,
+    key: str,
+    take: Callable[[bytes], bool],
+    max_line: int,
+) -> RunOutcome:
     """Run the exercise's tests and the submission together in one sandboxed pytest; each line of its report
     channel goes to `take` (False: the channel is broken, and the run is stopped). Past `limits.report_bytes` in
     all, `take` gets one line too long to be the reporter's, and the run is stopped."""
@@ -35,9 +42,21 @@ def run_in_sandbox(exercise: ExerciseFolder, submission: Path, ini: Path, limits
     key_r, key_w = os.pipe()
     try:
         box = sandbox.box
-        argv = pytest_command(box / "pytest.ini", box, ["quiz.grading.reporter", "quiz.grading.exercism_plugin"], [
-            "--exercism-order", "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r),
-            "--quiz-messages", "exercism"], [str(box / test.name) for test in exercise.tests])
+        argv = pytest_command(
+            box / "pytest.ini",
+            box,
+            ["quiz.grading.reporter", "quiz.grading.exercism_plugin"],
+            [
+                "--exercism-order",
+                "--quiz-report-fd",
+                str(report_w),
+                "--quiz-key-fd",
+                str(key_r),
+                "--quiz-messages",
+                "exercism",
+            ],
+            [str(box / test.name) for test in exercise.tests],
+        )
         try:
             guard = sandbox.start(argv, [report_w, key_r])
         except BaseException:

@@ -49,11 +49,15 @@ class ControlGroups:
             folder = base / name
             try:
                 folder.mkdir()
-                settings = {"cpu": {"cpu.shares": CPU_SHARES},
-                            "memory": {"memory.limit_in_bytes": memory_mb * 2**20,
-                                       "memory.memsw.limit_in_bytes": memory_mb * 2**20,
-                                       "memory.swappiness": 0},
-                            "pids": {"pids.max": pids}}[controller]
+                settings = {
+                    "cpu": {"cpu.shares": CPU_SHARES},
+                    "memory": {
+                        "memory.limit_in_bytes": memory_mb * 2**20,
+                        "memory.memsw.limit_in_bytes": memory_mb * 2**20,
+                        "memory.swappiness": 0,
+                    },
+                    "pids": {"pids.max": pids},
+                }[controller]
                 for setting, value in settings.items():
                     if (folder / setting).exists():
                         (folder / setting).write_text(str(value))
@@ -77,8 +81,10 @@ class ControlGroups:
         if "cpu" in self.paths:
             found["cpu"] = f"own control group (cpu.shares {CPU_SHARES}: an equal share under contention)"
         if "memory" in self.paths:
-            found["memory"] = (f"RLIMIT_DATA, the whole tree's RSS watched, and a memory control group "
-                               f"({memory_mb} MB; its tmpfs, memfds and shared memory count)")
+            found["memory"] = (
+                f"RLIMIT_DATA, the whole tree's RSS watched, and a memory control group "
+                f"({memory_mb} MB; its tmpfs, memfds and shared memory count)"
+            )
         if "pids" in self.paths:
             found["pids"] = "pids.max in its control group"
         return found
@@ -111,8 +117,16 @@ def entering_works() -> bool:
     if trial is None:
         return False
     try:
-        return subprocess.run(trial.enter_command(["true"]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
+        return (
+            subprocess.run(
+                trial.enter_command(["true"]),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=20,
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     finally:
@@ -151,7 +165,7 @@ def sweep_stale(names_alive: callable) -> None:
         except OSError:
             continue
         for trial in trials:
-            if not _pid_alive(trial.name[len(TRIAL_PREFIX):]):
+            if not _pid_alive(trial.name[len(TRIAL_PREFIX) :]):
                 _rmdir(trial)
 
 

@@ -64,8 +64,9 @@ class Task:
 
 def folder_hash(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not SKIPPED_PARTS & set(p.parts)
-                       and p.suffix != ".pyc"):
+    for path in sorted(
+        p for p in folder.rglob("*") if p.is_file() and not SKIPPED_PARTS & set(p.parts) and p.suffix != ".pyc"
+    ):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -78,22 +79,31 @@ def grader_hash() -> str:
 
 def identity_of(exercise_dir: Path) -> Identity:
     exercise_dir = Path(exercise_dir).resolve()
-    return Identity(exercise=exercise_dir.name, path=str(exercise_dir), exercise_hash=folder_hash(exercise_dir),
-                    quiz_version=quiz.__version__, grader_hash=grader_hash())
+    return Identity(
+        exercise=exercise_dir.name,
+        path=str(exercise_dir),
+        exercise_hash=folder_hash(exercise_dir),
+        quiz_version=quiz.__version__,
+        grader_hash=grader_hash(),
+    )
 
 
 # --- on the worker ------------------------------------------------------------------------------------------------
 def local_exercise(identity: Identity) -> tuple[Path | None, str]:
     """This machine's copy of the exercise, or None and why it cannot grade it."""
     if identity.quiz_version != quiz.__version__ or identity.grader_hash != grader_hash():
-        return None, (f"its grader differs (quiz {quiz.__version__}, code {grader_hash()[:12]} here; "
-                      f"quiz {identity.quiz_version}, code {identity.grader_hash[:12]} on the grading machine): "
-                      f"install the same version of quiz on every worker")
+        return None, (
+            f"its grader differs (quiz {quiz.__version__}, code {grader_hash()[:12]} here; "
+            f"quiz {identity.quiz_version}, code {identity.grader_hash[:12]} on the grading machine): "
+            f"install the same version of quiz on every worker"
+        )
     for folder in (Path(identity.path), paths.exercises_dir() / identity.exercise):
         if folder.is_dir() and folder_hash(folder) == identity.exercise_hash:
             return folder, ""
-    return None, (f"it has no exercise '{identity.exercise}' with the same files (looked in {identity.path} and "
-                  f"{paths.exercises_dir()})")
+    return None, (
+        f"it has no exercise '{identity.exercise}' with the same files (looked in {identity.path} and "
+        f"{paths.exercises_dir()})"
+    )
 
 
 def fit_to_grade(identity: Identity, allow_weak_isolation: bool) -> tuple[Path | None, str]:
@@ -104,8 +114,10 @@ def fit_to_grade(identity: Identity, allow_weak_isolation: bool) -> tuple[Path |
     from quiz.grading.sandbox import isolation_mode
 
     if isolation_mode() == "session" and not allow_weak_isolation:
-        return None, ("it cannot sandbox with namespaces (isolation here: a session and rlimits only); pass "
-                      "--allow-weak-isolation to grade there anyway")
+        return None, (
+            "it cannot sandbox with namespaces (isolation here: a session and rlimits only); pass "
+            "--allow-weak-isolation to grade there anyway"
+        )
     return folder, ""
 
 
@@ -128,8 +140,7 @@ def grade_task(task: Task) -> dict:
     with tempfile.TemporaryDirectory(prefix="quiz-cluster-") as scratch:
         copy = Path(scratch) / Path(task.submission).name
         copy.write_bytes(task.source)
-        result = grade_submission(folder, copy, timeout=task.timeout, memory_mb=task.memory_mb,
-                                  disk_mb=task.disk_mb)
+        result = grade_submission(folder, copy, timeout=task.timeout, memory_mb=task.memory_mb, disk_mb=task.disk_mb)
     result.submission = task.submission
     return result.to_dict()
 
@@ -157,8 +168,7 @@ def silence_dask_logs() -> None:
             logger.propagate = False
 
 
-def vet_workers(client, identity: Identity, allow_weak_isolation: bool,
-                say: Callable[[str], None]) -> list[str]:
+def vet_workers(client, identity: Identity, allow_weak_isolation: bool, say: Callable[[str], None]) -> list[str]:
     """The workers fit to grade; each refusing one is named once, with its reason."""
     try:
         answers = client.run(refusal, identity, allow_weak_isolation, on_error="return")
@@ -175,10 +185,18 @@ def vet_workers(client, identity: Identity, allow_weak_isolation: bool,
     return fit
 
 
-def grade_on_cluster(address: str, exercise_dir: Path, submissions: Sequence[Path], *, timeout: float,
-                     memory_mb: int, disk_mb: int, allow_weak_isolation: bool = False,
-                     on_done: Callable[[SubmissionResult], None] | None = None,
-                     say: Callable[[str], None] = print) -> list[SubmissionResult]:
+def grade_on_cluster(
+    address: str,
+    exercise_dir: Path,
+    submissions: Sequence[Path],
+    *,
+    timeout: float,
+    memory_mb: int,
+    disk_mb: int,
+    allow_weak_isolation: bool = False,
+    on_done: Callable[[SubmissionResult], None] | None = None,
+    say: Callable[[str], None] = print,
+) -> list[SubmissionResult]:
     """Every submission graded on the cluster at `address`, results in submission order."""
     from distributed import as_completed
 
@@ -186,10 +204,21 @@ def grade_on_cluster(address: str, exercise_dir: Path, submissions: Sequence[Pat
     client = connect(address)
     try:
         fit = wait_for_fit_workers(client, identity, allow_weak_isolation, say)
-        tasks = [Task(identity, str(path), Path(path).read_bytes(), timeout, memory_mb, disk_mb,
-                      allow_weak_isolation) for path in submissions]
-        futures = {client.submit(grade_task, task, key=f"quiz-grade-{i}-{time.time_ns()}", pure=False,
-                                 workers=fit, allow_other_workers=False): i for i, task in enumerate(tasks)}
+        tasks = [
+            Task(identity, str(path), Path(path).read_bytes(), timeout, memory_mb, disk_mb, allow_weak_isolation)
+            for path in submissions
+        ]
+        futures = {
+            client.submit(
+                grade_task,
+                task,
+                key=f"quiz-grade-{i}-{time.time_ns()}",
+                pure=False,
+                workers=fit,
+                allow_other_workers=False,
+            ): i
+            for i, task in enumerate(tasks)
+        }
         results: list[SubmissionResult | None] = [None] * len(tasks)
         try:
             for future in as_completed(list(futures), loop=client.loop):
@@ -201,15 +230,18 @@ def grade_on_cluster(address: str, exercise_dir: Path, submissions: Sequence[Pat
                     on_done(results[i])
         except (OSError, TimeoutError) as exc:
             graded = sum(r is not None for r in results)
-            raise ClusterError(f"lost the cluster's scheduler at {address} ({exc}); {graded} of {len(tasks)} "
-                               f"submissions were graded", results) from None
+            raise ClusterError(
+                f"lost the cluster's scheduler at {address} ({exc}); {graded} of {len(tasks)} submissions were graded",
+                results,
+            ) from None
         return results
     finally:
         client.close(timeout=5)
 
 
-def wait_for_fit_workers(client, identity: Identity, allow_weak_isolation: bool,
-                         say: Callable[[str], None]) -> list[str]:
+def wait_for_fit_workers(
+    client, identity: Identity, allow_weak_isolation: bool, say: Callable[[str], None]
+) -> list[str]:
     deadline = time.monotonic() + VETTING_TIMEOUT_S
     while not client.scheduler_info()["workers"]:
         if time.monotonic() > deadline:
@@ -234,5 +266,9 @@ def result_of(future, task: Task, exercise_dir: Path) -> SubmissionResult:
         why = f"the worker that took it refused: {exc}"
     except Exception as exc:  # noqa: BLE001 - one submission's trouble is its own result, never the batch's
         why = f"{type(exc).__name__}: {clean_text(str(exc))[:300]}"
-    return SubmissionResult(submission=task.submission, exercise=Path(exercise_dir).name, status="error",
-                            message=f"the grader could not grade this submission: {why}")
+    return SubmissionResult(
+        submission=task.submission,
+        exercise=Path(exercise_dir).name,
+        status="error",
+        message=f"the grader could not grade this submission: {why}",
+    )

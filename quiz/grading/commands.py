@@ -21,48 +21,99 @@ SKIPPED_FILES = {"conftest.py", "__init__.py", "setup.py"}
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
     grade = sub.add_parser(
-        "grade", parents=[parent], help="grade submissions of an exercise in a sandbox",
+        "grade",
+        parents=[parent],
+        help="grade submissions of an exercise in a sandbox",
         description="Run an exercise's tests on each submission in its own sandbox (no network, limited time, "
-                    "memory, output and processes). Exit 0 when every submission passes, 1 when any fails or "
-                    "errors, 2 on usage errors.")
+        "memory, output and processes). Exit 0 when every submission passes, 1 when any fails or "
+        "errors, 2 on usage errors.",
+    )
     grade.add_argument("exercise", metavar="EXERCISE", help="an exercise name (see exercises/) or its folder")
-    grade.add_argument("submissions", metavar="SUBMISSION", nargs="+",
-                       help="a .py file, or a folder whose .py files are graded one by one")
+    grade.add_argument(
+        "submissions",
+        metavar="SUBMISSION",
+        nargs="+",
+        help="a .py file, or a folder whose .py files are graded one by one",
+    )
     grade.add_argument("--format", choices=FORMATS, default="text", help="result format (default: text)")
-    grade.add_argument("--output", metavar="PATH",
-                       help="write the result there instead of standard output (gradescope/exercism with several "
-                            "submissions: a folder, one <name>/results.json each)")
+    grade.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the result there instead of standard output (gradescope/exercism with several "
+        "submissions: a folder, one <name>/results.json each)",
+    )
     grade.add_argument("--csv", metavar="PATH", help="also write a one-line-per-submission CSV summary")
-    grade.add_argument("--jobs", type=int, metavar="N",
-                       help="submissions graded in parallel on this machine (default 1; not with --cluster)")
-    grade.add_argument("--cluster", metavar="ADDRESS",
-                       help="grade on the workers of a Dask cluster (tcp://HOST:PORT of its scheduler), each "
-                            "submission in the same sandbox as here; each worker's --nworkers/--nthreads set how "
-                            "many it grades at once")
-    grade.add_argument("--allow-weak-isolation", action="store_true",
-                       help="with --cluster: let workers that cannot sandbox with namespaces grade too")
-    grade.add_argument("--timeout", type=float, default=limits.TIMEOUT_S, metavar="SECONDS",
-                       help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
-    grade.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
-                       help=f"memory limit per submission, all its processes together (default {limits.MEMORY_MB})")
-    grade.add_argument("--disk", type=int, default=limits.DISK_MB, metavar="MB",
-                       help=f"size of each submission's own filesystem: its folder, /tmp, /dev/shm and the like "
-                            f"(default {limits.DISK_MB})")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="submissions graded in parallel on this machine (default 1; not with --cluster)",
+    )
+    grade.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="grade on the workers of a Dask cluster (tcp://HOST:PORT of its scheduler), each "
+        "submission in the same sandbox as here; each worker's --nworkers/--nthreads set how "
+        "many it grades at once",
+    )
+    grade.add_argument(
+        "--allow-weak-isolation",
+        action="store_true",
+        help="with --cluster: let workers that cannot sandbox with namespaces grade too",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=limits.TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})",
+    )
+    grade.add_argument(
+        "--memory",
+        type=int,
+        default=limits.MEMORY_MB,
+        metavar="MB",
+        help=f"memory limit per submission, all its processes together (default {limits.MEMORY_MB})",
+    )
+    grade.add_argument(
+        "--disk",
+        type=int,
+        default=limits.DISK_MB,
+        metavar="MB",
+        help=f"size of each submission's own filesystem: its folder, /tmp, /dev/shm and the like "
+        f"(default {limits.DISK_MB})",
+    )
     grade.set_defaults(run=run_grade)
 
     bundle = sub.add_parser(
-        "gradescope", parents=[parent], help="build a Gradescope autograder zip for an exercise",
+        "gradescope",
+        parents=[parent],
+        help="build a Gradescope autograder zip for an exercise",
         description="Write the zip Gradescope's autograder takes: setup.sh installs this project, run_autograder "
-                    "grades /autograder/submission/ into /autograder/results/results.json with `quiz grade`.")
+        "grades /autograder/submission/ into /autograder/results/results.json with `quiz grade`.",
+    )
     bundle.add_argument("exercise", metavar="EXERCISE", help="an exercise name (see exercises/) or its folder")
     bundle.add_argument("--output", metavar="ZIP", default="autograder.zip", help="where (default autograder.zip)")
-    bundle.add_argument("--timeout", type=float, default=limits.TIMEOUT_S, metavar="SECONDS",
-                        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})")
-    bundle.add_argument("--memory", type=int, default=limits.MEMORY_MB, metavar="MB",
-                        help=f"memory limit per submission (default {limits.MEMORY_MB})")
-    bundle.add_argument("--allow-advisory", action="store_true",
-                        help="build it even when the exercise's tests need the solution's own objects: every score "
-                             "Gradescope records is then advisory (the submission could have forged it)")
+    bundle.add_argument(
+        "--timeout",
+        type=float,
+        default=limits.TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})",
+    )
+    bundle.add_argument(
+        "--memory",
+        type=int,
+        default=limits.MEMORY_MB,
+        metavar="MB",
+        help=f"memory limit per submission (default {limits.MEMORY_MB})",
+    )
+    bundle.add_argument(
+        "--allow-advisory",
+        action="store_true",
+        help="build it even when the exercise's tests need the solution's own objects: every score "
+        "Gradescope records is then advisory (the submission could have forged it)",
+    )
     bundle.set_defaults(run=run_gradescope)
 
 
@@ -110,13 +161,17 @@ def check_limits(args: argparse.Namespace) -> None:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
     if args.jobs is not None and args.cluster:
-        raise UsageError("--jobs is for this machine; with --cluster, each worker's --nworkers and --nthreads "
-                         "decide how many submissions it grades at once")
+        raise UsageError(
+            "--jobs is for this machine; with --cluster, each worker's --nworkers and --nthreads "
+            "decide how many submissions it grades at once"
+        )
     if args.cluster and not CLUSTER_ADDRESS.match(args.cluster):
         raise UsageError(f"--cluster takes the scheduler's address, as tcp://HOST:PORT (got {args.cluster!r})")
     if args.allow_weak_isolation and not args.cluster:
-        raise UsageError("--allow-weak-isolation is for --cluster (here, the grader uses the best isolation this "
-                         "machine has and each result says which)")
+        raise UsageError(
+            "--allow-weak-isolation is for --cluster (here, the grader uses the best isolation this "
+            "machine has and each result says which)"
+        )
     if not 0 < args.timeout < float("inf"):
         raise UsageError(f"--timeout must be a number of seconds above 0 (got {args.timeout:g})")
     if args.memory < 64:
@@ -139,8 +194,7 @@ class Progress:
     def draw(self, last: str = "") -> None:
         width = 30
         filled = width * self.done // self.total
-        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} graded {last}"
-                         f"\033[K")
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} graded {last}\033[K")
         sys.stderr.flush()
 
     def __call__(self, result) -> None:
@@ -161,8 +215,9 @@ def check_writable(target: str | None, is_folder: bool) -> None:
         return
     where = Path(target).resolve()
     if is_folder and where.exists() and not where.is_dir():
-        raise UsageError(f"--output must be a folder for several submissions (one results.json each), and "
-                         f"{target} is a file")
+        raise UsageError(
+            f"--output must be a folder for several submissions (one results.json each), and {target} is a file"
+        )
     if is_folder:  # created when written: the nearest existing folder above it must be writable
         while not where.exists():
             where = where.parent
@@ -197,15 +252,30 @@ def run_grade(args: argparse.Namespace) -> int:
 
     progress = Progress(len(submissions)) if len(submissions) > 1 else None
     if not args.cluster:
-        results = grade_batch(exercise, submissions, jobs=args.jobs or 1, timeout=args.timeout,
-                              memory_mb=args.memory, disk_mb=args.disk, on_done=progress)
+        results = grade_batch(
+            exercise,
+            submissions,
+            jobs=args.jobs or 1,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            disk_mb=args.disk,
+            on_done=progress,
+        )
         return write_results(args, exercise, results, per_submission_dir)
     from quiz.grading.cluster import ClusterError, grade_on_cluster
 
     try:
-        results = grade_on_cluster(args.cluster, exercise, submissions, timeout=args.timeout, memory_mb=args.memory,
-                                   disk_mb=args.disk, allow_weak_isolation=args.allow_weak_isolation,
-                                   on_done=progress, say=lambda line: print(f"quiz grade: {line}", file=sys.stderr))
+        results = grade_on_cluster(
+            args.cluster,
+            exercise,
+            submissions,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            disk_mb=args.disk,
+            allow_weak_isolation=args.allow_weak_isolation,
+            on_done=progress,
+            say=lambda line: print(f"quiz grade: {line}", file=sys.stderr),
+        )
     except ClusterError as exc:
         graded = [r for r in exc.results if r is not None]
         if graded:
@@ -229,11 +299,13 @@ def write_results(args: argparse.Namespace, exercise: Path, results: list, per_s
             if path.parent.name != Path(submission).stem:  # the same file name twice: say which is which
                 print(f"  {submission} -> {path}", file=sys.stderr)
     else:
-        text = {"text": lambda: formats.render_text(results),
-                "json": lambda: formats.render_json(name, results),
-                "junit": lambda: formats.render_junit(name, results),
-                "gradescope": lambda: formats.render_per_submission("gradescope", results),
-                "exercism": lambda: formats.render_per_submission("exercism", results)}[args.format]()
+        text = {
+            "text": lambda: formats.render_text(results),
+            "json": lambda: formats.render_json(name, results),
+            "junit": lambda: formats.render_junit(name, results),
+            "gradescope": lambda: formats.render_per_submission("gradescope", results),
+            "exercism": lambda: formats.render_per_submission("exercism", results),
+        }[args.format]()
         if args.output:
             write_file(args.output, text)
         else:
@@ -255,8 +327,11 @@ def run_gradescope(args: argparse.Namespace) -> int:
         names = gradescope_bundle.build(exercise, Path(args.output), timeout=args.timeout, memory_mb=args.memory)
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
-          f"exercises/{exercise.name}/); upload it as the assignment's autograder", file=sys.stderr)
+    print(
+        f"wrote {args.output}: {len(names)} files (setup.sh, run_autograder, the quiz package, "
+        f"exercises/{exercise.name}/); upload it as the assignment's autograder",
+        file=sys.stderr,
+    )
     return ExitCode.OK
 
 
@@ -272,11 +347,14 @@ def refuse_advisory_bundle(exercise: Path, args: argparse.Namespace) -> None:
         return
     decider = advisory_decider(folder, Path(os.devnull))
     try:
-        advisory = decider is not None and needs_live_objects(folder, decider,
-                                                              Limits(timeout=args.timeout, memory_mb=args.memory))
+        advisory = decider is not None and needs_live_objects(
+            folder, decider, Limits(timeout=args.timeout, memory_mb=args.memory)
+        )
     except UndecidedMode:
         advisory = False
     if advisory:
-        raise UsageError(f"{folder.name}'s tests need the solution's own objects, so each submission would run in one "
-                         "process with its tests and every score Gradescope records would be advisory (forgeable); "
-                         "pass --allow-advisory to build it anyway")
+        raise UsageError(
+            f"{folder.name}'s tests need the solution's own objects, so each submission would run in one "
+            "process with its tests and every score Gradescope records would be advisory (forgeable); "
+            "pass --allow-advisory to build it anyway"
+        )

@@ -22,12 +22,24 @@ from quiz.grading.solution_module import SolutionModule
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("quiz-by-name", "suites that import the solution by name")
-    group.addoption("--solution-module", metavar="NAME", default=None,
-                    help="the module name the tests import the solution as (its file's stem)")
-    group.addoption("--solution-hide", metavar="DIR", action="append", default=[],
-                    help="a folder the submission's process must not see (the exercise's own)")
-    group.addoption("--exercism-order", action="store_true",
-                    help="run the tests in the order Exercism's runner does: by the line they are defined on")
+    group.addoption(
+        "--solution-module",
+        metavar="NAME",
+        default=None,
+        help="the module name the tests import the solution as (its file's stem)",
+    )
+    group.addoption(
+        "--solution-hide",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder the submission's process must not see (the exercise's own)",
+    )
+    group.addoption(
+        "--exercism-order",
+        action="store_true",
+        help="run the tests in the order Exercism's runner does: by the line they are defined on",
+    )
 
 
 @pytest.hookimpl(trylast=True)  # after quiz.grading.plugin has set the run's deadline
@@ -71,6 +83,8 @@ def definition_line(item: pytest.Item) -> int:
 def modules(config: pytest.Config) -> list[Path]:
     """The exercise's own modules beside its tests (data a solution imports, such as Exercism's
     `sets_categories_data.py`): the suite's copy holds no solution, so every .py in it but the tests'."""
-    return sorted(path for path in Path(str(config.rootpath)).glob("*.py")
-                  if not path.name.endswith("_test.py") and not path.name.startswith("test_")
-                  and path.name != "conftest.py")
+    return sorted(
+        path
+        for path in Path(str(config.rootpath)).glob("*.py")
+        if not path.name.endswith("_test.py") and not path.name.startswith("test_") and path.name != "conftest.py"
+    )

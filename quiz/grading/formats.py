@@ -42,15 +42,18 @@ def render_text(results: list[SubmissionResult]) -> str:
     lines = []
     for result in results:
         status = result.status.upper() + (" (ADVISORY)" if result.advisory else "")
-        lines.append(f"{submission_label(result)}: {status}  "
-                     f"{points(result.score)}/{points(result.max_score)} points  {result.duration:.1f} s")
+        lines.append(
+            f"{submission_label(result)}: {status}  "
+            f"{points(result.score)}/{points(result.max_score)} points  {result.duration:.1f} s"
+        )
         for test in result.tests:
             kind = f"  [{test.verdict}]" if test.verdict else ""
             if test.parent is not None:  # a subtest, under the test it ran in
-                lines.append(f"      {SYMBOLS[test.status]:<5} {test.name[len(test.parent) + 1:]}")
+                lines.append(f"      {SYMBOLS[test.status]:<5} {test.name[len(test.parent) + 1 :]}")
             else:
-                lines.append(f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)})"
-                             f"{kind}")
+                lines.append(
+                    f"  {SYMBOLS[test.status]:<5} {test.name}  ({points(test.score)}/{points(test.weight)}){kind}"
+                )
             if test.status in ("fail", "error") and test.message:
                 lines.extend("        " + line for line in test.message.splitlines()[:6])
         if result.status != "pass" or result.advisory:
@@ -65,17 +68,29 @@ def summary_table(results: list[SubmissionResult]) -> str:
     rows = [("submission", "status", "score", "tests passed", "time")]
     for r in results:
         counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
-        rows.append((submission_label(r), r.status + (" (advisory)" if r.advisory else ""),
-                     f"{points(r.score)}/{points(r.max_score)}",
-                     f"{sum(t.status == 'pass' for t in counted)}/{len(counted)}", f"{r.duration:.1f} s"))
+        rows.append(
+            (
+                submission_label(r),
+                r.status + (" (advisory)" if r.advisory else ""),
+                f"{points(r.score)}/{points(r.max_score)}",
+                f"{sum(t.status == 'pass' for t in counted)}/{len(counted)}",
+                f"{r.duration:.1f} s",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
     passed = sum(r.passed for r in results)
     advisory = sum(r.advisory for r in results)
-    out.append(f"{passed} of {len(results)} submissions passed" + (
-        f"; {advisory} graded as advisory (the tests ran in the submission's own process, which could have "
-        "forged the verdict)" if advisory else ""))
+    out.append(
+        f"{passed} of {len(results)} submissions passed"
+        + (
+            f"; {advisory} graded as advisory (the tests ran in the submission's own process, which could have "
+            "forged the verdict)"
+            if advisory
+            else ""
+        )
+    )
     return "\n".join(out)
 
 
@@ -87,23 +102,32 @@ def render_junit(exercise: str, results: list[SubmissionResult]) -> str:
     suites = ET.Element("testsuites", name=f"quiz grade {exercise}")
     for result in results:
         counted = [t for t in result.tests if t.status != "skip"]
-        suite = ET.SubElement(suites, "testsuite", name=submission_label(result), tests=str(len(result.tests) or 1),
-                              failures=str(sum(t.status == "fail" for t in counted)),
-                              errors=str(sum(t.status == "error" for t in counted) + (not result.tests)),
-                              skipped=str(sum(t.status == "skip" for t in result.tests)),
-                              time=seconds(result.duration))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=submission_label(result),
+            tests=str(len(result.tests) or 1),
+            failures=str(sum(t.status == "fail" for t in counted)),
+            errors=str(sum(t.status == "error" for t in counted) + (not result.tests)),
+            skipped=str(sum(t.status == "skip" for t in result.tests)),
+            time=seconds(result.duration),
+        )
         props = ET.SubElement(suite, "properties")
-        for key, value in (("status", result.status), ("score", points(result.score)),
-                           ("max_score", points(result.max_score)), ("message", result.message),
-                           ("advisory", str(result.advisory).lower())):
+        for key, value in (
+            ("status", result.status),
+            ("score", points(result.score)),
+            ("max_score", points(result.max_score)),
+            ("message", result.message),
+            ("advisory", str(result.advisory).lower()),
+        ):
             ET.SubElement(props, "property", name=key, value=value)
         if not result.tests:  # nothing collected: one synthetic case so CI shows the reason
-            case = ET.SubElement(suite, "testcase", classname=submission_label(result), name="collection",
-                                 time="0")
+            case = ET.SubElement(suite, "testcase", classname=submission_label(result), name="collection", time="0")
             ET.SubElement(case, "error", message=result.message).text = result.message
         for test in result.tests:
-            case = ET.SubElement(suite, "testcase", classname=submission_label(result), name=test.name,
-                                 time=seconds(test.duration))
+            case = ET.SubElement(
+                suite, "testcase", classname=submission_label(result), name=test.name, time=seconds(test.duration)
+            )
             if test.verdict:  # as pytest's own record_property writes it
                 ET.SubElement(ET.SubElement(case, "properties"), "property", name="verdict", value=test.verdict)
             if test.status in ("fail", "error"):
@@ -124,8 +148,10 @@ def verdict_note(test, advisory: bool = False) -> str:
     """One line saying how the test's verdict was reached (results.py: TestResult.verdict)."""
     if advisory:
         return "[verdict: advisory: the tests ran in the submission's own process, which could have forged it]"
-    return {"recomputed": "[verdict: recomputed by the grader from the submission's data]",
-            "reported": "[verdict: reported by a probe in the submission's process]"}.get(test.verdict or "", "")
+    return {
+        "recomputed": "[verdict: recomputed by the grader from the submission's data]",
+        "reported": "[verdict: reported by a probe in the submission's process]",
+    }.get(test.verdict or "", "")
 
 
 def gradescope(result: SubmissionResult) -> dict:
@@ -135,12 +161,25 @@ def gradescope(result: SubmissionResult) -> dict:
         if test.status == "skip":
             continue
         output = "\n".join(part for part in (test.message, test.output, verdict_note(test, result.advisory)) if part)
-        tests.append({"name": test.name, "score": test.score, "max_score": test.weight,
-                      "status": "passed" if test.status == "pass" else "failed",
-                      "output": output, "visibility": "visible"})
-    return {"score": result.score, "max_score": result.max_score, "output": result.message,
-            "execution_time": round(result.duration, 3), "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": tests}
+        tests.append(
+            {
+                "name": test.name,
+                "score": test.score,
+                "max_score": test.weight,
+                "status": "passed" if test.status == "pass" else "failed",
+                "output": output,
+                "visibility": "visible",
+            }
+        )
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "output": result.message,
+        "execution_time": round(result.duration, 3),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
 
 
 def exercism(result: SubmissionResult) -> dict:
@@ -160,10 +199,17 @@ def exercism(result: SubmissionResult) -> dict:
     with_subtests = {t.parent for t in ran if t.parent is not None}
     tests = []
     for test in ran:
-        entry = {"name": exercism_name(test), "status": test.status, "test_code": test.test_code,
-                 "task_id": test.task_id or 0}
-        if test.status != "pass" and test.name in with_subtests and \
-                any(t.parent == test.name and t.status == "fail" for t in ran):
+        entry = {
+            "name": exercism_name(test),
+            "status": test.status,
+            "test_code": test.test_code,
+            "task_id": test.task_id or 0,
+        }
+        if (
+            test.status != "pass"
+            and test.name in with_subtests
+            and any(t.parent == test.name and t.status == "fail" for t in ran)
+        ):
             entry["message"] = VARIATIONS_FAILED
         elif test.status != "pass" and test.message.strip():
             entry["message"] = test.message
@@ -171,7 +217,9 @@ def exercism(result: SubmissionResult) -> dict:
         note = verdict_note(test, result.advisory)
         if output or note:  # Exercism shows at most 500 characters: the note is kept, the output's head cut
             joined = "\n".join(part for part in (output, note) if part)
-            entry["output"] = joined if len(joined) <= OUTPUT_CAP else output[:OUTPUT_CAP - len(note) - 1] + "\n" + note
+            entry["output"] = (
+                joined if len(joined) <= OUTPUT_CAP else output[: OUTPUT_CAP - len(note) - 1] + "\n" + note
+            )
         tests.append(entry)
     if any(entry["name"].endswith("~") for entry in tests):  # a concept exercise: by task, then by name
         tests.sort(key=lambda entry: (entry["task_id"], entry["name"]))
@@ -189,7 +237,7 @@ def exercism_name(test) -> str:
     """`path::ClassTest::test_some_thing` -> `Class > some thing`; a subtest adds its description up to its
     parameters (`[variation #2]`); a test of a task gets a `~` (the runner's mark that sorts it after its subtests)."""
     if test.parent is not None:
-        description = test.name[len(test.parent) + 1:]
+        description = test.name[len(test.parent) + 1 :]
         short = description.split(" (")[0] if description.startswith("[") else description
         name = ".".join(test.parent.split("::")[1:]) + " " + short
     else:
@@ -238,7 +286,9 @@ def write_per_submission(kind: str, results: list[SubmissionResult], folder: Pat
     for result, name in zip(results, folder_names([r.submission for r in results])):
         target = folder / name / "results.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(convert(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+        target.write_text(
+            json.dumps(convert(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+        )
         written[result.submission] = target
     return written
 
@@ -246,11 +296,22 @@ def write_per_submission(kind: str, results: list[SubmissionResult], folder: Pat
 def render_csv(results: list[SubmissionResult]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "status", "score", "max_score", "tests_passed", "tests", "duration_s",
-                     "message", "advisory"])
+    writer.writerow(
+        ["submission", "status", "score", "max_score", "tests_passed", "tests", "duration_s", "message", "advisory"]
+    )
     for r in results:
         counted = [t for t in r.tests if t.status != "skip" and t.parent is None]
-        writer.writerow([r.submission, r.status, points(r.score), points(r.max_score),
-                         sum(t.status == "pass" for t in counted), len(counted), f"{r.duration:.2f}",
-                         first_line(r.message), str(r.advisory).lower()])
+        writer.writerow(
+            [
+                r.submission,
+                r.status,
+                points(r.score),
+                points(r.max_score),
+                sum(t.status == "pass" for t in counted),
+                len(counted),
+                f"{r.duration:.2f}",
+                first_line(r.message),
+                str(r.advisory).lower(),
+            ]
+        )
     return buffer.getvalue()

@@ -40,8 +40,11 @@ class ExerciseFolder:
         """Exercism: the files its tests need (the test files, data beside them), never the solution or the
         example, so that a suite run from a copy of them cannot import a solution from the exercise's folder."""
         left_out = {path.name for path in (*self.solution_files, self.example) if path is not None}
-        return sorted(path for path in self.folder.iterdir()
-                      if path.is_file() and path.name not in left_out and not path.name.startswith("."))
+        return sorted(
+            path
+            for path in self.folder.iterdir()
+            if path.is_file() and path.name not in left_out and not path.name.startswith(".")
+        )
 
 
 def read_exercise(folder: Path) -> ExerciseFolder:
@@ -79,7 +82,8 @@ def read_config(folder: Path) -> dict:
         raise NotAnExercise(f"{path} cannot be read: {exc}") from None
     files = config.get("files", {}) if isinstance(config, dict) else None
     if not isinstance(files, dict) or not all(
-            isinstance(files.get(key, []), list) and all(isinstance(n, str) for n in files.get(key, []))
-            for key in ("solution", "test", "example", "exemplar")):
-        raise NotAnExercise(f"{path}: \"files\" must map solution/test/example to lists of file names")
+        isinstance(files.get(key, []), list) and all(isinstance(n, str) for n in files.get(key, []))
+        for key in ("solution", "test", "example", "exemplar")
+    ):
+        raise NotAnExercise(f'{path}: "files" must map solution/test/example to lists of file names')
     return config

@@ -77,8 +77,13 @@ def build(spec: dict) -> None:
             os.makedirs(folder, mode=0o700, exist_ok=True)
         mount(None, "/", None, MS_REC | (1 << 18))  # MS_PRIVATE: nothing we mount leaks back to the host
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,nr_inodes=4096,mode=0755")
-        mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
-              f"size={plan['disk_mb']}m,nr_inodes={plan['inodes']},mode=0755")
+        mount(
+            "tmpfs",
+            scratch,
+            "tmpfs",
+            MS_NOSUID | MS_NODEV,
+            f"size={plan['disk_mb']}m,nr_inodes={plan['inodes']},mode=0755",
+        )
         system(root)
         etc(root, plan)
         devices(root)
@@ -138,8 +143,12 @@ def devices(root: str) -> None:
         if os.path.exists("/dev/" + name):
             open(f"{dev}/{name}", "w").close()
             mount("/dev/" + name, f"{dev}/{name}", None, MS_BIND)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{dev}/{name}")
 
 
@@ -160,8 +169,10 @@ def box_folder(root: str, scratch: str, plan: dict) -> None:
         shutil.copytree(plan["box"], copy, symlinks=False)
     except shutil.Error as exc:  # a list of (source, target, why), one per file that failed
         if any("No space left" in str(why) for *_, why in exc.args[0]):
-            raise RootError(f"the submission and the exercise's files do not fit the sandbox's disk of "
-                            f"{plan['disk_mb']} MB (--disk)") from None
+            raise RootError(
+                f"the submission and the exercise's files do not fit the sandbox's disk of "
+                f"{plan['disk_mb']} MB (--disk)"
+            ) from None
         raise RootError(f"could not copy the box: {exc.args[0][0][-1]}") from None
     if owner is not None:
         for folder, _, names in os.walk(copy):

@@ -34,23 +34,45 @@ _shared: dict[Path, SubmissionProcess | None] = {}
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("quiz", "quiz exercises")
-    group.addoption("--submission", metavar="PATH", default=None,
-                    help="the candidate's solution to test (default: the exercise's reference.py)")
-    group.addoption("--submission-timeout", metavar="SECONDS", type=float, default=None,
-                    help=f"wall-clock limit for the submission's processes, from the start of the run "
-                         f"(default {LEARNER_TIMEOUT_S:g})")
-    group.addoption("--submission-memory", metavar="MB", type=int, default=limits.MEMORY_MB,
-                    help=f"memory limit of one submission process and its children (default {limits.MEMORY_MB})")
-    group.addoption("--submission-disk", metavar="MB", type=int, default=limits.DISK_MB,
-                    help=f"size of a submission's own filesystem (default {limits.DISK_MB})")
+    group.addoption(
+        "--submission",
+        metavar="PATH",
+        default=None,
+        help="the candidate's solution to test (default: the exercise's reference.py)",
+    )
+    group.addoption(
+        "--submission-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help=f"wall-clock limit for the submission's processes, from the start of the run "
+        f"(default {LEARNER_TIMEOUT_S:g})",
+    )
+    group.addoption(
+        "--submission-memory",
+        metavar="MB",
+        type=int,
+        default=limits.MEMORY_MB,
+        help=f"memory limit of one submission process and its children (default {limits.MEMORY_MB})",
+    )
+    group.addoption(
+        "--submission-disk",
+        metavar="MB",
+        type=int,
+        default=limits.DISK_MB,
+        help=f"size of a submission's own filesystem (default {limits.DISK_MB})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "weight(n): how many points a test is worth when graded (default 1)")
-    config.addinivalue_line("markers", "gpu: needs a GPU (an exercise's conftest skips it, with a reason, "
-                                       "on a machine without one)")
-    config.addinivalue_line("markers", "verdict(kind): 'recomputed' (decided here from data) or 'reported' "
-                                       "(rests on a fact a probe reported)")
+    config.addinivalue_line(
+        "markers", "gpu: needs a GPU (an exercise's conftest skips it, with a reason, on a machine without one)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "verdict(kind): 'recomputed' (decided here from data) or 'reported' (rests on a fact a probe reported)",
+    )
     timeout = config.getoption("--submission-timeout") or LEARNER_TIMEOUT_S
     config.stash[_time_limit] = timeout
     config.stash[_deadline] = time.monotonic() + timeout
@@ -94,20 +116,35 @@ def start_process(config: pytest.Config, test_path: Path) -> SubmissionProcess:
     if not path.is_file():
         pytest.fail(f"submission not found: {path}", pytrace=False)
     root = exercise_root(test_path.parent)
-    probes = next((folder / PROBES_FILE for folder in (test_path.parent, *test_path.parents)
-                   if (folder / PROBES_FILE).is_file() and root is not None and folder.is_relative_to(root)), None)
+    probes = next(
+        (
+            folder / PROBES_FILE
+            for folder in (test_path.parent, *test_path.parents)
+            if (folder / PROBES_FILE).is_file() and root is not None and folder.is_relative_to(root)
+        ),
+        None,
+    )
     return launch(config, path, probes, hide=[root] if root is not None else [])
 
 
-def launch(config: pytest.Config, path: Path, probes: Path | None, hide: list[Path],
-           modules: list[Path] = ()) -> SubmissionProcess:
+def launch(
+    config: pytest.Config, path: Path, probes: Path | None, hide: list[Path], modules: list[Path] = ()
+) -> SubmissionProcess:
     """Start the submission at `path` in a sandboxed process with what is left of the run's time, and wait for
     its import. Every process started here is closed, and its stop reported, at the end of the run."""
     left = max(1.0, config.stash[_deadline] - time.monotonic())
-    process = SubmissionProcess(path, probes=probes,
-                                limits=Limits(timeout=left, memory_mb=config.getoption("--submission-memory"),
-                                              disk_mb=config.getoption("--submission-disk")),
-                                hide=hide, time_limit=config.stash[_time_limit], modules=list(modules))
+    process = SubmissionProcess(
+        path,
+        probes=probes,
+        limits=Limits(
+            timeout=left,
+            memory_mb=config.getoption("--submission-memory"),
+            disk_mb=config.getoption("--submission-disk"),
+        ),
+        hide=hide,
+        time_limit=config.stash[_time_limit],
+        modules=list(modules),
+    )
     _processes.append(process)
     process.handshake()
     return process

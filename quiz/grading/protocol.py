@@ -82,7 +82,7 @@ def decode(payload: bytes) -> object:
     if header_length > MAX_HEADER_BYTES or 4 + header_length > len(payload):
         raise ProtocolViolation(f"a header of {header_length} bytes in a frame of {len(payload)}")
     try:
-        header = json.loads(payload[4:4 + header_length].decode("utf-8"), parse_constant=_constant)
+        header = json.loads(payload[4 : 4 + header_length].decode("utf-8"), parse_constant=_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolViolation(f"the header is not JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict) or set(header) != {"body", "arrays"} or not isinstance(header["arrays"], list):
@@ -95,7 +95,7 @@ def decode(payload: bytes) -> object:
     arrays: list[np.ndarray] = []
     offset = 4 + header_length
     for size in sizes:
-        arrays.append(_load_array(payload[offset:offset + size]))
+        arrays.append(_load_array(payload[offset : offset + size]))
         offset += size
     budget = [MAX_ITEMS]
     return _checked(header["body"], arrays, 0, budget)

@@ -83,8 +83,16 @@ class Remote:
 class SubmissionProcess:
     """One sandboxed process running the submission; requests go one at a time."""
 
-    def __init__(self, submission: Path, *, probes: Path | None = None, limits: Limits | None = None,
-                 hide: list[Path] = (), time_limit: float | None = None, modules: list[Path] = ()) -> None:
+    def __init__(
+        self,
+        submission: Path,
+        *,
+        probes: Path | None = None,
+        limits: Limits | None = None,
+        hide: list[Path] = (),
+        time_limit: float | None = None,
+        modules: list[Path] = (),
+    ) -> None:
         """Start the process; `handshake` then waits for the submission's import. `time_limit` is the limit to
         name in messages when `limits.timeout` is what is left of a longer one. `modules`: the exercise's own
         modules the solution may import (Exercism ships data modules beside it), importable by their names."""
@@ -101,10 +109,14 @@ class SubmissionProcess:
         self.import_output = ""
         to_child_r, self.to_child = os.pipe()
         self.from_child, from_child_w = os.pipe()
-        spec = {"submission": str(self.sandbox.box / "submission.py"), "in": to_child_r, "out": from_child_w,
-                "probes": str(self.sandbox.box / "probes.py") if probes is not None else None,
-                "deny_network": self.sandbox.mode == "session",
-                "module_path": str(self.sandbox.box) if modules else None}
+        spec = {
+            "submission": str(self.sandbox.box / "submission.py"),
+            "in": to_child_r,
+            "out": from_child_w,
+            "probes": str(self.sandbox.box / "probes.py") if probes is not None else None,
+            "deny_network": self.sandbox.mode == "session",
+            "module_path": str(self.sandbox.box) if modules else None,
+        }
         argv = [sys.executable, "-I", "-B", "-m", "quiz.grading.untrusted", json.dumps(spec)]
         try:
             self.guard = self.sandbox.start(argv, [to_child_r, from_child_w])
@@ -137,8 +149,7 @@ class SubmissionProcess:
 
     def probe(self, name: str, *args, **kwargs):
         """Run the exercise's probe `name` in the submission's process: facts about its objects."""
-        return self._request({"op": "probe", "name": name, "args": list(args), "kwargs": kwargs},
-                             f"the probe {name}")
+        return self._request({"op": "probe", "name": name, "args": list(args), "kwargs": kwargs}, f"the probe {name}")
 
     def proxy(self) -> SubmissionProxy:
         return SubmissionProxy(self)
@@ -159,8 +170,11 @@ class SubmissionProcess:
         if reply["ok"]:
             return _incoming(reply.get("value"))
         error = reply.get("error")
-        if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("type", "message")) \
-                or not isinstance(error.get("where"), (str, type(None))):
+        if (
+            not isinstance(error, dict)
+            or not all(isinstance(error.get(k), str) for k in ("type", "message"))
+            or not isinstance(error.get("where"), (str, type(None)))
+        ):
             self.violation(what, "an error that is not {type, message, where}")
         raise SubmissionError(error["type"][:200], error["message"], error["where"], what)
 
@@ -193,9 +207,12 @@ class SubmissionProcess:
         outcome = self.guard.outcome
         if ours and outcome.killed_for is None:
             notes = "; ".join(outcome.isolation.get("problems", []))[:300]  # our pid 1's, on their own pipe
-            self.stopped = Stop("sandbox", f"the grader could not start the submission's process (exit code "
-                                           f"{outcome.exit_code}{': ' + notes if notes else ''}); no line of "
-                                           "the submission ran")
+            self.stopped = Stop(
+                "sandbox",
+                f"the grader could not start the submission's process (exit code "
+                f"{outcome.exit_code}{': ' + notes if notes else ''}); no line of "
+                "the submission ran",
+            )
         else:
             self.stopped = describe_stop(outcome, self.limits, what, self.time_limit)
         raise SubmissionStopped(self.stopped)
@@ -247,10 +264,17 @@ def describe_stop(outcome: RunOutcome, limits: Limits, what: str, time_limit: fl
         return Stop("output", f"the submission printed more than {limits.output_bytes // 2**20} MB{during}")
     crash = crash_signal(outcome.exit_code)
     if crash is not None:
-        return Stop("crash", f"the submission's process crashed with {crash.name}{during} (a fault in native "
-                             "code: TensorFlow or a C extension)", signal=crash.name)
-    return Stop("exit", f"the submission's process ended (exit code {outcome.exit_code}){during}: the "
-                        "submission must not exit (sys.exit, os._exit) or kill its own process")
+        return Stop(
+            "crash",
+            f"the submission's process crashed with {crash.name}{during} (a fault in native "
+            "code: TensorFlow or a C extension)",
+            signal=crash.name,
+        )
+    return Stop(
+        "exit",
+        f"the submission's process ended (exit code {outcome.exit_code}){during}: the "
+        "submission must not exit (sys.exit, os._exit) or kill its own process",
+    )
 
 
 def crash_signal(code: int | None) -> signal.Signals | None:
@@ -285,5 +309,3 @@ def _incoming(value):
     if isinstance(value, dict):
         return {key: _incoming(item) for key, item in value.items()}
     return value
-
-

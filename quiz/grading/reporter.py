@@ -40,11 +40,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("quiz-grading", "quiz grader (internal)")
     group.addoption("--quiz-report-fd", type=int, default=None, help="(internal) the pipe to report on")
     group.addoption("--quiz-key-fd", type=int, default=None, help="(internal) the pipe the run's key comes on")
-    group.addoption("--quiz-lifeline-fd", type=int, default=None,
-                    help="(internal) a pipe the grader holds open: its end ends this run")
-    group.addoption("--quiz-messages", choices=("quiz", "exercism"), default="quiz",
-                    help="(internal) failure messages with the failing line (quiz) or as Exercism's runner writes "
-                         "them: `Type: message`, whole (exercism)")
+    group.addoption(
+        "--quiz-lifeline-fd",
+        type=int,
+        default=None,
+        help="(internal) a pipe the grader holds open: its end ends this run",
+    )
+    group.addoption(
+        "--quiz-messages",
+        choices=("quiz", "exercism"),
+        default="quiz",
+        help="(internal) failure messages with the failing line (quiz) or as Exercism's runner writes "
+        "them: `Type: message`, whole (exercism)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,8 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
         threading.Thread(target=die_with_the_grader, args=(lifeline,), daemon=True).start()
     key_fd = config.getoption("--quiz-key-fd")
     settings = json.loads(_read_all(key_fd)) if key_fd is not None else {}
-    reporter = Reporter(report_fd, settings.get("key", ""), Path(str(config.rootpath)),
-                        whole_messages=config.getoption("--quiz-messages") == "exercism")
+    reporter = Reporter(
+        report_fd,
+        settings.get("key", ""),
+        Path(str(config.rootpath)),
+        whole_messages=config.getoption("--quiz-messages") == "exercism",
+    )
     config.pluginmanager.register(reporter, "quiz-grading-reporter")
 
 
@@ -113,7 +125,9 @@ class Reporter:
         if report.failed:
             # the end says what went wrong: keep it; paths are the suite's, relative to its folder
             text = str(report.longrepr).strip().replace(f"{self.rootdir}/", "")
-            self.send("collect_error", nodeid=report.nodeid, message=text if len(text) <= 2000 else "[...] " + text[-2000:])
+            self.send(
+                "collect_error", nodeid=report.nodeid, message=text if len(text) <= 2000 else "[...] " + text[-2000:]
+            )
 
     # -- per test ----------------------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
@@ -125,8 +139,11 @@ class Reporter:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         if call.excinfo is not None and report.failed:
-            report.quiz_message = (whole_message(call.excinfo) if self.whole_messages
-                                   else failure_message(call.excinfo, item, self.rootdir))
+            report.quiz_message = (
+                whole_message(call.excinfo)
+                if self.whole_messages
+                else failure_message(call.excinfo, item, self.rootdir)
+            )
             report.quiz_stopped = isinstance(call.excinfo.value, SubmissionStopped)
             if report.quiz_stopped:
                 self.stop_tests.setdefault(id(call.excinfo.value.stop), item.nodeid)
@@ -144,7 +161,7 @@ class Reporter:
         state["duration"] += report.duration
         if report.capstdout or report.capstderr or state["taken_output"]:
             # each phase's report holds the output of the earlier ones too, less what its subtests took
-            state["output"] = (state["taken_output"] + report.capstdout + report.capstderr)[:OUTPUT_LIMIT * 4]
+            state["output"] = (state["taken_output"] + report.capstdout + report.capstderr)[: OUTPUT_LIMIT * 4]
         if state["status"] != "pass":
             return
         if report.failed:
@@ -182,14 +199,21 @@ class Reporter:
             status, message = "pass", ""
         if hasattr(report, "quiz_captured"):  # unittest's subTest: what the test printed since the last one
             output = report.quiz_captured
-            state["taken_output"] = (state["taken_output"] + output)[:OUTPUT_LIMIT * 4]
+            state["taken_output"] = (state["taken_output"] + output)[: OUTPUT_LIMIT * 4]
         else:  # subtests.test() captures each block on its own
             output = report.capstdout + report.capstderr
         state["subtests"] += 1
         if status == "fail":
             state["failed_subtests"].append(subtest_name(report.context))
-        self.send("subtest", nodeid=report.nodeid, name=subtest_name(report.context), status=status,
-                  message=message, duration=round(report.duration, 4), output=capped(output))
+        self.send(
+            "subtest",
+            nodeid=report.nodeid,
+            name=subtest_name(report.context),
+            status=status,
+            message=message,
+            duration=round(report.duration, 4),
+            output=capped(output),
+        )
 
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
         state = self.phases.pop(nodeid, None) or {**new_phase(), "status": "error", "message": "no report"}
@@ -197,17 +221,35 @@ class Reporter:
         if failed and state["status"] == "pass":
             state["status"] = "fail"
             state["message"] = f"{len(failed)} of {state['subtests']} variations failed; first: {failed[0]}"
-        self.send("result", nodeid=nodeid, status=state["status"], message=state["message"],
-                  duration=round(state["duration"], 4), output=capped(state["output"]))
+        self.send(
+            "result",
+            nodeid=nodeid,
+            status=state["status"],
+            message=state["message"],
+            duration=round(state["duration"], 4),
+            output=capped(state["output"]),
+        )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.send("end", exitstatus=int(exitstatus), isolation=isolation(), live_objects=live_objects_needed()[:20],
-                  stops=[{**vars(stop), "test": self.stop_tests.get(id(stop))} for stop in stops()])
+        self.send(
+            "end",
+            exitstatus=int(exitstatus),
+            isolation=isolation(),
+            live_objects=live_objects_needed()[:20],
+            stops=[{**vars(stop), "test": self.stop_tests.get(id(stop))} for stop in stops()],
+        )
 
 
 def new_phase() -> dict:
-    return {"duration": 0.0, "output": "", "status": "pass", "message": "", "subtests": 0, "failed_subtests": [],
-            "taken_output": ""}
+    return {
+        "duration": 0.0,
+        "output": "",
+        "status": "pass",
+        "message": "",
+        "subtests": 0,
+        "failed_subtests": [],
+        "taken_output": "",
+    }
 
 
 TRUNCATED = " [Output was truncated. Please limit to 500 chars]"  # Exercism's runner's words and cap
@@ -216,7 +258,7 @@ TRUNCATED = " [Output was truncated. Please limit to 500 chars]"  # Exercism's r
 def capped(output: str) -> str:
     """A test's output as Exercism's runner caps it: stripped, at most 500 characters, the note included."""
     output = output.strip()
-    return output if len(output) <= OUTPUT_LIMIT else output[:OUTPUT_LIMIT - len(TRUNCATED)] + TRUNCATED
+    return output if len(output) <= OUTPUT_LIMIT else output[: OUTPUT_LIMIT - len(TRUNCATED)] + TRUNCATED
 
 
 def unittest_output_so_far(item: pytest.Item) -> str:
@@ -247,8 +289,13 @@ def describe_item(item: pytest.Item) -> dict:
     code = test_body(item.obj) if hasattr(item, "obj") else ""
     verdict_mark = item.get_closest_marker("verdict")
     verdict = verdict_mark.args[0] if verdict_mark and verdict_mark.args else None
-    return {"nodeid": item.nodeid, "weight": weight, "task_id": task, "verdict": verdict,
-            "test_code": code[:CODE_LIMIT]}
+    return {
+        "nodeid": item.nodeid,
+        "weight": weight,
+        "task_id": task,
+        "verdict": verdict,
+        "test_code": code[:CODE_LIMIT],
+    }
 
 
 def test_body(function) -> str:
@@ -262,7 +309,7 @@ def test_body(function) -> str:
     if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) or not definition.body:
         return ""
     first, last = definition.body[0], definition.body[-1]
-    return textwrap.dedent("".join(lines[first.lineno - 1:last.end_lineno])).rstrip()
+    return textwrap.dedent("".join(lines[first.lineno - 1 : last.end_lineno])).rstrip()
 
 
 def whole_message(excinfo: pytest.ExceptionInfo) -> str:
@@ -308,8 +355,7 @@ def failure_message(excinfo: pytest.ExceptionInfo, item: pytest.Item, rootdir: P
         raised_at = exc.where
     else:
         text = exc.msg if isinstance(exc, pytest.fail.Exception) else str(exc)
-        lines = [line.rstrip() for line in text.strip().splitlines()
-                 if " at 0x" not in line and line.strip(" |")][:3]
+        lines = [line.rstrip() for line in text.strip().splitlines() if " at 0x" not in line and line.strip(" |")][:3]
         if isinstance(exc, pytest.fail.Exception):
             return limit("\n".join(lines), MESSAGE_LIMIT)
         head = f"{type(exc).__name__}: " + "\n".join(lines) if lines else type(exc).__name__

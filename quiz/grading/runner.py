@@ -49,10 +49,15 @@ MAX_COLLECT_ERRORS = 20  # kept (the first ones); a collection error's text is c
 TRUSTED_ENV_DROP = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
 
 
-
-def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
-                     memory_mb: int = DEFAULT_MEMORY_MB, disk_mb: int = DEFAULT_DISK_MB,
-                     on_test: Callable[[TestResult], None] | None = None) -> SubmissionResult:
+def grade_submission(
+    exercise_dir: Path,
+    submission: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    disk_mb: int = DEFAULT_DISK_MB,
+    on_test: Callable[[TestResult], None] | None = None,
+) -> SubmissionResult:
     """Run the suite of `exercise_dir` on `submission`. `on_test` is called from this (the supervising) thread
     as each test's result arrives. A run whose submission process crashed in native code before the suite was
     done with it is run again, and the second run is the result (its message says so)."""
@@ -65,9 +70,11 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
         return result
     decider = advisory_decider(exercise, submission)
     if decider is None:
-        result.message = (f"{report.live_objects[0]}; this exercise ships no solution of its own (.meta/example.py "
-                          f"or {exercise.solution_module}.py, other than the submission) to show its tests need that, "
-                          f"so they are not run in the submission's process. {result.message}")
+        result.message = (
+            f"{report.live_objects[0]}; this exercise ships no solution of its own (.meta/example.py "
+            f"or {exercise.solution_module}.py, other than the submission) to show its tests need that, "
+            f"so they are not run in the submission's process. {result.message}"
+        )
         return result
     try:
         needs = needs_live_objects(exercise, decider, limits)
@@ -78,13 +85,16 @@ def grade_submission(exercise_dir: Path, submission: Path, *, timeout: float = D
     if needs and left >= 1:
         return graded_advisory(exercise, submission, limits, left, on_test, why=report.live_objects[0])
     if needs:
-        result.message = (f"{report.live_objects[0]}; the time limit left no time to run the tests in the "
-                          f"submission's process. {result.message}")
+        result.message = (
+            f"{report.live_objects[0]}; the time limit left no time to run the tests in the "
+            f"submission's process. {result.message}"
+        )
     return result
 
 
-def graded(exercise: ExerciseFolder, submission: Path, limits: Limits,
-           on_test: Callable[[TestResult], None] | None) -> tuple[SubmissionResult, ReportReader]:
+def graded(
+    exercise: ExerciseFolder, submission: Path, limits: Limits, on_test: Callable[[TestResult], None] | None
+) -> tuple[SubmissionResult, ReportReader]:
     report, outcome = run_suite(exercise, submission, limits, on_test)
     result = assemble(exercise.name, str(submission), report, outcome, limits)
     crash = report.crash()
@@ -126,18 +136,25 @@ def needs_live_objects(exercise: ExerciseFolder, decider: Path, limits: Limits) 
 
 
 @functools.lru_cache(maxsize=64)
-def _needs_live_objects(exercise: ExerciseFolder, solution: Path, stamp: tuple, timeout: float,
-                        memory_mb: int) -> bool:
+def _needs_live_objects(exercise: ExerciseFolder, solution: Path, stamp: tuple, timeout: float, memory_mb: int) -> bool:
     """Raises UndecidedMode (not cached) when the run did not end cleanly: a timeout or a crash decides nothing."""
     report, outcome = run_suite(exercise, solution, Limits(timeout=timeout, memory_mb=memory_mb), None)
     if not report.ended or report.stops or outcome.killed_for:
-        raise UndecidedMode(f"the exercise's own solution ({solution.name}) did not run cleanly, so it cannot say "
-                            "whether the tests need its objects; they are not run in the submission's process")
+        raise UndecidedMode(
+            f"the exercise's own solution ({solution.name}) did not run cleanly, so it cannot say "
+            "whether the tests need its objects; they are not run in the submission's process"
+        )
     return bool(report.live_objects)
 
 
-def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits, left: float,
-                    on_test: Callable[[TestResult], None] | None, why: str) -> SubmissionResult:
+def graded_advisory(
+    exercise: ExerciseFolder,
+    submission: Path,
+    limits: Limits,
+    left: float,
+    on_test: Callable[[TestResult], None] | None,
+    why: str,
+) -> SubmissionResult:
     """The suite and the submission in one sandboxed pytest (advisory.py), with the `left` seconds of the time
     limit the first run did not use: every verdict `reported`."""
     workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
@@ -146,8 +163,9 @@ def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits, 
         ini.write_text(PYTEST_INI, encoding="utf-8")
         key = secrets.token_hex(16)
         report = ReportReader(key, on_test)
-        outcome = advisory.run_in_sandbox(exercise, submission, ini, replace(limits, timeout=left), key,
-                                          report.take, MAX_REPORT_LINE)
+        outcome = advisory.run_in_sandbox(
+            exercise, submission, ini, replace(limits, timeout=left), key, report.take, MAX_REPORT_LINE
+        )
     finally:
         remove_tree(workdir)
     result = assemble(exercise.name, str(submission), report, outcome, limits, grace=0)
@@ -156,13 +174,16 @@ def graded_advisory(exercise: ExerciseFolder, submission: Path, limits: Limits, 
     result.advisory = True
     for test in result.tests:
         test.verdict = "reported"
-    result.message = (f"advisory: the tests ran in the submission's own sandboxed process, which could have forged "
-                      f"them, because {why}. {result.message}")
+    result.message = (
+        f"advisory: the tests ran in the submission's own sandboxed process, which could have forged "
+        f"them, because {why}. {result.message}"
+    )
     return result
 
 
-def run_suite(exercise: ExerciseFolder, submission: Path, limits: Limits,
-              on_test: Callable[[TestResult], None] | None) -> tuple[ReportReader, RunOutcome]:
+def run_suite(
+    exercise: ExerciseFolder, submission: Path, limits: Limits, on_test: Callable[[TestResult], None] | None
+) -> tuple[ReportReader, RunOutcome]:
     """The suite's pytest process, watched: its report lines to a ReportReader, its own output kept."""
     workdir = Path(tempfile.mkdtemp(prefix="quiz-suite-"))
     key = secrets.token_hex(16)
@@ -175,10 +196,23 @@ def run_suite(exercise: ExerciseFolder, submission: Path, limits: Limits,
         started = time.monotonic()
         try:
             argv = suite_argv(exercise, submission, limits, workdir) + [
-                "--quiz-report-fd", str(report_w), "--quiz-key-fd", str(key_r), "--quiz-lifeline-fd", str(lifeline_r)]
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, cwd=workdir, env=suite_environment(),
-                                       pass_fds=(report_w, key_r, lifeline_r), start_new_session=True)
+                "--quiz-report-fd",
+                str(report_w),
+                "--quiz-key-fd",
+                str(key_r),
+                "--quiz-lifeline-fd",
+                str(lifeline_r),
+            ]
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=workdir,
+                env=suite_environment(),
+                pass_fds=(report_w, key_r, lifeline_r),
+                start_new_session=True,
+            )
         finally:
             os.close(report_w)
             os.close(key_r)
@@ -190,18 +224,22 @@ def run_suite(exercise: ExerciseFolder, submission: Path, limits: Limits,
         finally:
             os.close(key_w)
             key_w = -1
-        watch = Watch(process, "session", Limits(timeout=limits.timeout + SUITE_GRACE_S,
-                                                 memory_mb=SUITE_MEMORY_MB), started)
+        watch = Watch(
+            process, "session", Limits(timeout=limits.timeout + SUITE_GRACE_S, memory_mb=SUITE_MEMORY_MB), started
+        )
         try:
             watch.follow(report_r, report.take)
         finally:
             watch.kill_all()
             process.stdout.close()
             process.wait()
-        outcome = RunOutcome(exit_code=process.returncode if watch.killed_for is None else None,
-                             killed_for=watch.killed_for, duration=time.monotonic() - started,
-                             output=watch.output_text(),
-                             isolation=report.isolation or {"mode": isolation_mode(), "problems": []})
+        outcome = RunOutcome(
+            exit_code=process.returncode if watch.killed_for is None else None,
+            killed_for=watch.killed_for,
+            duration=time.monotonic() - started,
+            output=watch.output_text(),
+            isolation=report.isolation or {"mode": isolation_mode(), "problems": []},
+        )
     finally:
         for fd in (report_r, lifeline_w, key_w):
             if fd >= 0:
@@ -218,13 +256,34 @@ def suite_argv(exercise: ExerciseFolder, submission: Path, limits: Limits, workd
         root = copy_suite(exercise, workdir / "suite")
         targets = [str(root / test.name) for test in exercise.tests]
         plugins.append("quiz.grading.exercism_plugin")
-        layout_options = ["--exercism-order", "--solution-module", exercise.solution_module,
-                          "--solution-hide", str(exercise.folder), "--quiz-messages", "exercism"]
+        layout_options = [
+            "--exercism-order",
+            "--solution-module",
+            exercise.solution_module,
+            "--solution-hide",
+            str(exercise.folder),
+            "--quiz-messages",
+            "exercism",
+        ]
     else:
         root, targets, layout_options = exercise.folder, [str(exercise.tests[0])], []
-    return pytest_command(workdir / "pytest.ini", root, plugins, [
-        *layout_options, "--submission", str(submission.resolve()), "--submission-timeout", f"{limits.timeout:g}",
-        "--submission-memory", str(limits.memory_mb), "--submission-disk", str(limits.disk_mb)], targets)
+    return pytest_command(
+        workdir / "pytest.ini",
+        root,
+        plugins,
+        [
+            *layout_options,
+            "--submission",
+            str(submission.resolve()),
+            "--submission-timeout",
+            f"{limits.timeout:g}",
+            "--submission-memory",
+            str(limits.memory_mb),
+            "--submission-disk",
+            str(limits.disk_mb),
+        ],
+        targets,
+    )
 
 
 def copy_suite(exercise: ExerciseFolder, target: Path) -> Path:
@@ -237,14 +296,27 @@ def copy_suite(exercise: ExerciseFolder, target: Path) -> Path:
 def suite_environment() -> dict[str, str]:
     """Ours, less what would change how pytest runs; no plugin is loaded but the two we name."""
     env = {key: value for key, value in os.environ.items() if key not in TRUSTED_ENV_DROP}
-    env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONFAULTHANDLER": "1"})
+    env.update(
+        {
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONFAULTHANDLER": "1",
+        }
+    )
     return env
 
 
-def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 1,
-                timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, disk_mb: int = DEFAULT_DISK_MB,
-                on_done: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+def grade_batch(
+    exercise_dir: Path,
+    submissions: Iterable[Path],
+    *,
+    jobs: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    disk_mb: int = DEFAULT_DISK_MB,
+    on_done: Callable[[SubmissionResult], None] | None = None,
+) -> list[SubmissionResult]:
     """Grade many submissions, `jobs` at a time; each thread supervises one sandbox, so a submission that
     hangs or blows up costs only its own slot."""
     submissions = list(submissions)
@@ -253,9 +325,13 @@ def grade_batch(exercise_dir: Path, submissions: Iterable[Path], *, jobs: int = 
         try:
             result = grade_submission(exercise_dir, path, timeout=timeout, memory_mb=memory_mb, disk_mb=disk_mb)
         except Exception as exc:  # noqa: BLE001 - one submission's trouble is its own result, never the batch's
-            result = SubmissionResult(submission=str(path), exercise=Path(exercise_dir).name, status="error",
-                                      message=f"the grader could not grade this submission: "
-                                              f"{type(exc).__name__}: {clean_text(str(exc))[:300]}")
+            result = SubmissionResult(
+                submission=str(path),
+                exercise=Path(exercise_dir).name,
+                status="error",
+                message=f"the grader could not grade this submission: "
+                f"{type(exc).__name__}: {clean_text(str(exc))[:300]}",
+            )
         if on_done is not None:
             on_done(result)
         return result
@@ -329,8 +405,13 @@ class ReportReader:
             self.ended = True
             status, stops, isolation = event.get("exitstatus"), event.get("stops") or [], event.get("isolation") or {}
             live = event.get("live_objects") or []
-            if type(status) is not int or not isinstance(stops, list) or not isinstance(isolation, dict) \
-                    or not isinstance(live, list) or not all(isinstance(why, str) for why in live):
+            if (
+                type(status) is not int
+                or not isinstance(stops, list)
+                or not isinstance(isolation, dict)
+                or not isinstance(live, list)
+                or not all(isinstance(why, str) for why in live)
+            ):
                 return self.forged("a malformed end of the run")
             self.live_objects = [clean_text(why)[:300] for why in live[:20]]
             self.exitstatus = status
@@ -369,23 +450,38 @@ class ReportReader:
             return self.forged(f"more than {MAX_SUBTESTS} subtests")
         status, duration = event.get("status"), event.get("duration", 0.0)
         message, output = event.get("message", ""), event.get("output", "")
-        if status not in TEST_STATUSES or status == "error" or not _is_number(duration) or duration < 0 \
-                or not isinstance(message, str) or not isinstance(output, str):
+        if (
+            status not in TEST_STATUSES
+            or status == "error"
+            or not _is_number(duration)
+            or duration < 0
+            or not isinstance(message, str)
+            or not isinstance(output, str)
+        ):
             return self.forged(f"a malformed subtest of {nodeid!r}")
         result = self.test_result(nodeid, status, message, float(duration), output)
         result.name, result.parent, result.weight, result.score = f"{nodeid} {name}", nodeid, 0, 0
         self.subtests.setdefault(nodeid, []).append(result)
         return True
 
-    def test_result(self, nodeid: str, status: str, message: str, duration: float = 0.0,
-                    output: str = "") -> TestResult:
+    def test_result(
+        self, nodeid: str, status: str, message: str, duration: float = 0.0, output: str = ""
+    ) -> TestResult:
         """A collected test's result, with the weight, task and code the collection gave it."""
         info = self.weights[nodeid]
         weight = info.get("weight", 1)
-        return TestResult(name=nodeid, status=status, message=clean_text(message), duration=duration,
-                          output=clean_text(output), weight=weight, score=weight if status == "pass" else 0,
-                          task_id=info.get("task_id"), verdict=info.get("verdict"),
-                          test_code=info.get("test_code", ""))
+        return TestResult(
+            name=nodeid,
+            status=status,
+            message=clean_text(message),
+            duration=duration,
+            output=clean_text(output),
+            weight=weight,
+            score=weight if status == "pass" else 0,
+            task_id=info.get("task_id"),
+            verdict=info.get("verdict"),
+            test_code=info.get("test_code", ""),
+        )
 
     def stop(self, *reasons: str) -> dict | None:
         """The first early stop of a submission process for one of `reasons` (all when none given)."""
@@ -413,11 +509,15 @@ def _is_number(value: object) -> bool:
 
 def _is_collected_test(test: object) -> bool:
     """One entry of the collected list: a node id, a finite weight of at least 0, the fields' types."""
-    return (isinstance(test, dict) and isinstance(test.get("nodeid"), str)
-            and _is_number(test.get("weight", 1)) and 0 <= test.get("weight", 1) <= MAX_WEIGHT
-            and isinstance(test.get("test_code", ""), str)
-            and (test.get("task_id") is None or type(test.get("task_id")) is int)
-            and isinstance(test.get("verdict"), (str, type(None))))
+    return (
+        isinstance(test, dict)
+        and isinstance(test.get("nodeid"), str)
+        and _is_number(test.get("weight", 1))
+        and 0 <= test.get("weight", 1) <= MAX_WEIGHT
+        and isinstance(test.get("test_code", ""), str)
+        and (test.get("task_id") is None or type(test.get("task_id")) is int)
+        and isinstance(test.get("verdict"), (str, type(None)))
+    )
 
 
 def collect_error_summary(text: str) -> str:
@@ -434,7 +534,8 @@ def stop_reason(outcome: RunOutcome, limits: Limits, grace: float = SUITE_GRACE_
     """Why the suite's own process ended as it did (`grace`: what it had beyond the submission's time limit)."""
     if outcome.killed_for == "timeout":
         return f"the time limit of {limits.timeout:g} s was reached" + (
-            f" (and {grace:g} s more for the suite)" if grace else "")
+            f" (and {grace:g} s more for the suite)" if grace else ""
+        )
     if outcome.killed_for == "memory":
         return f"the suite's own process used more than {SUITE_MEMORY_MB} MB of memory"
     if outcome.killed_for == "output":
@@ -449,8 +550,9 @@ def stop_reason(outcome: RunOutcome, limits: Limits, grace: float = SUITE_GRACE_
 
 def unreported(nodeid: str, report: ReportReader, outcome: RunOutcome, limits: Limits, grace: float) -> TestResult:
     reason = stop_reason(outcome, limits, grace)
-    message = (f"this test was running when {reason}" if nodeid == report.running
-               else f"this test never reported: {reason}")
+    message = (
+        f"this test was running when {reason}" if nodeid == report.running else f"this test never reported: {reason}"
+    )
     return report.test_result(nodeid, "error", message)
 
 
@@ -459,19 +561,32 @@ def stop_message(stop: dict) -> str:
     return f"stopped: {stop.get('message')}{where}"
 
 
-def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunOutcome,
-             limits: Limits, grace: float = SUITE_GRACE_S) -> SubmissionResult:
+def assemble(
+    exercise: str,
+    submission: str,
+    report: ReportReader,
+    outcome: RunOutcome,
+    limits: Limits,
+    grace: float = SUITE_GRACE_S,
+) -> SubmissionResult:
     """Every test the suite defines gets a result; then the overall status, score and message."""
-    result = SubmissionResult(submission=submission, exercise=exercise, status="error",
-                              duration=round(outcome.duration, 3), isolation=outcome.isolation)
+    result = SubmissionResult(
+        submission=submission,
+        exercise=exercise,
+        status="error",
+        duration=round(outcome.duration, 3),
+        isolation=outcome.isolation,
+    )
     limit_stop = report.stop("timeout", "memory")
     if report.expected is None:
         detail = report.collect_errors[0] if report.collect_errors else clean_text(outcome.output.strip()[-1500:])
         why = stop_reason(outcome, limits, grace) if outcome.killed_for else "the tests could not be collected"
         result.message = f"{why}: {detail}" if detail else why
         return result
-    tests = [report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits, grace)
-             for t in report.expected]
+    tests = [
+        report.results.get(t["nodeid"]) or unreported(t["nodeid"], report, outcome, limits, grace)
+        for t in report.expected
+    ]
     result.tests = [each for test in tests for each in (test, *report.subtests.get(test.name, []))]
     counted = [t for t in tests if t.status != "skip"]
     result.max_score = sum(t.weight for t in counted)
@@ -491,22 +606,29 @@ def assemble(exercise: str, submission: str, report: ReportReader, outcome: RunO
         result.status = limit_stop["reason"]
         result.message = stop_message(limit_stop)
     elif outcome.killed_for is not None or missing or not report.ended:
-        result.message = (f"{missing} of {len(tests)} tests never reported: {stop_reason(outcome, limits, grace)}"
-                          if missing else f"the test run did not finish normally: {stop_reason(outcome, limits, grace)}")
+        result.message = (
+            f"{missing} of {len(tests)} tests never reported: {stop_reason(outcome, limits, grace)}"
+            if missing
+            else f"the test run did not finish normally: {stop_reason(outcome, limits, grace)}"
+        )
     elif other_stop is not None:
         result.message = stop_message(other_stop)
     elif report.collect_errors:
         result.message = "the tests could not be collected: " + collect_error_summary(report.collect_errors[0])
     elif not counted:
         skipped = [t for t in tests if t.status == "skip"]
-        result.message = (f"no test ran: all {len(skipped)} were skipped ({first_line(skipped[0].message)})"
-                          if skipped else "the suite defines no tests")
+        result.message = (
+            f"no test ran: all {len(skipped)} were skipped ({first_line(skipped[0].message)})"
+            if skipped
+            else "the suite defines no tests"
+        )
     elif errors:
         result.message = f"{len(errors)} of {len(counted)} tests could not run: {first_line(errors[0].message)}"
     elif failed:
         result.status = "fail"
-        result.message = f"{len(failed)} of {len(counted)} tests failed; first: {failed[0].name}: " \
-                         f"{first_line(failed[0].message)}"
+        result.message = (
+            f"{len(failed)} of {len(counted)} tests failed; first: {failed[0].name}: {first_line(failed[0].message)}"
+        )
     elif outcome.exit_code != 0:
         result.message = f"every test passed, but the suite's pytest exited with status {outcome.exit_code}"
     else:

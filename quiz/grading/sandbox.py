@@ -52,6 +52,7 @@ PASSTHROUGH_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "TZ")
 POLL_SECONDS = 0.2
 _uids = itertools.count()
 
+
 @dataclass
 class Limits:
     timeout: float = limits.TIMEOUT_S
@@ -79,8 +80,12 @@ class RunOutcome:
 
 def _probe(command: list[str]) -> bool:
     try:
-        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
+        return (
+            subprocess.run(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -115,18 +120,23 @@ def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
     return {
         "mode": mode,
         "namespaces": ["net", "pid", "mount", "ipc", "uts", "cgroup"] + (["user"] if mode == "user-namespaces" else [])
-        if namespaced else [],
+        if namespaced
+        else [],
         "network": "network namespace, loopback only" if namespaced else "sockets refused in-process",
-        "processes": "pid namespace (one kill takes every process)" if namespaced
-        else "new session and process group",
-        "filesystem": ("a new root: the system folders, the interpreter and the quiz package read-only; nothing "
-                       "else of the host" + ("; own uid" if uid is not None else ""))
-        if namespaced else "the host's (same uid; the suite copy made read-only, the reference readable elsewhere)",
+        "processes": "pid namespace (one kill takes every process)" if namespaced else "new session and process group",
+        "filesystem": (
+            "a new root: the system folders, the interpreter and the quiz package read-only; nothing "
+            "else of the host" + ("; own uid" if uid is not None else "")
+        )
+        if namespaced
+        else "the host's (same uid; the suite copy made read-only, the reference readable elsewhere)",
         "disk": f"own tmpfs of {limits.disk_mb} MB and {limits.inodes} inodes: box, /tmp, /var/tmp, /run, /home, "
-                "/dev/shm" if namespaced else "the host's (RLIMIT_FSIZE per file only)",
+        "/dev/shm"
+        if namespaced
+        else "the host's (RLIMIT_FSIZE per file only)",
         "uid": uid,
         "memory": f"RLIMIT_DATA and the whole tree's RSS watched ({limits.memory_mb} MB); not counted: its tmpfs, "
-                  "memfds and System V shared memory",
+        "memfds and System V shared memory",
         "cpu": "no share of its own (no control group here)",
         "rlimits": rlimits(limits, uid is not None),
         "problems": [],
@@ -135,8 +145,13 @@ def describe_isolation(mode: str, uid: int | None, limits: Limits) -> dict:
 
 def rlimits(limits: Limits, own_uid: bool) -> dict[str, int]:
     cpu = int((limits.timeout + 5) * (os.cpu_count() or 1))  # a backstop only: threads add up CPU time
-    values = {"data": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20, "core": 0,
-              "nofile": limits.nofile, "cpu": cpu}
+    values = {
+        "data": limits.memory_mb * 2**20,
+        "fsize": limits.file_mb * 2**20,
+        "core": 0,
+        "nofile": limits.nofile,
+        "cpu": cpu,
+    }
     if own_uid:
         values["nproc"] = limits.nproc
     return values
@@ -146,13 +161,13 @@ class Sandbox:
     """The folder of one untrusted process tree: `start` runs a command in it under the isolation and limits,
     watched from a thread of ours; `remove` cleans up. Files given are copied into box/ under their names."""
 
-    def __init__(self, files: dict[str, Path], limits: Limits, hide: list[Path] = (),
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, files: dict[str, Path], limits: Limits, hide: list[Path] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.limits = limits
         self.extra_env = dict(env or {})
         self.mode = isolation_mode()
-        self.uid = UID_BASE + (os.getpid() % 100_000) * 100 + next(_uids) % 100 if self.mode == "namespaces" \
-            else None
+        self.uid = UID_BASE + (os.getpid() % 100_000) * 100 + next(_uids) % 100 if self.mode == "namespaces" else None
         sweep_stale_sandboxes()
         self.root = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
         self.lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -174,8 +189,10 @@ class Sandbox:
             shutil.copyfile(source, self.box / name)
         shipped = paths.exercises_dir()
         self.binds = needed_paths()  # the host paths the new root holds
-        self.hidden = hidden_paths([*hide, shipped, *installed_data(), *git_dirs([*hide, shipped]),
-                                    *project_tests([shipped])], [self.root, *self.binds])
+        self.hidden = hidden_paths(
+            [*hide, shipped, *installed_data(), *git_dirs([*hide, shipped]), *project_tests([shipped])],
+            [self.root, *self.binds],
+        )
         self.box.chmod(0o700)  # with namespaces pid 1 copies it onto the sandbox's own disk, owned by self.uid
 
     def remove(self) -> None:
@@ -188,10 +205,17 @@ class Sandbox:
         venv_bin = os.path.dirname(sys.executable)
         env = {
             "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(self.box), "TMPDIR": str(self.box / "tmp"),
-            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox",
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONFAULTHANDLER": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg",
+            "HOME": str(self.box),
+            "TMPDIR": str(self.box / "tmp"),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "USER": "sandbox",
+            "LOGNAME": "sandbox",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONFAULTHANDLER": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "MPLBACKEND": "Agg",
         }
         env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
         env.update(self.extra_env)
@@ -199,14 +223,31 @@ class Sandbox:
 
     def command(self, argv: list[str], keep_fds: list[int], lifeline_fd: int, notes_fd: int) -> list[str]:
         namespaced = self.mode != "session"
-        root = {"staging": str(self.root / "mnt"), "box": str(self.box), "binds": self.binds,
-                "hide": self.hidden, "uid": self.uid, "disk_mb": self.limits.disk_mb,
-                "inodes": self.limits.inodes} if namespaced else None
+        root = (
+            {
+                "staging": str(self.root / "mnt"),
+                "box": str(self.box),
+                "binds": self.binds,
+                "hide": self.hidden,
+                "uid": self.uid,
+                "disk_mb": self.limits.disk_mb,
+                "inodes": self.limits.inodes,
+            }
+            if namespaced
+            else None
+        )
         spec = {
-            "loopback": namespaced, "root": root,
-            "uid": self.uid, "rlimits": rlimits(self.limits, self.uid is not None), "cwd": str(self.box),
-            "argv": argv, "env": self.environment(), "close_fds": keep_fds,
-            "lifeline": lifeline_fd, "notes": notes_fd, "pid1": namespaced,
+            "loopback": namespaced,
+            "root": root,
+            "uid": self.uid,
+            "rlimits": rlimits(self.limits, self.uid is not None),
+            "cwd": str(self.box),
+            "argv": argv,
+            "env": self.environment(),
+            "close_fds": keep_fds,
+            "lifeline": lifeline_fd,
+            "notes": notes_fd,
+            "pid1": namespaced,
         }
         command = [sys.executable, "-I", "-B", "-m", "quiz.grading.sandbox_init", json.dumps(spec)]
         if self.mode == "namespaces":
@@ -223,10 +264,16 @@ class Sandbox:
         os.set_blocking(notes_r, False)
         started = time.monotonic()
         try:
-            process = subprocess.Popen(self.command(argv, keep_fds, lifeline_r, notes_w), stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.root,
-                                       env=self.environment(), pass_fds=(*keep_fds, lifeline_r, notes_w),
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                self.command(argv, keep_fds, lifeline_r, notes_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                env=self.environment(),
+                pass_fds=(*keep_fds, lifeline_r, notes_w),
+                start_new_session=True,
+            )
         except BaseException:
             os.close(lifeline_w)
             os.close(notes_r)
@@ -243,8 +290,9 @@ class Sandbox:
 class Guard:
     """Watches one running sandbox from a thread of its own until the tree is gone; `stop` ends it early."""
 
-    def __init__(self, watch: Watch, lifeline_w: int, notes_r: int, isolation: dict,
-                 groups: ControlGroups | None = None) -> None:
+    def __init__(
+        self, watch: Watch, lifeline_w: int, notes_r: int, isolation: dict, groups: ControlGroups | None = None
+    ) -> None:
         self.watch = watch
         self.groups = groups
         self.lifeline_w = lifeline_w
@@ -274,8 +322,12 @@ class Guard:
             os.close(self.notes_r)
             self.outcome = RunOutcome(
                 exit_code=watch.process.returncode if watch.killed_for is None else None,
-                killed_for=watch.killed_for, duration=time.monotonic() - watch.started,
-                output=watch.output_text(), isolation=self.isolation, peak_rss_mb=watch.peak_rss / 2**20)
+                killed_for=watch.killed_for,
+                duration=time.monotonic() - watch.started,
+                output=watch.output_text(),
+                isolation=self.isolation,
+                peak_rss_mb=watch.peak_rss / 2**20,
+            )
             self.done.set()
 
     def stop(self, reason: str | None = None) -> RunOutcome:
@@ -351,13 +403,13 @@ class Watch:
     def keep_output(self, chunk: bytes) -> None:
         self.output_total += len(chunk)
         if len(self.head) < 8192:
-            self.head += chunk[:8192 - len(self.head)]
+            self.head += chunk[: 8192 - len(self.head)]
         self.tail = (self.tail + chunk)[-8192:]
 
     def output_text(self) -> str:
         if self.output_total <= len(self.head):
             return self.head.decode(errors="replace")
-        return (self.head.decode(errors="replace") + "\n[...]\n" + self.tail.decode(errors="replace"))
+        return self.head.decode(errors="replace") + "\n[...]\n" + self.tail.decode(errors="replace")
 
     def stop(self, reason: str) -> None:
         self.killed_for = self.killed_for or reason
@@ -535,8 +587,11 @@ def git_dirs(folders: list[Path]) -> list[Path]:
 def project_tests(folders: list[Path]) -> list[Path]:
     """The tests/ folder of a checkout holding these folders: its fixtures hold correct solutions and the toy
     exercise's suite."""
-    return [Path(os.path.realpath(folder)).parent / "tests" for folder in folders
-            if (Path(os.path.realpath(folder)).parent / "tests").is_dir()]
+    return [
+        Path(os.path.realpath(folder)).parent / "tests"
+        for folder in folders
+        if (Path(os.path.realpath(folder)).parent / "tests").is_dir()
+    ]
 
 
 def needed_paths() -> list[str]:
@@ -546,10 +601,20 @@ def needed_paths() -> list[str]:
     import quiz
 
     site_folders = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
-    wanted = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable),
-                                                   os.path.dirname(os.path.realpath(sys.executable)),
-                                                   os.path.dirname(os.path.abspath(quiz.__file__)), *site_folders)
-                     if os.path.isdir(p)})
+    wanted = sorted(
+        {
+            os.path.realpath(p)
+            for p in (
+                sys.base_prefix,
+                sys.prefix,
+                os.path.dirname(sys.executable),
+                os.path.dirname(os.path.realpath(sys.executable)),
+                os.path.dirname(os.path.abspath(quiz.__file__)),
+                *site_folders,
+            )
+            if os.path.isdir(p)
+        }
+    )
     kept: list[str] = []
     for path in wanted:
         if path.startswith(("/usr/", "/bin/", "/lib")) or path == "/usr":

@@ -3,9 +3,10 @@
 Run by the grader as `python -I -m quiz.grading.sandbox_init SPEC_JSON`, usually under
 `unshare --net --pid --ipc --uts --cgroup --fork --kill-child --mount-proc`, where it is pid 1 of a new pid
 namespace. Why a process of our own rather than a `preexec_fn`: the steps that need root inside the namespaces
-(bringing `lo` up, building the new root) must happen after `unshare` and before the privileges are dropped; and pid 1 has to stay alive
-to reap the submission's orphans and to take every one of them down when it exits (the kernel kills the whole
-namespace with its init). Only the standard library is used here: this runs before pytest and the submission.
+(bringing `lo` up, building the new root) must happen after `unshare` and before the privileges are dropped; and
+pid 1 has to stay alive to reap the submission's orphans and to take every one of them down when it exits (the
+kernel kills the whole namespace with its init). Only the standard library is used here: this runs before pytest
+and the submission.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def main(argv: list[str]) -> int:
             warn(f"could not start the tests: {type(exc).__name__}: {exc}")
         os._exit(127)
     if spec.get("lifeline") is not None:
-        threading.Thread(target=die_with_the_grader, args=(spec["lifeline"], child, spec.get("pid1")),
-                         daemon=True).start()
+        threading.Thread(
+            target=die_with_the_grader, args=(spec["lifeline"], child, spec.get("pid1")), daemon=True
+        ).start()
     for fd in spec.get("close_fds", []):
         try:
             os.close(fd)  # the report pipe belongs to pytest; our copy would keep it open after pytest dies

@@ -66,8 +66,10 @@ class SolutionModule(types.ModuleType):
         elif kind == "exception":
             value = self.stand_in(process, attr, info.get("base"))
         elif kind == "object":
-            raise LiveObjectNeeded(f"{self.__name__}.{attr} is a {str(info.get('type'))[:80]}: the tests use the "
-                                   "solution's objects themselves, which stay in its sandboxed process")
+            raise LiveObjectNeeded(
+                f"{self.__name__}.{attr} is a {str(info.get('type'))[:80]}: the tests use the "
+                "solution's objects themselves, which stay in its sandboxed process"
+            )
         else:
             process.violation(f"looking up {attr}", f"a name described as {str(kind)[:40]!r}")
         setattr(self, attr, value)  # looked up once
@@ -90,8 +92,11 @@ class SolutionModule(types.ModuleType):
         else:
             cls = getattr(builtins, name)
         try:
-            args = _decoded(process, raised["args"], "rebuilding an exception") if raised.get("args") is not None \
+            args = (
+                _decoded(process, raised["args"], "rebuilding an exception")
+                if raised.get("args") is not None
                 else (message,)
+            )
             return cls(*args) if isinstance(args, tuple) else cls(message)
         except Exception:  # noqa: BLE001 - a class whose arguments we cannot rebuild: its message, plainly
             return RuntimeError(f"{name}: {message}")
@@ -102,8 +107,9 @@ def remote_function(module: SolutionModule, process: SubmissionProcess, name: st
         try:
             request = json.dumps(encode([list(args), kwargs]))
         except NotData as exc:
-            raise LiveObjectNeeded(f"{name}() was given {exc}: only data crosses to the solution's "
-                                   "sandboxed process") from None
+            raise LiveObjectNeeded(
+                f"{name}() was given {exc}: only data crosses to the solution's sandboxed process"
+            ) from None
         answer = _answer(process, process.probe("call", name, request), f"{name}()")
         write_back(process, answer.get("after"), args, kwargs, f"{name}()")
         if "argument" in answer:  # it returned an argument itself: the caller's own object, as changed
@@ -117,8 +123,10 @@ def remote_function(module: SolutionModule, process: SubmissionProcess, name: st
             return _decoded(process, answer["value"], f"{name}()")
         if isinstance(answer.get("raised"), dict):
             raise module.rebuild(process, answer["raised"])
-        raise LiveObjectNeeded(f"{name}() returned a {str(answer.get('object'))[:80]}, an object: the tests use "
-                               "it itself, and it stays in the solution's sandboxed process")
+        raise LiveObjectNeeded(
+            f"{name}() returned a {str(answer.get('object'))[:80]}, an object: the tests use "
+            "it itself, and it stays in the solution's sandboxed process"
+        )
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = module.__name__
@@ -131,8 +139,9 @@ def write_back(process: SubmissionProcess, after: object, args: tuple, kwargs: d
     objects: a solution that appends to the list it was given changes the test's list, as in one process."""
     if not isinstance(after, dict):
         return
-    states = list(zip(args, after.get("args") or [])) + \
-        [(kwargs[key], state) for key, state in (after.get("kwargs") or {}).items() if key in kwargs]
+    states = list(zip(args, after.get("args") or [])) + [
+        (kwargs[key], state) for key, state in (after.get("kwargs") or {}).items() if key in kwargs
+    ]
     for original, state in states:
         if state is None or type(original) not in (list, dict, set):
             continue
@@ -154,8 +163,11 @@ def builtin_exception(name: object) -> type:
 
 
 def _builtin_exceptions() -> set[str]:
-    return {name for name, value in vars(builtins).items()
-            if isinstance(value, type) and issubclass(value, BaseException) and name not in UNRAISABLE}
+    return {
+        name
+        for name, value in vars(builtins).items()
+        if isinstance(value, type) and issubclass(value, BaseException) and name not in UNRAISABLE
+    }
 
 
 def _answer(process: SubmissionProcess, text: object, what: str) -> dict:

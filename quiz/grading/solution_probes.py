@@ -84,6 +84,7 @@ def after(positional: list, named: dict) -> dict:
             return encode(arg)
         except NotData:
             return None
+
     return {"args": [state(arg) for arg in positional], "kwargs": {key: state(arg) for key, arg in named.items()}}
 
 
@@ -97,11 +98,19 @@ def describe_exception(exc: Exception) -> dict:
     except NotData:
         args = None
     own = type(exc).__module__ != "builtins"
-    return {"type": type(exc).__name__, "own": own, "base": builtin_base(type(exc)), "args": args,
-            "message": message[:MESSAGE_LIMIT]}
+    return {
+        "type": type(exc).__name__,
+        "own": own,
+        "base": builtin_base(type(exc)),
+        "args": args,
+        "message": message[:MESSAGE_LIMIT],
+    }
 
 
 def builtin_base(cls: type) -> str:
     """The nearest builtin exception class `cls` derives from."""
-    return next(base.__name__ for base in cls.__mro__
-                if base.__module__ == "builtins" and getattr(builtins, base.__name__, None) is base)
+    return next(
+        base.__name__
+        for base in cls.__mro__
+        if base.__module__ == "builtins" and getattr(builtins, base.__name__, None) is base
+    )

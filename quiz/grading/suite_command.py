@@ -27,6 +27,29 @@ markers =
 def pytest_command(ini: Path, rootdir: Path, plugins: list[str], options: list[str], targets: list[str]) -> list[str]:
     """`python -I -B -m pytest` with our ini, `rootdir` as root and conftest boundary, and `plugins` loaded."""
     loaded = [arg for plugin in ("pytest_subtests.plugin", *plugins) for arg in ("-p", plugin)]
-    return [sys.executable, "-I", "-B", "-m", "pytest", "-c", str(ini), "--rootdir", str(rootdir),
-            "--confcutdir", str(rootdir), "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:warnings",
-            *loaded, *options, "-q", "--no-header", "--show-capture=no", "--tb=short", *targets]
+    return [
+        sys.executable,
+        "-I",
+        "-B",
+        "-m",
+        "pytest",
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(rootdir),
+        "--confcutdir",
+        str(rootdir),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:warnings",
+        *loaded,
+        *options,
+        "-q",
+        "--no-header",
+        "--show-capture=no",
+        "--tb=short",
+        *targets,
+    ]

@@ -77,8 +77,7 @@ class Objects:
         if isinstance(value, np.generic) and value.dtype.kind in protocol.ARRAY_KINDS:
             return value.item()
         if isinstance(value, np.ndarray):
-            return value if value.dtype.kind in protocol.ARRAY_KINDS and not value.dtype.fields \
-                else self.keep(value)
+            return value if value.dtype.kind in protocol.ARRAY_KINDS and not value.dtype.fields else self.keep(value)
         if type(value) in (list, tuple):
             return [self.plain(item, depth + 1) for item in value]
         if type(value) is dict and all(type(key) is str for key in value):
@@ -125,8 +124,10 @@ def import_failure(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         return f"the submission does not compile: {exc.msg} (line {exc.lineno})"
     if isinstance(exc, SystemExit):
-        return (f"the submission called sys.exit({exc.code!r}) at import: put script code under "
-                "`if __name__ == \"__main__\":`")
+        return (
+            f"the submission called sys.exit({exc.code!r}) at import: put script code under "
+            '`if __name__ == "__main__":`'
+        )
     return f"the submission failed at import: {type(exc).__name__}: {exc}"[:MESSAGE_LIMIT]
 
 
@@ -176,6 +177,7 @@ def captured_output():
 
 def refuse_sockets() -> None:
     """The fallback when no network namespace is available: refuse connections in this process."""
+
     def refused(*args, **kwargs):
         raise PermissionError("network access is disabled while grading")
 
@@ -230,14 +232,20 @@ class Server:
             try:
                 function = getattr(owner, name, None) if isinstance(name, str) else None
                 if not callable(function):
-                    raise AttributeError(f"the submission has no function {name!r}" if request["op"] == "call"
-                                         else f"the exercise has no probe {name!r}")
+                    raise AttributeError(
+                        f"the submission has no function {name!r}"
+                        if request["op"] == "call"
+                        else f"the exercise has no probe {name!r}"
+                    )
                 args = self.objects.resolve(request.get("args", []))
                 kwargs = self.objects.resolve(request.get("kwargs", {}))
                 value = self.objects.plain(function(*args, **kwargs))
             except BaseException as exc:  # noqa: BLE001 - everything the call raised goes back as data
-                return {"ok": False, "error": describe_error(exc, self.submission_path),
-                        "output": output.getvalue()[-OUTPUT_LIMIT:]}
+                return {
+                    "ok": False,
+                    "error": describe_error(exc, self.submission_path),
+                    "output": output.getvalue()[-OUTPUT_LIMIT:],
+                }
         return {"ok": True, "value": value, "output": output.getvalue()[-OUTPUT_LIMIT:]}
 
     def serve(self) -> None:
@@ -249,8 +257,18 @@ class Server:
             try:
                 protocol.write_frame(self.outbox, reply)
             except (TypeError, ValueError) as exc:  # e.g. a value nested too deeply: say so instead
-                protocol.write_frame(self.outbox, {"ok": False, "output": "", "error": {
-                    "type": "ProtocolError", "message": f"the result could not be sent: {exc}", "where": None}})
+                protocol.write_frame(
+                    self.outbox,
+                    {
+                        "ok": False,
+                        "output": "",
+                        "error": {
+                            "type": "ProtocolError",
+                            "message": f"the result could not be sent: {exc}",
+                            "where": None,
+                        },
+                    },
+                )
 
 
 def main(argv: list[str]) -> int:

@@ -60,10 +60,16 @@ def encode(value: object, depth: int = 0) -> object:
 # A subclass's stored value, never what its overrides say (`int(x)` would call its own __int__, `tuple(x)` its
 # own __iter__): the builtin type's methods, called on it directly.
 STORED = {
-    int: int.__int__, float: float.__float__, str: str.__str__, bytes: lambda v: bytes.__getitem__(v, slice(None)),
-    complex: complex.__complex__, tuple: lambda v: tuple.__getitem__(v, slice(None)),
-    list: lambda v: list.__getitem__(v, slice(None)), frozenset: lambda v: frozenset(frozenset.__iter__(v)),
-    set: lambda v: set(set.__iter__(v)), dict: lambda v: dict(dict.items(v)),
+    int: int.__int__,
+    float: float.__float__,
+    str: str.__str__,
+    bytes: lambda v: bytes.__getitem__(v, slice(None)),
+    complex: complex.__complex__,
+    tuple: lambda v: tuple.__getitem__(v, slice(None)),
+    list: lambda v: list.__getitem__(v, slice(None)),
+    frozenset: lambda v: frozenset(frozenset.__iter__(v)),
+    set: lambda v: set(set.__iter__(v)),
+    dict: lambda v: dict(dict.items(v)),
 }
 
 

@@ -17,22 +17,33 @@ _DECK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def register(sub, parent: argparse.ArgumentParser) -> None:
     # its own --lang (the document's, detected when not given) replaces the common one, on a copy of the options
     command = sub.add_parser(
-        "import-doc", parents=[common_options(suppress=True)], conflict_handler="resolve",
+        "import-doc",
+        parents=[common_options(suppress=True)],
+        conflict_handler="resolve",
         help="turn an interview-prep Markdown document into a draft bank",
         description="Read a Markdown interview document (面试题 / 题目 / Question / Q: labels or headings, answers "
-                    "as bullets, code blocks) and write a draft bank: one open question per interview question "
-                    "(passes that ask it again merged), one code-review question per programming task, every "
-                    "bullet a key point. The deck is in the document's language. Review it, then `quiz validate "
-                    "DIR` and `quiz --bank DIR`.")
+        "as bullets, code blocks) and write a draft bank: one open question per interview question "
+        "(passes that ask it again merged), one code-review question per programming task, every "
+        "bullet a key point. The deck is in the document's language. Review it, then `quiz validate "
+        "DIR` and `quiz --bank DIR`.",
+    )
     command.add_argument("document", metavar="FILE.md")
     command.add_argument("--output", metavar="DIR", help="the bank folder to write (default: ./<deck id>)")
     command.add_argument("--deck", metavar="ID", help="the deck's id (default: from the document's title)")
-    command.add_argument("--lang", dest="document_lang", choices=("zh", "en"), default=None,
-                         help="the document's language (default: detected from its questions)")
+    command.add_argument(
+        "--lang",
+        dest="document_lang",
+        choices=("zh", "en"),
+        default=None,
+        help="the document's language (default: detected from its questions)",
+    )
     command.add_argument("--force", action="store_true", help="replace deck files that already exist in DIR")
-    command.add_argument("--no-thesaurus", action="store_true",
-                         help="use only the document's own words as synonyms (default: also borrow the everyday "
-                              "phrasings the bank in use lists for the same words)")
+    command.add_argument(
+        "--no-thesaurus",
+        action="store_true",
+        help="use only the document's own words as synonyms (default: also borrow the everyday "
+        "phrasings the bank in use lists for the same words)",
+    )
     command.set_defaults(run=run_import_doc)
 
 
@@ -53,12 +64,15 @@ def run_import_doc(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise CommandFailed(f"quiz: {source} is not UTF-8 text "
-                            f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
+        raise CommandFailed(
+            f"quiz: {source} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
     read = document.read(text)
     if not read.questions:
-        raise CommandFailed(f"quiz: no interview questions found in {source} "
-                            f"(looked for 面试题 / 题目 / 题目描述 / Question / Q: labels and headings)")
+        raise CommandFailed(
+            f"quiz: no interview questions found in {source} "
+            f"(looked for 面试题 / 题目 / 题目描述 / Question / Q: labels and headings)"
+        )
     thesaurus = None if args.no_thesaurus else _thesaurus(args)
     made = to_bank.draft(read, source.name, deck=args.deck, lang=args.document_lang, thesaurus=thesaurus)
     output = Path(args.output) if args.output else Path(next(iter(made.decks)).split(".")[0])
@@ -99,17 +113,20 @@ def _report(source: Path, output: Path, made) -> None:
     merged = sum(one.merged for one in made.made)
     snippets = sum(one.snippets for one in made.made)
     broken = sum(len(one.broken) for one in made.made)
-    print(f"{source} -> {output}: {len(made.decks)} deck(s) in {made.language}, {len(questions)} question(s) "
-          f"({len(questions) - tasks} open, {tasks} code-review), {points} key point(s) "
-          f"({merged} repeated bullet(s) merged), {snippets} snippet(s)"
-          + (f" ({broken} kept broken)" if broken else ""))
+    print(
+        f"{source} -> {output}: {len(made.decks)} deck(s) in {made.language}, {len(questions)} question(s) "
+        f"({len(questions) - tasks} open, {tasks} code-review), {points} key point(s) "
+        f"({merged} repeated bullet(s) merged), {snippets} snippet(s)" + (f" ({broken} kept broken)" if broken else "")
+    )
     for ident in made.decks:
         print(f"  {output / (ident + '.yaml')}")
     for one in made.made:
         again = f" from {one.passes} passes" if one.passes > 1 else ""
-        print(f"  {one.id}  line {one.line}: {one.points} key point(s){again}"
-              + (f", {one.merged} merged" if one.merged else "") + (f", {one.snippets} snippet(s)" if one.snippets
-                                                                     else ""))
+        print(
+            f"  {one.id}  line {one.line}: {one.points} key point(s){again}"
+            + (f", {one.merged} merged" if one.merged else "")
+            + (f", {one.snippets} snippet(s)" if one.snippets else "")
+        )
         for line, why in one.broken:
             print(f"{source}:{line}: note: Python code does not parse ({why}): kept as written, marked broken")
     for line, what in made.unsure:

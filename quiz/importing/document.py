@@ -21,8 +21,11 @@ from enum import Enum
 from quiz.importing.markdown import Block, Kind, blocks
 
 _NUMBERING = re.compile(r"^\s*(?:第?[0-9一二三四五六七八九十]+[.、．章节题]?\s*)+(?:[0-9]+[.．]?\s*)*")
-_Q_HEADING = re.compile(r"^\s*(?:面试题|问题|题目|补充|追问|question|q)\s*[0-9]*\s*(?:[(（][^)）]{0,20}[)）])?\s*"
-                        r"[：:.．、]\s*", re.IGNORECASE)  # "Q2 (revisited): …", "面试题 4（追问）：…", "补充：…"
+_Q_HEADING = re.compile(
+    r"^\s*(?:面试题|问题|题目|补充|追问|question|q)\s*[0-9]*\s*(?:[(（][^)）]{0,20}[)）])?\s*"
+    r"[：:.．、]\s*",
+    re.IGNORECASE,
+)  # "Q2 (revisited): …", "面试题 4（追问）：…", "补充：…"
 
 
 class Role(Enum):
@@ -111,15 +114,16 @@ class _Reader:
 
     def heading(self, level: int, title: str, line: int) -> None:
         self.close()
-        self.bold_levels = {lv for lv in self.bold_levels if lv < level} if level not in self.bold_levels \
-            else self.bold_levels
+        self.bold_levels = (
+            {lv for lv in self.bold_levels if lv < level} if level not in self.bold_levels else self.bold_levels
+        )
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         if self.coding_level is not None and level <= self.coding_level and not _CODING_SECTION.search(title):
             self.coding_level = None
         asked = _Q_HEADING.match(title)
-        if asked and title[asked.end():].strip():
-            self.start(False, title[asked.end():].strip(), line)
+        if asked and title[asked.end() :].strip():
+            self.start(False, title[asked.end() :].strip(), line)
             self.current.in_heading = True
             return
         self.headings.append((level, title))
@@ -171,8 +175,13 @@ class _Reader:
                 current.prompt += "\n\n" + text
         elif self.part is Role.ANSWER:
             if bullet:
-                current.bullets.append(Bullet(block.label if block.label and block.rest else "",
-                                              block.rest if block.label and block.rest else block.text, block.line))
+                current.bullets.append(
+                    Bullet(
+                        block.label if block.label and block.rest else "",
+                        block.rest if block.label and block.rest else block.text,
+                        block.line,
+                    )
+                )
             else:
                 current.answer.append(text)
         elif self.part is Role.EXPLANATION:
@@ -180,8 +189,9 @@ class _Reader:
             if block.label and block.depth == 0:
                 self.part = None  # `**解析：** text` is one paragraph; a bare `**解析：**` heads the ones after it
         else:
-            self.unsure.append((block.line, f"text after '{_short(current.prompt)}' that is not part of its answer: "
-                                            "left out"))
+            self.unsure.append(
+                (block.line, f"text after '{_short(current.prompt)}' that is not part of its answer: left out")
+            )
 
     def code(self, block: Block) -> None:
         if self.current is None:
@@ -192,7 +202,7 @@ class _Reader:
 
 def _short(text: str, width: int = 30) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def read(text: str) -> Document:
@@ -206,8 +216,7 @@ def read(text: str) -> Document:
                 sections.append((block.text, block.line))
                 title = title or block.text
             reader.heading(block.level, block.text, block.line)
-        elif block.kind is Kind.PARAGRAPH and block.bold_only and role_of(block.label) is None \
-                and block.depth == 0:
+        elif block.kind is Kind.PARAGRAPH and block.bold_only and role_of(block.label) is None and block.depth == 0:
             reader.bold_heading(block.label, block.line)
         elif block.kind is Kind.PARAGRAPH:
             reader.paragraph(block)
@@ -215,8 +224,7 @@ def read(text: str) -> Document:
             reader.code(block)
         elif block.kind is Kind.RULE:
             reader.close()
-    return Document(title=plain_title(title), sections=sections, questions=_group(reader),
-                    unsure=reader.unsure)
+    return Document(title=plain_title(title), sections=sections, questions=_group(reader), unsure=reader.unsure)
 
 
 def _group(reader: _Reader) -> list[Found]:
@@ -246,13 +254,15 @@ def _group(reader: _Reader) -> list[Found]:
                 used.add(path)
     for path, paragraphs in reader.section_text.items():
         if path not in used:
-            reader.unsure.extend((line, f"text outside any question (under '{plain_title(path[-1]) if path else ''}'"
-                                        f"): left out") for _, line in paragraphs)
+            reader.unsure.extend(
+                (line, f"text outside any question (under '{plain_title(path[-1]) if path else ''}'): left out")
+                for _, line in paragraphs
+            )
     return found
 
 
 def _asks_anything(reader: _Reader, path: tuple[str, ...]) -> bool:
-    return any(one.headings[:len(path)] == path for _, one in reader.passes)
+    return any(one.headings[: len(path)] == path for _, one in reader.passes)
 
 
 def _closest(by_prompt: dict[str, Found], prompt: str) -> str | None:

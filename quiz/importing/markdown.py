@@ -3,8 +3,8 @@
     blocks(text) -> [Block, ...]
 
 Headings, paragraphs (a list item's paragraphs say how deep the list is and whether they open the item), code
-fences and rules. A paragraph's leading bold phrase is its `label` (`**答案：** ...`, `**免费资源**：...`), the text after
-it and its separator its `rest`; a paragraph all in bold (`**1.1. 开源框架的兴起**`) is `bold_only`, which many
+fences and rules. A paragraph's leading bold phrase is its `label` (`**答案：** ...`, `**免费资源**：...`), the text
+after it and its separator its `rest`; a paragraph all in bold (`**1.1. 开源框架的兴起**`) is `bold_only`, which many
 documents use as a heading.
 """
 
@@ -58,16 +58,42 @@ def blocks(text: str) -> list[Block]:
             item_opened = True
         elif token.type == "heading_open":
             words = _inline(tokens[index + 1])
-            found.append(Block(Kind.HEADING, line, text=words.text, level=int(token.tag[1]), label=words.label,
-                               rest=words.rest, bold_only=words.bold_only))
+            found.append(
+                Block(
+                    Kind.HEADING,
+                    line,
+                    text=words.text,
+                    level=int(token.tag[1]),
+                    label=words.label,
+                    rest=words.rest,
+                    bold_only=words.bold_only,
+                )
+            )
         elif token.type == "paragraph_open":
             words = _inline(tokens[index + 1])
-            found.append(Block(Kind.PARAGRAPH, line, text=words.text, depth=depth, opens_item=item_opened,
-                               label=words.label, rest=words.rest, bold_only=words.bold_only))
+            found.append(
+                Block(
+                    Kind.PARAGRAPH,
+                    line,
+                    text=words.text,
+                    depth=depth,
+                    opens_item=item_opened,
+                    label=words.label,
+                    rest=words.rest,
+                    bold_only=words.bold_only,
+                )
+            )
             item_opened = False
         elif token.type in ("fence", "code_block"):
-            found.append(Block(Kind.CODE, line, language=token.info.strip().split(" ")[0].lower(),
-                               source=_dedent(token.content), depth=depth))
+            found.append(
+                Block(
+                    Kind.CODE,
+                    line,
+                    language=token.info.strip().split(" ")[0].lower(),
+                    source=_dedent(token.content),
+                    depth=depth,
+                )
+            )
             item_opened = False
         elif token.type == "hr":
             found.append(Block(Kind.RULE, line))

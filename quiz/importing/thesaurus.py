@@ -35,9 +35,13 @@ class Thesaurus:
     def of_bank(cls, bank: Bank, leave_out: Iterable[str] = ()) -> Thesaurus:
         """Every concept of every open and code-review question of `bank`, but the questions in `leave_out`."""
         skipped = set(leave_out)
-        return cls(tuple(dict.fromkeys((*terms.zh, *terms.en)))
-                   for question in bank.questions if question.id not in skipped
-                   for point in question.key_points for terms in point.concepts)
+        return cls(
+            tuple(dict.fromkeys((*terms.zh, *terms.en)))
+            for question in bank.questions
+            if question.id not in skipped
+            for point in question.key_points
+            for terms in point.concepts
+        )
 
     def widen(self, terms: list[str]) -> list[str]:
         """`terms` and the synonyms of the concepts they name, without repeats."""

@@ -25,10 +25,22 @@ from quiz.importing.thesaurus import Thesaurus
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _NUMBER = re.compile(r"^\s*([0-9]+(?:[.．][0-9]+)*)")
-CODE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "bash": "bash", "sh": "bash",
-                  "shell": "bash", "console": "bash", "yaml": "yaml", "yml": "yaml", "json": "json"}
-TASK_ASK = {"zh": "请解释下面这段代码：它做了什么，为什么这样写，哪里可以改进？",
-            "en": "Explain the code below: what it does, why it is written so, and what you would improve."}
+CODE_LANGUAGES = {
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+    "bash": "bash",
+    "sh": "bash",
+    "shell": "bash",
+    "console": "bash",
+    "yaml": "yaml",
+    "yml": "yaml",
+    "json": "json",
+}
+TASK_ASK = {
+    "zh": "请解释下面这段代码：它做了什么，为什么这样写，哪里可以改进？",
+    "en": "Explain the code below: what it does, why it is written so, and what you would improve.",
+}
 
 
 @dataclass
@@ -57,7 +69,7 @@ def slug(text: str, width: int = 40) -> str:
     """Lowercase words joined by '-', cut at a word boundary within `width` (ids stay well inside the schema's 120)."""
     value = _SLUG.sub("-", text.lower()).strip("-")
     if len(value) > width:
-        value = value[:width + 1].rsplit("-", 1)[0] if "-" in value[:width + 1] else value[:width]
+        value = value[: width + 1].rsplit("-", 1)[0] if "-" in value[: width + 1] else value[:width]
     return value.strip("-")
 
 
@@ -73,8 +85,9 @@ def _readable_slug(title: str) -> str:
     return f"{head}-{digest}" if head else digest
 
 
-def draft(document: Document, name: str, deck: str | None = None, lang: str | None = None,
-          thesaurus: Thesaurus | None = None) -> Draft:
+def draft(
+    document: Document, name: str, deck: str | None = None, lang: str | None = None, thesaurus: Thesaurus | None = None
+) -> Draft:
     all_text = " ".join(p.prompt for q in document.questions for p in q.passes) or document.title
     language = lang or ("zh" if words.is_chinese(all_text) else "en")
     base = deck or slug(document.title) or slug(name) or "imported"
@@ -98,22 +111,41 @@ def draft(document: Document, name: str, deck: str | None = None, lang: str | No
             entry, one = _question(question, ident, language, name, used, topics, everywhere, thesaurus)
             entries.append(entry)
             made.append(one)
-        decks[ident] = {"deck": {"id": ident, "title": {language: title}, "languages": [language],
-                                 "description": {language: f"Imported from {name}: a draft to review."
-                                                 if language == "en" else f"从 {name} 导入的草稿，请审阅。"},
-                                 "topics": topics},
-                        "questions": entries}
+        decks[ident] = {
+            "deck": {
+                "id": ident,
+                "title": {language: title},
+                "languages": [language],
+                "description": {
+                    language: f"Imported from {name}: a draft to review."
+                    if language == "en"
+                    else f"从 {name} 导入的草稿，请审阅。"
+                },
+                "topics": topics,
+            },
+            "questions": entries,
+        }
     return Draft(decks=decks, made=made, unsure=sorted(unsure), language=language)
 
 
 def _all_text(question: Found) -> str:
-    return "\n".join([one.prompt for one in question.passes] + [b.label + " " + b.text for one in question.passes
-                                                                  for b in one.bullets]
-                     + [text for text, _ in question.context])
+    return "\n".join(
+        [one.prompt for one in question.passes]
+        + [b.label + " " + b.text for one in question.passes for b in one.bullets]
+        + [text for text, _ in question.context]
+    )
 
 
-def _question(question: Found, deck: str, lang: str, name: str, used: set[str], topics: dict[str, dict],
-              everywhere: frozenset[str], thesaurus: Thesaurus | None) -> tuple[dict, Made]:
+def _question(
+    question: Found,
+    deck: str,
+    lang: str,
+    name: str,
+    used: set[str],
+    topics: dict[str, dict],
+    everywhere: frozenset[str],
+    thesaurus: Thesaurus | None,
+) -> tuple[dict, Made]:
     first = question.passes[0]
     leaf = first.headings[-1] if first.headings and not first.in_heading else first.prompt
     qid = f"{deck}.{_readable_slug(leaf) or 'q'}"
@@ -131,19 +163,35 @@ def _question(question: Found, deck: str, lang: str, name: str, used: set[str], 
     if question.task:
         prompt = f"{prompt}\n\n{TASK_ASK[lang]}"
     entry = {
-        "id": qid, "type": "code-review" if question.task else "open", "topic": topic, "tags": ["imported"],
-        "difficulty": "medium", "source": _source(question, name),
-        "prompt": {lang: prompt}, "answer": {lang: _answer(question, points)},
-        "key_points": [{"id": f"p{n}", "point": {lang: text}, "concepts": [{lang: terms}], "require": 1}
-                       for n, (text, terms) in enumerate(points, start=1)],
+        "id": qid,
+        "type": "code-review" if question.task else "open",
+        "topic": topic,
+        "tags": ["imported"],
+        "difficulty": "medium",
+        "source": _source(question, name),
+        "prompt": {lang: prompt},
+        "answer": {lang: _answer(question, points)},
+        "key_points": [
+            {"id": f"p{n}", "point": {lang: text}, "concepts": [{lang: terms}], "require": 1}
+            for n, (text, terms) in enumerate(points, start=1)
+        ],
     }
     if snippets:
         entry["code"] = snippets
-    return entry, Made(id=qid, line=first.line, points=len(points), merged=merged, passes=len(question.passes),
-                       snippets=len(snippets), broken=broken)
+    return entry, Made(
+        id=qid,
+        line=first.line,
+        points=len(points),
+        merged=merged,
+        passes=len(question.passes),
+        snippets=len(snippets),
+        broken=broken,
+    )
 
 
-def _points(question: Found, excluded: frozenset[str], common: frozenset[str]) -> tuple[list[tuple[str, list[str]]], int]:
+def _points(
+    question: Found, excluded: frozenset[str], common: frozenset[str]
+) -> tuple[list[tuple[str, list[str]]], int]:
     """(point text, synonyms) for every distinct bullet of every pass, then for the context sentences and a
     task's explanation that no bullet says; how many bullets were folded into an earlier one."""
     kept: list[tuple[frozenset[str], str, list[str]]] = []  # (signature, text, terms)
@@ -161,8 +209,11 @@ def _points(question: Found, excluded: frozenset[str], common: frozenset[str]) -
                 kept[twin] = (other_sig | sig, text, list(dict.fromkeys(other_terms + terms)))
                 merged += 1
                 continue
-            text = f"{label}：{bullet.text}" if label and words.is_chinese(label) else \
-                (f"{label}: {bullet.text}" if label else bullet.text)
+            text = (
+                f"{label}：{bullet.text}"
+                if label and words.is_chinese(label)
+                else (f"{label}: {bullet.text}" if label else bullet.text)
+            )
             kept.append((sig, text, terms))
     said = [words.signature(text) for _, text, _ in kept]
     extra = [(text, line) for text, line in question.context]
@@ -207,15 +258,26 @@ def _snippets(question: Found, lang: str) -> tuple[list[dict], list[tuple[int, s
                 continue
             seen.add(key)
             kind = CODE_LANGUAGES.get(language, "python" if _looks_python(source) and not language else "text")
-            snippet = {"language": kind,
-                       "title": {lang: (f"示例代码（原文第 {line} 行）" if lang == "zh"
-                                        else f"Example code (line {line} of the document)")},
-                       "source": source}
+            snippet = {
+                "language": kind,
+                "title": {
+                    lang: (
+                        f"示例代码（原文第 {line} 行）"
+                        if lang == "zh"
+                        else f"Example code (line {line} of the document)"
+                    )
+                },
+                "source": source,
+            }
             if kind == "python" and (why := syntax_error(source)):
                 snippet["broken"] = True
-                snippet["title"] = {lang: (f"示例代码（原文第 {line} 行，原样保留：不能解析，{why}）" if lang == "zh"
-                                           else f"Example code (line {line} of the document, kept as written: "
-                                                f"it does not parse, {why})")}
+                snippet["title"] = {
+                    lang: (
+                        f"示例代码（原文第 {line} 行，原样保留：不能解析，{why}）"
+                        if lang == "zh"
+                        else f"Example code (line {line} of the document, kept as written: it does not parse, {why})"
+                    )
+                }
                 broken.append((line + _snippet_line(why), why))
             snippets.append(snippet)
     return snippets, broken
@@ -237,4 +299,3 @@ def _source(question: Found, name: str) -> str:
     again = [str(one.line) for one in question.passes[1:]]
     more = f"; asked again at line {', '.join(again)}" if again else ""
     return f"{name}: {path}, line {first.line}{more}"
-

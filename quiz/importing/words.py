@@ -15,26 +15,30 @@ from functools import cache
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+#._-]*[A-Za-z0-9+#]|[A-Za-z]")
 CHANGE_VERBS_ZH = frozenset(
-    "降低 减少 减小 提高 提升 增加 增强 加强 优化 改善 改进 加速 加快 促进 推动 缩短 激发 带来 实现 使得 让 使 能够 可以 "
-    "允许 支持 变得 得到 获得 进行 利用 使用 通过 具有 拥有 提供 鼓励".split())
+    "降低 减少 减小 提高 提升 增加 增强 加强 优化 改善 改进 加速 加快 促进 推动 缩短 激发 带来 实现 使得 "
+    "让 使 能够 可以 允许 支持 变得 得到 获得 进行 利用 使用 通过 具有 拥有 提供 鼓励".split()
+)
 STOP_ZH = frozenset(
     "的 了 地 得 且 和 与 及 或 并 而 也 都 就 把 被 将 对 在 从 为 于 其 这 那 些 个 种 等 是 有 着 过 更 很 最 多 "
-    "这些 那些 这个 那个 它们 他们 我们 你们 用户 通常 非常 更加 大幅 大量 直接 以及 并且 而且 或者 因为 所以 从而 因此 "
-    "同时 随着 不仅 还 以下 如下 原因 方面 如 例如 比如 其中 一些 一个 一种 各种 各个 所有 整体 整个 显著 广泛 丰富 "
-    "庞大 快速 迅速 可能 成为 可 需 需要 无需 不用 不必 能 会 要".split())
+    "这些 那些 这个 那个 它们 他们 我们 你们 用户 通常 非常 更加 大幅 大量 直接 以及 并且 而且 或者 因为 所以 "
+    "从而 因此 同时 随着 不仅 还 以下 如下 原因 方面 如 例如 比如 其中 一些 一个 一种 各种 各个 所有 整体 整个 "
+    "显著 广泛 丰富 庞大 快速 迅速 可能 成为 可 需 需要 无需 不用 不必 能 会 要".split()
+)
 STOP_EN = frozenset(
     "a an the and or but of to in on for with by from as at into onto than then that this these those it its "
     "they them their there is are was were be been being can could may might will would should must do does "
     "did done not no so such very more most much many less few each every all any some other own same also "
     "which who whom what when where why how while because since thus hence therefore however often usually "
     "users user you your we our us one two many lot lots way ways make makes made making use uses used using "
-    "allow allows allowed help helps let lets get gets got become becomes keep keeps kept instead fewer".split())
+    "allow allows allowed help helps let lets get gets got become becomes keep keeps kept instead fewer".split()
+)
 CHANGE_VERBS_EN = frozenset(
     "improve improves improved improving reduce reduces reduced reducing lower lowers lowered lowering increase "
     "increases increased increasing raise raises raised boost boosts boosted speed speeds sped accelerate "
     "accelerates accelerated cut cuts enable enables enabled enhance enhances enhanced optimize optimizes "
     "optimized optimise optimises optimised decrease decreases decreased shorten shortens shortened provide "
-    "provides provided offer offers offered better faster higher greater".split())
+    "provides provided offer offers offered better faster higher greater".split()
+)
 _NOUNISH = ("n", "vn", "nz", "nr", "ns", "nt", "eng", "j", "l", "i", "an")
 
 
@@ -73,8 +77,9 @@ def content_words(text: str) -> list[tuple[str, str]]:
     return words
 
 
-def concept_terms(label: str, body: str, excluded: frozenset[str], common: frozenset[str] = frozenset(),
-                  body_words: int = 4) -> list[str]:
+def concept_terms(
+    label: str, body: str, excluded: frozenset[str], common: frozenset[str] = frozenset(), body_words: int = 4
+) -> list[str]:
     """Synonyms for the concept a bullet names: its label's content words joined (the phrase), the nouns among
     them (else its verbs), then up to `body_words` nouns of its text that are not `common`. Excluded words (the
     question's own) are left out unless nothing else remains."""

@@ -13,17 +13,24 @@ from quiz.errors import CommandFailed, ExitCode, UsageError
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
-    score = sub.add_parser("score", parents=[parent], help="score an answer against a question's key points",
-                           description="Score a free-text answer (Chinese, English or mixed) against the key points "
-                                       "of a question; for a choice question, give the option letters (a,c).")
+    score = sub.add_parser(
+        "score",
+        parents=[parent],
+        help="score an answer against a question's key points",
+        description="Score a free-text answer (Chinese, English or mixed) against the key points "
+        "of a question; for a choice question, give the option letters (a,c).",
+    )
     score.add_argument("question_id", metavar="QUESTION_ID")
     given = score.add_mutually_exclusive_group(required=True)
     given.add_argument("--answer", metavar="TEXT", help="the answer")
     given.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE ('-': standard input)")
-    score.add_argument("--json", action="store_true",
-                       help='print {"id", "score", "covered", "missed", "suggested_rating"}, and "contradicted": '
-                            'the key points whose opposite the answer states, or for a choice question "wrong": '
-                            'the options chosen that are not correct')
+    score.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"id", "score", "covered", "missed", "suggested_rating"}, and "contradicted": '
+        'the key points whose opposite the answer states, or for a choice question "wrong": '
+        "the options chosen that are not correct",
+    )
     score.set_defaults(run=run_score)
 
     stats = sub.add_parser("stats", parents=[parent], help="show progress: accuracy, reviews and due cards per topic")
@@ -35,11 +42,16 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     export.add_argument("--output", metavar="PATH", help="write to PATH instead of standard output")
     export.set_defaults(run=run_export)
 
-    settings = sub.add_parser("settings", parents=[parent], help="show or change the drill settings",
-                              description="With no option, show the settings; each option changes one.")
+    settings = sub.add_parser(
+        "settings",
+        parents=[parent],
+        help="show or change the drill settings",
+        description="With no option, show the settings; each option changes one.",
+    )
     settings.add_argument("--new-per-day", type=int, metavar="N", help="new questions a day (UTC), 0-1000")
-    settings.add_argument("--retention", type=float, metavar="R",
-                          help="desired retention FSRS aims for, 0.70-0.99 (higher: more reviews)")
+    settings.add_argument(
+        "--retention", type=float, metavar="R", help="desired retention FSRS aims for, 0.70-0.99 (higher: more reviews)"
+    )
     settings.set_defaults(run=run_settings)
 
 
@@ -77,8 +89,10 @@ def _chosen_options(question, answer: str) -> list[str]:
     ids = [o.id for o in question.options]
     chosen = [c for c in re.split(r"[\s,;/]+", answer.strip().lower()) if c]
     if not chosen or any(c not in ids for c in chosen):
-        raise UsageError(f"{question.id} is a choice question: answer with option letters among "
-                         f"{', '.join(ids)} (for example --answer {ids[0]})")
+        raise UsageError(
+            f"{question.id} is a choice question: answer with option letters among "
+            f"{', '.join(ids)} (for example --answer {ids[0]})"
+        )
     return chosen
 
 
@@ -94,13 +108,19 @@ def run_score(args: argparse.Namespace) -> int:
     if question.type == "choice":
         result = score_choice(question, _chosen_options(question, answer))
     elif not question.key_points:
-        raise UsageError(f"{question.id} has no key points to score an answer against "
-                         f"(a coding exercise is graded by its tests)")
+        raise UsageError(
+            f"{question.id} has no key points to score an answer against (a coding exercise is graded by its tests)"
+        )
     else:
         result = score_answer(question, answer)
     if args.json:
-        figures = {"id": question.id, "score": result.score, "covered": list(result.covered),
-                   "missed": list(result.missed), "suggested_rating": result.suggested_rating}
+        figures = {
+            "id": question.id,
+            "score": result.score,
+            "covered": list(result.covered),
+            "missed": list(result.missed),
+            "suggested_rating": result.suggested_rating,
+        }
         if question.type == "choice":
             figures["wrong"] = list(result.wrong)
         else:
@@ -118,8 +138,10 @@ def run_score(args: argparse.Namespace) -> int:
         total, noun = len(question.key_points), "key points"
     wrong = len(result.wrong) + len(result.contradicted)
     wrong = f", {wrong} wrong" if wrong else ""
-    print(f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}{wrong}), "
-          f"suggested rating: {RATING_NAMES[result.suggested_rating]}")
+    print(
+        f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}{wrong}), "
+        f"suggested rating: {RATING_NAMES[result.suggested_rating]}"
+    )
     for point_id in result.covered:
         print(f"  + {texts[point_id]}")
     for point_id in result.missed:
@@ -149,21 +171,42 @@ def run_stats(args: argparse.Namespace) -> int:
     table = [[header[0 if zh else 1] for header in STATS_HEADERS]]
     topics = [(bank.topic_title(topic, args.lang), row) for topic, row in figures["topics"].items()]
     for name, row in [*topics, ("全部" if zh else "all", figures["total"])]:
-        table.append([name, row["questions"], row["attempts"], _percent(row["accuracy"]), row["reviews"],
-                      _percent(row["pass_rate"]), row["due_now"], row["due_week"], row["new"]])
+        table.append(
+            [
+                name,
+                row["questions"],
+                row["attempts"],
+                _percent(row["accuracy"]),
+                row["reviews"],
+                _percent(row["pass_rate"]),
+                row["due_now"],
+                row["due_week"],
+                row["new"],
+            ]
+        )
     print(_aligned(table))
     last_week = sum(day["reviews"] for day in figures["reviews_per_day"][-7:])
     print(f"最近 7 天复习：{last_week}" if zh else f"reviews in the last 7 days: {last_week}")
     if figures["removed_questions"]:
         removed = ", ".join(figures["removed_questions"])
-        print(f"已不在题库中的题目的记录：{removed}" if zh else f"history of questions no longer in the bank: {removed}")
+        print(
+            f"已不在题库中的题目的记录：{removed}" if zh else f"history of questions no longer in the bank: {removed}"
+        )
     return ExitCode.OK
 
 
 # (zh, en) column headers of `quiz stats`; "unseen" counts the questions never rated
-STATS_HEADERS = (("主题", "topic"), ("题数", "questions"), ("作答", "attempts"), ("正确率", "accuracy"),
-                 ("复习", "reviews"), ("通过率", "passed"), ("现在到期", "due now"), ("7 天内到期", "due 7d"),
-                 ("未学", "unseen"))
+STATS_HEADERS = (
+    ("主题", "topic"),
+    ("题数", "questions"),
+    ("作答", "attempts"),
+    ("正确率", "accuracy"),
+    ("复习", "reviews"),
+    ("通过率", "passed"),
+    ("现在到期", "due now"),
+    ("7 天内到期", "due 7d"),
+    ("未学", "unseen"),
+)
 
 
 def _aligned(table: list[list]) -> str:
@@ -202,8 +245,10 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError:  # the folder does not exist or cannot be written: there is nothing to clean up
             pass
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-    print(f"exported {len(history['attempts'])} answer(s) and {len(history['reviews'])} review(s) to {target}",
-          file=sys.stderr)
+    print(
+        f"exported {len(history['attempts'])} answer(s) and {len(history['reviews'])} review(s) to {target}",
+        file=sys.stderr,
+    )
     return ExitCode.OK
 
 

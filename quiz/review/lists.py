@@ -20,9 +20,13 @@ _PREDICATE_EN = re.compile(
     r"'(?:re|s|ve|ll|d|m)\b|\b(?:is|are|was|were|be|has|have|had|can|could|will|would|should|must|do|does|did|"
     r"lets?|makes?|gives?|helps?|means?|needs?|uses?|saves?|cuts?|reduces?|lowers?|improves?|increases?|speeds?|"
     r"boosts?|cheaper|faster|slower|more|less|fewer|lot|lots|many|much|big|bigger|huge|large|high|higher|low|"
-    r"better)\b", re.IGNORECASE)
-_PREDICATE = re.compile(r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|"
-                        + _PREDICATE_EN.pattern, re.IGNORECASE)
+    r"better)\b",
+    re.IGNORECASE,
+)
+_PREDICATE = re.compile(
+    r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|" + _PREDICATE_EN.pattern,
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'._][A-Za-z0-9]+)*")
 _SEPARATORS = re.compile(r"[、，,;；/\n]|[。！？!?]|\.(?=\s|$)|[-–—*•]\s")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|（[^（）]*）")

@@ -34,11 +34,14 @@ CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point s
 _BLANK = "\x00"
 ALL_NEGATIONS = frozenset(polarity.Family)
 OPEN_DENIALS = ALL_NEGATIONS
-CODE_REVIEW_DENIALS = frozenset({polarity.Family.DISMISS})  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
+CODE_REVIEW_DENIALS = frozenset(
+    {polarity.Family.DISMISS}
+)  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
 # A misconception stated as a hypothesis ("如果直接全部解冻，……", "if you cache after shuffling, ...") or a reason
 # denied ("not because the code is free") is not the answer's belief.
-_HYPOTHESIS = re.compile(r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b",
-                         re.IGNORECASE)
+_HYPOTHESIS = re.compile(
+    r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
+)
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 
 
@@ -102,10 +105,10 @@ def _compile(question: Question) -> _Compiled:
     ngrams: set[tuple[str, ...]] = set()
     for seq in prompts:
         for n in (2, 3):
-            ngrams.update(tuple(seq[i:i + n]) for i in range(len(seq) - n + 1))
+            ngrams.update(tuple(seq[i : i + n]) for i in range(len(seq) - n + 1))
     for snippet in question.code:
         seq = text.units(snippet.source)
-        ngrams.update(tuple(seq[i:i + CODE_RUN]) for i in range(len(seq) - CODE_RUN + 1))
+        ngrams.update(tuple(seq[i : i + CODE_RUN]) for i in range(len(seq) - CODE_RUN + 1))
     points = []
     for kp in question.key_points:
         concepts = []
@@ -123,7 +126,7 @@ def _compile(question: Question) -> _Compiled:
 
 def _contains(seq: list[str], part: tuple[str, ...]) -> bool:
     size = len(part)
-    return any(tuple(seq[i:i + size]) == part for i in range(len(seq) - size + 1))
+    return any(tuple(seq[i : i + size]) == part for i in range(len(seq) - size + 1))
 
 
 def _copied_from_prompt(seq: list[str], prompt_ngrams: frozenset[tuple[str, ...]]) -> list[bool]:
@@ -131,12 +134,12 @@ def _copied_from_prompt(seq: list[str], prompt_ngrams: frozenset[tuple[str, ...]
     Chinese characters are one ordinary word and often a term of the answer itself)."""
     copied = [False] * len(seq)
     for i in range(len(seq) - 1):
-        pair = tuple(seq[i:i + 2])
+        pair = tuple(seq[i : i + 2])
         if pair in prompt_ngrams and not all(text.is_han(u) for u in pair):
             copied[i] = copied[i + 1] = True
         for n in (3, CODE_RUN):
-            if i + n <= len(seq) and tuple(seq[i:i + n]) in prompt_ngrams:
-                copied[i:i + n] = [True] * n
+            if i + n <= len(seq) and tuple(seq[i : i + n]) in prompt_ngrams:
+                copied[i : i + n] = [True] * n
     return copied
 
 
@@ -207,8 +210,11 @@ class _Answer:
         negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
         families = ALL_NEGATIONS if term.negated else self.denials
         both_ways = not term.negated and self.denials == OPEN_DENIALS
-        return [(first, last) for first, last in _occurrences(term, self.positions)
-                if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated]
+        return [
+            (first, last)
+            for first, last in _occurrences(term, self.positions)
+            if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated
+        ]
 
     def states(self, term: _Term) -> bool:
         """Whether the answer states a misconception as its own: within one list item and not across "and" /
@@ -216,9 +222,11 @@ class _Answer:
         families = self.denials if term.negated else ALL_NEGATIONS
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
-            if self.reading.segment_of(start) != self.reading.segment_of(end - 1) \
-                    or _CONJUNCTION.search(self.normalised, start, end) \
-                    or _HYPOTHESIS.search(self.normalised, *self._clause(start)):
+            if (
+                self.reading.segment_of(start) != self.reading.segment_of(end - 1)
+                or _CONJUNCTION.search(self.normalised, start, end)
+                or _HYPOTHESIS.search(self.normalised, *self._clause(start))
+            ):
                 continue  # "not because it is free"; "如果直接全部解冻，……" states a condition, not a belief
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
                 return True
@@ -274,8 +282,9 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
             missed.append(point.id)
             credit += PARTIAL_CREDIT * mentioned / point.require
     score = round(max(0.0, credit) / len(compiled.points), 4) if compiled.points else 0.0
-    return ScoreResult(question.id, score, tuple(covered), tuple(missed), suggest_rating(score),
-                       contradicted=tuple(contradicted))
+    return ScoreResult(
+        question.id, score, tuple(covered), tuple(missed), suggest_rating(score), contradicted=tuple(contradicted)
+    )
 
 
 def score_choice(question: Question, chosen: Iterable[str]) -> ScoreResult:
@@ -292,5 +301,6 @@ def score_choice(question: Question, chosen: Iterable[str]) -> ScoreResult:
         score = 1.0 if picked == set(correct) else 0.0
     score = round(score, 4)
     rating = GOOD if score >= 0.999 else suggest_rating(score)
-    return ScoreResult(question.id, score, tuple(hits), tuple(c for c in correct if c not in picked), rating,
-                       wrong=tuple(wrong))
+    return ScoreResult(
+        question.id, score, tuple(hits), tuple(c for c in correct if c not in picked), rating, wrong=tuple(wrong)
+    )

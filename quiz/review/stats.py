@@ -28,8 +28,16 @@ class StatsRows:
 
 
 def _empty() -> dict:
-    return {"questions": 0, "attempts": 0, "accuracy": None, "reviews": 0, "pass_rate": None,
-            "due_now": 0, "due_week": 0, "new": 0}
+    return {
+        "questions": 0,
+        "attempts": 0,
+        "accuracy": None,
+        "reviews": 0,
+        "pass_rate": None,
+        "due_now": 0,
+        "due_week": 0,
+        "new": 0,
+    }
 
 
 def compute_stats(rows: StatsRows, bank, now: datetime) -> dict:
@@ -72,16 +80,26 @@ def compute_stats(rows: StatsRows, bank, now: datetime) -> dict:
 
     today = day_start(now)
     first_day = today - timedelta(days=HISTORY_DAYS - 1)
-    reviews_per_day = [{"date": d, "reviews": rows.reviews_per_day.get(d, 0)}
-                       for d in ((first_day + timedelta(days=i)).date().isoformat() for i in range(HISTORY_DAYS))]
+    reviews_per_day = [
+        {"date": d, "reviews": rows.reviews_per_day.get(d, 0)}
+        for d in ((first_day + timedelta(days=i)).date().isoformat() for i in range(HISTORY_DAYS))
+    ]
     ahead: dict[str, int] = defaultdict(int)
     for qid, due in cards.items():
         if qid in topic_of:
             ahead[max(parse_time(due), today).date().isoformat()] += 1
-    due_per_day = [{"date": d, "due": ahead.get(d, 0)}
-                   for d in ((today + timedelta(days=i)).date().isoformat() for i in range(AHEAD_DAYS))]
+    due_per_day = [
+        {"date": d, "due": ahead.get(d, 0)}
+        for d in ((today + timedelta(days=i)).date().isoformat() for i in range(AHEAD_DAYS))
+    ]
 
     known = set(topic_of)
     removed = sorted((set(attempts) | set(reviews) | set(cards) | rows.attempted) - known)
-    return {"now": iso(now), "topics": dict(sorted(topics.items())), "total": total,
-            "reviews_per_day": reviews_per_day, "due_per_day": due_per_day, "removed_questions": removed}
+    return {
+        "now": iso(now),
+        "topics": dict(sorted(topics.items())),
+        "total": total,
+        "reviews_per_day": reviews_per_day,
+        "due_per_day": due_per_day,
+        "removed_questions": removed,
+    }

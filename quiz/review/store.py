@@ -74,8 +74,10 @@ def _first_finding(check: list[tuple[str]]) -> str:
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > migrations.CURRENT:
-        raise StoreError(f"{path} was written by a newer quiz (schema v{version}; this one knows up to "
-                         f"v{migrations.CURRENT}): upgrade quiz, or pass --data-dir to use another store")
+        raise StoreError(
+            f"{path} was written by a newer quiz (schema v{version}; this one knows up to "
+            f"v{migrations.CURRENT}): upgrade quiz, or pass --data-dir to use another store"
+        )
     if version == migrations.CURRENT:
         return
     conn.execute("BEGIN IMMEDIATE")
@@ -148,8 +150,13 @@ def _connect_or_reason(path: Path) -> tuple[sqlite3.Connection | None, str | Non
 class ReviewStore:
     """Sessions, answers, FSRS cards and review logs of one user. Thread-safe: one connection behind a lock."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, recovered_from: Path | None = None,
-                 recovered_reason: str | None = None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        recovered_from: Path | None = None,
+        recovered_reason: str | None = None,
+    ):
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
@@ -185,8 +192,10 @@ class ReviewStore:
         """One line for the user when open() had to move an unreadable file aside."""
         if self.recovered_from is None:
             return None
-        return (f"the progress store {self.path} was unreadable ({self.recovered_reason}); "
-                f"moved it to {self.recovered_from} and started a fresh one")
+        return (
+            f"the progress store {self.path} was unreadable ({self.recovered_reason}); "
+            f"moved it to {self.recovered_from} and started a fresh one"
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -220,17 +229,21 @@ class ReviewStore:
         if mode not in MODES:
             raise ValueError(f"session mode must be one of {', '.join(MODES)}, not {mode!r}")
         with self._lock:
-            cursor = self._conn.execute("INSERT INTO sessions (mode, started_at) VALUES (?, ?)",
-                                        (mode, iso(schedule.utc(None))))
+            cursor = self._conn.execute(
+                "INSERT INTO sessions (mode, started_at) VALUES (?, ?)", (mode, iso(schedule.utc(None)))
+            )
             return cursor.lastrowid
 
     def end_session(self, session_id: int) -> None:
         with self._lock:
-            self._conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
-                               (iso(schedule.utc(None)), session_id))
+            self._conn.execute(
+                "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                (iso(schedule.utc(None)), session_id),
+            )
 
-    def record_attempt(self, session_id: int | None, question_id: str, answer: str, result: ScoreResult | None,
-                       duration_s: float) -> int:
+    def record_attempt(
+        self, session_id: int | None, question_id: str, answer: str, result: ScoreResult | None, duration_s: float
+    ) -> int:
         """Committed before it returns: a crash afterwards cannot lose this answer."""
         covered = json.dumps(list(result.covered)) if result else None
         missed = json.dumps(list(result.missed)) if result else None
@@ -239,8 +252,19 @@ class ReviewStore:
             cursor = conn.execute(
                 "INSERT INTO attempts (session_id, question_id, answer, score, covered, missed, contradicted,"
                 " suggested_rating, duration_s, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, question_id, answer, result.score if result else None, covered, missed, contradicted,
-                 result.suggested_rating if result else None, float(duration_s), iso(schedule.utc(None))))
+                (
+                    session_id,
+                    question_id,
+                    answer,
+                    result.score if result else None,
+                    covered,
+                    missed,
+                    contradicted,
+                    result.suggested_rating if result else None,
+                    float(duration_s),
+                    iso(schedule.utc(None)),
+                ),
+            )
             if answer:
                 conn.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
             return cursor.lastrowid
@@ -254,7 +278,8 @@ class ReviewStore:
                 self._conn.execute(
                     "INSERT INTO drafts (question_id, text, saved_at) VALUES (?, ?, ?) ON CONFLICT (question_id)"
                     " DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
-                    (question_id, text, iso(schedule.utc(None))))
+                    (question_id, text, iso(schedule.utc(None))),
+                )
             else:
                 self._conn.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
 
@@ -270,8 +295,9 @@ class ReviewStore:
         sched = schedule.scheduler(self.settings()["desired_retention"])
         with self._lock:  # the review joins this instance's undo stack only once it is committed
             with self._write() as conn:
-                row = conn.execute("SELECT card, first_review FROM cards WHERE question_id = ?",
-                                   (question_id,)).fetchone()
+                row = conn.execute(
+                    "SELECT card, first_review FROM cards WHERE question_id = ?", (question_id,)
+                ).fetchone()
                 before = Card.from_json(row[0]) if row else schedule.new_card(question_id, now)
                 after = schedule.review(sched, before, rating, now)
                 conn.execute(
@@ -279,11 +305,13 @@ class ReviewStore:
                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET"
                     " card = excluded.card, due = excluded.due, state = excluded.state,"
                     " last_review = excluded.last_review",
-                    (question_id, after.to_json(), iso(after.due), int(after.state), iso(now), iso(now)))
+                    (question_id, after.to_json(), iso(after.due), int(after.state), iso(now), iso(now)),
+                )
                 review_id = conn.execute(
                     "INSERT INTO review_logs (question_id, rating, reviewed_at, due_after, card_before)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (question_id, rating, iso(now), iso(after.due), row[0] if row else None)).lastrowid
+                    (question_id, rating, iso(now), iso(after.due), row[0] if row else None),
+                ).lastrowid
             self._own_reviews.append(review_id)
         return after.due.astimezone(timezone.utc)
 
@@ -295,23 +323,27 @@ class ReviewStore:
             with self._write() as conn:
                 while self._own_reviews:
                     log_id = self._own_reviews[-1]
-                    found = conn.execute("SELECT question_id, card_before FROM review_logs WHERE id = ?",
-                                         (log_id,)).fetchone()
+                    found = conn.execute(
+                        "SELECT question_id, card_before FROM review_logs WHERE id = ?", (log_id,)
+                    ).fetchone()
                     if found is not None:
                         break
                     self._own_reviews.pop()  # no longer in the file: nothing of it to take back
                 else:
                     return None
                 question_id, card_before = found
-                later = conn.execute("SELECT id, rating, reviewed_at FROM review_logs WHERE question_id = ?"
-                                     " AND id > ? ORDER BY id", (question_id, log_id)).fetchall()
+                later = conn.execute(
+                    "SELECT id, rating, reviewed_at FROM review_logs WHERE question_id = ? AND id > ? ORDER BY id",
+                    (question_id, log_id),
+                ).fetchall()
                 conn.execute("DELETE FROM review_logs WHERE id = ?", (log_id,))
                 self._replay(conn, question_id, card_before, later)
             self._own_reviews.pop()
         return question_id
 
-    def _replay(self, conn: sqlite3.Connection, question_id: str, card_before: str | None,
-                later: list[tuple[int, int, str]]) -> None:
+    def _replay(
+        self, conn: sqlite3.Connection, question_id: str, card_before: str | None, later: list[tuple[int, int, str]]
+    ) -> None:
         """Set the card to `card_before` with the `later` reviews applied again, in order, and give each of them
         its new card_before (so its own undo stays right). No card and no review left: the question is new."""
         card = Card.from_json(card_before) if card_before else None
@@ -321,15 +353,25 @@ class ReviewStore:
             moment = parse_time(reviewed_at)
             before = card
             card = schedule.review(sched, before or schedule.new_card(question_id, moment), rating, moment)
-            conn.execute("UPDATE review_logs SET card_before = ?, due_after = ? WHERE id = ?",
-                         (before.to_json() if before else None, iso(card.due), review_id))
+            conn.execute(
+                "UPDATE review_logs SET card_before = ?, due_after = ? WHERE id = ?",
+                (before.to_json() if before else None, iso(card.due), review_id),
+            )
         if card is None:
             conn.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
             return
-        conn.execute("UPDATE cards SET card = ?, due = ?, state = ?, last_review = ?,"
-                     " first_review = COALESCE(?, first_review) WHERE question_id = ?",
-                     (card.to_json(), iso(card.due), int(card.state), iso(card.last_review or card.due),
-                      first_review, question_id))
+        conn.execute(
+            "UPDATE cards SET card = ?, due = ?, state = ?, last_review = ?,"
+            " first_review = COALESCE(?, first_review) WHERE question_id = ?",
+            (
+                card.to_json(),
+                iso(card.due),
+                int(card.state),
+                iso(card.last_review or card.due),
+                first_review,
+                question_id,
+            ),
+        )
 
     def _cards_due(self) -> dict[str, str]:
         return dict(self._query("SELECT question_id, due FROM cards"))
@@ -346,7 +388,7 @@ class ReviewStore:
         cards = self._cards_due()
         cutoff = iso(now)
         due = sorted((cards[q], q) for q in ids if q in cards and cards[q] <= cutoff)
-        new = [q for q in ids if q not in cards][:self._new_left_today(now)]
+        new = [q for q in ids if q not in cards][: self._new_left_today(now)]
         return [q for _, q in due] + new
 
     def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
@@ -354,8 +396,9 @@ class ReviewStore:
         allowance), "unseen": never rated at all, "week": due within 7 days (including now)}."""
         return self.due_counts_by_group({"": question_ids}, now=now)[""]
 
-    def due_counts_by_group(self, groups: dict[str, Iterable[str]], now: datetime | None = None
-                            ) -> dict[str, dict[str, int]]:
+    def due_counts_by_group(
+        self, groups: dict[str, Iterable[str]], now: datetime | None = None
+    ) -> dict[str, dict[str, int]]:
         """due_counts for each group of question ids, reading the cards and today's allowance once (the home
         screen asks for the whole bank, every deck and every topic at once)."""
         now = schedule.utc(now)
@@ -366,9 +409,12 @@ class ReviewStore:
         for key, question_ids in groups.items():
             ids = list(dict.fromkeys(question_ids))
             unseen = sum(1 for q in ids if q not in cards)
-            counts[key] = {"due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
-                           "new": min(unseen, new_left), "unseen": unseen,
-                           "week": sum(1 for q in ids if q in cards and cards[q] <= week)}
+            counts[key] = {
+                "due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
+                "new": min(unseen, new_left),
+                "unseen": unseen,
+                "week": sum(1 for q in ids if q in cards and cards[q] <= week),
+            }
         return counts
 
     # --- settings -------------------------------------------------------------------------------------------
@@ -396,44 +442,69 @@ class ReviewStore:
             checked[key] = value
         with self._write() as conn:
             for key, value in checked.items():
-                conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
-                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, json.dumps(value)),
+                )
 
     # --- history --------------------------------------------------------------------------------------------
 
     def stats(self, bank, now: datetime | None = None) -> dict:
         """Progress figures per topic and per day (see stats.compute_stats)."""
         now = schedule.utc(now)
-        return stats.compute_stats(self._stats_rows(day_start(now) - timedelta(days=stats.HISTORY_DAYS - 1)),
-                                   bank, now)
+        return stats.compute_stats(self._stats_rows(day_start(now) - timedelta(days=stats.HISTORY_DAYS - 1)), bank, now)
 
     def _stats_rows(self, since: datetime) -> stats.StatsRows:
         with self._lock:
             conn = self._conn
             return stats.StatsRows(
-                attempts={qid: (n, total) for qid, n, total in conn.execute(
-                    "SELECT question_id, COUNT(*), SUM(score) FROM attempts WHERE score IS NOT NULL"
-                    " GROUP BY question_id")},
-                reviews={qid: (n, passed) for qid, n, passed in conn.execute(
-                    "SELECT question_id, COUNT(*), SUM(rating >= 3) FROM review_logs GROUP BY question_id")},
+                attempts={
+                    qid: (n, total)
+                    for qid, n, total in conn.execute(
+                        "SELECT question_id, COUNT(*), SUM(score) FROM attempts WHERE score IS NOT NULL"
+                        " GROUP BY question_id"
+                    )
+                },
+                reviews={
+                    qid: (n, passed)
+                    for qid, n, passed in conn.execute(
+                        "SELECT question_id, COUNT(*), SUM(rating >= 3) FROM review_logs GROUP BY question_id"
+                    )
+                },
                 due=dict(conn.execute("SELECT question_id, due FROM cards")),
                 attempted=frozenset(qid for (qid,) in conn.execute("SELECT DISTINCT question_id FROM attempts")),
-                reviews_per_day=dict(conn.execute(
-                    "SELECT substr(reviewed_at, 1, 10), COUNT(*) FROM review_logs WHERE reviewed_at >= ? GROUP BY 1",
-                    (iso(since),))))
+                reviews_per_day=dict(
+                    conn.execute(
+                        "SELECT substr(reviewed_at, 1, 10), COUNT(*) FROM review_logs WHERE reviewed_at >= ?"
+                        " GROUP BY 1",
+                        (iso(since),),
+                    )
+                ),
+            )
 
     def history(self) -> dict[str, list[dict]]:
         """Every attempt, review and draft, oldest first, as plain values (what `quiz export` writes)."""
         with self._lock:
             conn = self._conn
-            attempts = [export.attempt_row(row) for row in conn.execute(
-                "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
-                " a.missed, a.contradicted, a.suggested_rating, a.duration_s"
-                " FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id ORDER BY a.answered_at, a.id")]
-            reviews = [{"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
-                       for id_, time, qid, rating, due_after in conn.execute(
-                           "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs"
-                           " ORDER BY reviewed_at, id")]
-            drafts = [{"time": time, "question_id": qid, "answer": text} for qid, text, time in conn.execute(
-                "SELECT question_id, text, saved_at FROM drafts ORDER BY saved_at, question_id")]
+            attempts = [
+                export.attempt_row(row)
+                for row in conn.execute(
+                    "SELECT a.id, a.answered_at, a.question_id, a.session_id, s.mode, a.answer, a.score, a.covered,"
+                    " a.missed, a.contradicted, a.suggested_rating, a.duration_s"
+                    " FROM attempts a LEFT JOIN sessions s ON s.id = a.session_id ORDER BY a.answered_at, a.id"
+                )
+            ]
+            reviews = [
+                {"id": id_, "time": time, "question_id": qid, "rating": rating, "due_after": due_after}
+                for id_, time, qid, rating, due_after in conn.execute(
+                    "SELECT id, reviewed_at, question_id, rating, due_after FROM review_logs ORDER BY reviewed_at, id"
+                )
+            ]
+            drafts = [
+                {"time": time, "question_id": qid, "answer": text}
+                for qid, text, time in conn.execute(
+                    "SELECT question_id, text, saved_at FROM drafts ORDER BY saved_at, question_id"
+                )
+            ]
         return {"attempts": attempts, "reviews": reviews, "drafts": drafts}

@@ -22,16 +22,20 @@ _HAN_CHAR = re.compile(rf"[{_HAN}]")
 
 # Only words that never carry a key point: negations ("no licence"), quantities ("all GPUs", "more data") and
 # places ("in the scope", "outside") stay, or "no cost" would match any answer that says "cost".
-ENGLISH_STOP_WORDS = frozenset("""
+ENGLISH_STOP_WORDS = frozenset(
+    """
 a an the and or but if so as than that which who whom whose this these those there here it its itself they them
 their theirs we our ours you your yours i me my he him his she her hers of to for with by at on from about
 is are was were be been being am do does did doing done have has had having can could will would shall should
 may might must also just very really quite etc e g ie eg via
-""".split())
+""".split()
+)
 
 # Function characters that carry no topic: they count for nothing when measuring how much an answer says.
-CHINESE_FILLER = frozenset("的了是在和与及或也就都而并且着把被让使其这那之所以因为为对于从到"
-                           "很更最还又再些个么吗呢吧啊我你他它们有没不能会可以要")
+CHINESE_FILLER = frozenset(
+    "的了是在和与及或也就都而并且着把被让使其这那之所以因为为对于从到"
+    "很更最还又再些个么吗呢吧啊我你他它们有没不能会可以要"
+)
 
 
 def is_han(unit: str) -> bool:

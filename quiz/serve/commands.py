@@ -25,17 +25,29 @@ class CannotListen(Exception):
 
 def register(sub, parent: argparse.ArgumentParser) -> None:
     serve = sub.add_parser(
-        "serve", parents=[parent], help="serve the app to a web browser",
+        "serve",
+        parents=[parent],
+        help="serve the app to a web browser",
         description="Serve the app at a local address: each browser tab runs its own app, all sharing one progress "
-                    "store. Listens on 127.0.0.1 unless --host says otherwise; another address needs a token "
-                    "(--token, or one is generated and printed). Exercises run on this machine.")
+        "store. Listens on 127.0.0.1 unless --host says otherwise; another address needs a token "
+        "(--token, or one is generated and printed). Exercises run on this machine.",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"port (default {DEFAULT_PORT}; 0: any free port, printed)")
-    serve.add_argument("--token", metavar="TOKEN",
-                       help="a secret every browser must present (required off loopback; generated if not given)")
-    serve.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS, metavar="N",
-                       help=f"apps running at once, 1-{MAX_SESSIONS_LIMIT} (default {DEFAULT_MAX_SESSIONS})")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port, printed)"
+    )
+    serve.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="a secret every browser must present (required off loopback; generated if not given)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help=f"apps running at once, 1-{MAX_SESSIONS_LIMIT} (default {DEFAULT_MAX_SESSIONS})",
+    )
     serve.set_defaults(run=run_serve)
 
 
@@ -60,8 +72,14 @@ def run_serve(args: argparse.Namespace) -> int:
     app_argv = [sys.executable, "-m", "quiz", "--bank", str(bank), "--lang", args.lang]
     if args.data_dir:
         app_argv += ["--data-dir", str(Path(args.data_dir).resolve())]
-    config = ServeConfig(host=args.host, port=args.port, app_argv=tuple(app_argv), token=token,
-                         max_sessions=args.max_sessions, lang=args.lang)
+    config = ServeConfig(
+        host=args.host,
+        port=args.port,
+        app_argv=tuple(app_argv),
+        token=token,
+        max_sessions=args.max_sessions,
+        lang=args.lang,
+    )
     logging.basicConfig(level=logging.INFO, format="quiz serve: %(message)s", stream=sys.stderr)
     try:
         asyncio.run(serve(config))

@@ -39,16 +39,28 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 HEARTBEAT_S = 15.0  # a tab that vanished without closing its socket is noticed within this
 PAGE = Template((Path(__file__).with_name("page.html")).read_text(encoding="utf-8"))
 PAGE_WORDS = {  # a close reason is at most 123 bytes of UTF-8
-    "zh": {"starting": "正在启动 quiz…", "ended": "会话已结束。", "restart": "重新开始",
-           "full": "{max_sessions} 个会话都在使用中：请先关闭另一个标签页", "crashed": "应用意外退出（状态 {status}）",
-           "stopping": "服务器正在停止"},
-    "en": {"starting": "Starting quiz…", "ended": "Session ended.", "restart": "Start again",
-           "full": "All {max_sessions} sessions are in use: close another tab first",
-           "crashed": "The app stopped unexpectedly (exit status {status})", "stopping": "The server is stopping"},
+    "zh": {
+        "starting": "正在启动 quiz…",
+        "ended": "会话已结束。",
+        "restart": "重新开始",
+        "full": "{max_sessions} 个会话都在使用中：请先关闭另一个标签页",
+        "crashed": "应用意外退出（状态 {status}）",
+        "stopping": "服务器正在停止",
+    },
+    "en": {
+        "starting": "Starting quiz…",
+        "ended": "Session ended.",
+        "restart": "Start again",
+        "full": "All {max_sessions} sessions are in use: close another tab first",
+        "crashed": "The app stopped unexpectedly (exit status {status})",
+        "stopping": "The server is stopping",
+    },
 }
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-       "form-action 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 
 def static_dir() -> Path:
@@ -80,26 +92,32 @@ class QuizServer:
     # --- the aiohttp application ------------------------------------------------------------------------------
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])
-        app.add_routes([
-            web.get("/", self.handle_index),
-            web.get("/ws", self.handle_websocket),
-            web.get("/ws/{token}", self.handle_websocket),
-            web.get("/download/{key}", self.handle_download),
-            web.static("/static", static_dir()),
-        ])
+        app.add_routes(
+            [
+                web.get("/", self.handle_index),
+                web.get("/ws", self.handle_websocket),
+                web.get("/ws/{token}", self.handle_websocket),
+                web.get("/download/{key}", self.handle_download),
+                web.static("/static", static_dir()),
+            ]
+        )
         app.on_response_prepare.append(self._protective_headers)
         return app
 
     @web.middleware
     async def _guard(self, request: web.Request, handler):
         if self.config.token is None and not addressed_to_loopback(request.host):
-            raise web.HTTPForbidden(text="quiz serve: this server answers only requests addressed to this machine "
-                                         "(localhost or 127.0.0.1)\n")
+            raise web.HTTPForbidden(
+                text="quiz serve: this server answers only requests addressed to this machine "
+                "(localhost or 127.0.0.1)\n"
+            )
         if self.config.token is not None and not request.path.startswith(PUBLIC_PATHS):
             offered = request.match_info.get("token") if request.path.startswith("/ws") else request.query.get("token")
             if not self._token_matches(offered or ""):
-                raise web.HTTPUnauthorized(text="quiz serve: this server needs its token: open the address that "
-                                                "`quiz serve` printed, with ?token=...\n")
+                raise web.HTTPUnauthorized(
+                    text="quiz serve: this server needs its token: open the address that "
+                    "`quiz serve` printed, with ?token=...\n"
+                )
         return await handler(request)
 
     @staticmethod
@@ -143,23 +161,29 @@ class QuizServer:
         websocket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
         if self.stopping or self._slots >= self.config.max_sessions:  # the page shows the close's reason
             await websocket.prepare(request)
-            await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER,
-                                  message=self._words("stopping" if self.stopping else "full").encode())
+            await websocket.close(
+                code=WSCloseCode.TRY_AGAIN_LATER, message=self._words("stopping" if self.stopping else "full").encode()
+            )
             return websocket
         self._slots += 1  # before the first await, so that the cap holds however many tabs open at once
         session, app_ended = None, False
         try:
             await websocket.prepare(request)
-            session = AppSession(self.config.app_argv, write_bytes=websocket.send_bytes,
-                                 write_str=websocket.send_str, close=websocket.close,
-                                 download_manager=self.downloads)
+            session = AppSession(
+                self.config.app_argv,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.downloads,
+            )
             self.sessions.add(session)
             app_ended = await self._run_session(session, websocket, request)
         finally:
             if session is not None:
                 status = await session.exit_status(0.5) if app_ended else None
-                await websocket.close(message=self._words("crashed", status=status).encode()
-                                      if status not in (None, 0) else b"")
+                await websocket.close(
+                    message=self._words("crashed", status=status).encode() if status not in (None, 0) else b""
+                )
                 await session.end()
                 self.sessions.discard(session)
                 log.info("session %d ended (app exit status %s)", session.number, session.returncode)
@@ -169,8 +193,7 @@ class QuizServer:
     def _words(self, key: str, **values: object) -> str:
         return PAGE_WORDS[self.config.lang][key].format(max_sessions=self.config.max_sessions, **values)
 
-    async def _run_session(self, session: AppSession, websocket: web.WebSocketResponse,
-                           request: web.Request) -> bool:
+    async def _run_session(self, session: AppSession, websocket: web.WebSocketResponse, request: web.Request) -> bool:
         """Relay until the tab or the app ends; True if the app ended first (it quit or crashed)."""
         width, height = _int(request.query.get("width"), 80), _int(request.query.get("height"), 24)
         await session.start(width, height)

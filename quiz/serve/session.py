@@ -39,11 +39,22 @@ def end_with_parent(parent: int) -> None:
 
 
 class AppSession(AppService):
-    def __init__(self, argv: Sequence[str], *, write_bytes: Callable[[bytes], Awaitable[None]],
-                 write_str: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]],
-                 download_manager: DownloadManager):
-        super().__init__(shlex.join(argv), write_bytes=write_bytes, write_str=write_str, close=close,
-                         download_manager=download_manager)  # the command, shown only: _open_app_process runs argv
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+        download_manager: DownloadManager,
+    ):
+        super().__init__(
+            shlex.join(argv),
+            write_bytes=write_bytes,
+            write_str=write_str,
+            close=close,
+            download_manager=download_manager,
+        )  # the command, shown only: _open_app_process runs argv
         self.argv = tuple(argv)
         self.number = next(_numbers)
         self._ending: asyncio.Task | None = None
@@ -57,9 +68,14 @@ class AppSession(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
         self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width, height), start_new_session=True,
-            preexec_fn=functools.partial(end_with_parent, os.getpid()))
+            *self.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width, height),
+            start_new_session=True,
+            preexec_fn=functools.partial(end_with_parent, os.getpid()),
+        )
         self._stdin = process.stdin
         return process
 

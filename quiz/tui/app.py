@@ -35,10 +35,20 @@ class QuizApp(App[int]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
-    def __init__(self, *, bank: Bank | None, bank_path: Path, lang: str = "en", problems: list[Problem] = (),
-                 data_dir: Path | str | None = None, now: datetime | None = None,
-                 clock: Callable[[], float] = time.monotonic, seed: int | None = None,
-                 editor: str | None = None, exercises_root: Path | None = None):
+    def __init__(
+        self,
+        *,
+        bank: Bank | None,
+        bank_path: Path,
+        lang: str = "en",
+        problems: list[Problem] = (),
+        data_dir: Path | str | None = None,
+        now: datetime | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+        editor: str | None = None,
+        exercises_root: Path | None = None,
+    ):
         super().__init__()
         cjk_wrap.install()  # Chinese text breaks between characters, as it should, in every widget
         self.bank = bank
@@ -87,8 +97,7 @@ class QuizApp(App[int]):
                 self.exit(return_code=1)
                 raise StoreUnavailable(str(exc)) from None
             if self._store.recovered_from is not None:
-                self.notify(self.tr("store.recovered", path=self._store.recovered_from),
-                            severity="warning", timeout=15)
+                self.notify(self.tr("store.recovered", path=self._store.recovered_from), severity="warning", timeout=15)
         return self._store
 
     def workspace_root(self) -> Path:
@@ -199,8 +208,9 @@ class QuizApp(App[int]):
         in_session = any(isinstance(s, (QuestionScreen, ReviewScreen)) for s in self.screen_stack)
         if not in_session and any(isinstance(s, HomeScreen) for s in self.screen_stack):
             for mode, key, letter in MODE_BUTTONS:
-                yield SystemCommand(f"{self.tr(key)} ({letter})", self.tr(f"palette.{mode}"),
-                                    lambda mode=mode: self.from_home(mode))
+                yield SystemCommand(
+                    f"{self.tr(key)} ({letter})", self.tr(f"palette.{mode}"), lambda mode=mode: self.from_home(mode)
+                )
         yield SystemCommand(f"{self.tr('palette.lang')} (l)", self.tr("palette.lang.help"), self.action_toggle_lang)
         yield SystemCommand(f"{self.tr('help.title')} (?)", self.tr("palette.help"), self.action_help)
         yield SystemCommand(f"{self.tr('palette.quit')} (Ctrl+Q)", self.tr("palette.quit.help"), self.action_quit)

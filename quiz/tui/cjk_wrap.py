@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-                 r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+CJK = re.compile(
+    r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
 NO_LINE_START = frozenset("，。、；：？！）」』】》〉〕］｝”’…‥—～・％‰,.;:?!)]}%")
 NO_LINE_END = frozenset("（「『【《〈〔［｛“‘([{")
 

@@ -31,8 +31,9 @@ def begin(app: QuizApp, mode: str, questions, budget_s: float = 180.0) -> None:
         session_id = app.store.start_session(mode)
     except StoreUnavailable:
         return
-    run = sessions.Session(mode=mode, items=[sessions.Item(q) for q in questions], session_id=session_id,
-                           budget_s=budget_s)
+    run = sessions.Session(
+        mode=mode, items=[sessions.Item(q) for q in questions], session_id=session_id, budget_s=budget_s
+    )
     if isinstance(app.screen, SetupScreen):
         app.switch_screen(QuestionScreen(run))
     else:
@@ -56,8 +57,7 @@ def record_answer(app: QuizApp, session: sessions.Session, answer: str, result) 
     item.answer, item.result, item.done = answer, result, True
     session.total_s += item.duration
     try:
-        item.attempt_id = app.store.record_attempt(session.session_id, item.question.id, answer, result,
-                                                   item.duration)
+        item.attempt_id = app.store.record_attempt(session.session_id, item.question.id, answer, result, item.duration)
     except StoreUnavailable:
         return
     app.switch_screen(ReviewScreen(session))
@@ -118,10 +118,13 @@ def open_place(app: QuizApp, message) -> None:
     """Push the screen a message names."""
     from quiz.tui import messages
 
-    screens = {messages.OpenSetup: lambda m: SetupScreen(m.mode), messages.OpenStats: lambda m: StatsScreen(),
-               messages.OpenExercises: lambda m: ExerciseListScreen(),
-               messages.OpenExercise: lambda m: ExerciseScreen(m.name),
-               messages.OpenEditor: lambda m: EditorScreen(m.path, read_only=m.read_only)}
+    screens = {
+        messages.OpenSetup: lambda m: SetupScreen(m.mode),
+        messages.OpenStats: lambda m: StatsScreen(),
+        messages.OpenExercises: lambda m: ExerciseListScreen(),
+        messages.OpenExercise: lambda m: ExerciseScreen(m.name),
+        messages.OpenEditor: lambda m: EditorScreen(m.path, read_only=m.read_only),
+    }
     app.push_screen(screens[type(message)](message))
 
 

@@ -27,9 +27,15 @@ def build_app(args: argparse.Namespace, **options):
         bank = load_bank(bank_path, set(paths.exercise_names()))
     except BankError as exc:
         problems = exc.problems
-    return QuizApp(bank=bank, bank_path=bank_path, problems=problems, lang=getattr(args, "lang", None) or "en",
-                   data_dir=getattr(args, "data_dir", None), editor=os.environ.get("VISUAL") or os.environ.get("EDITOR"),
-                   **options)
+    return QuizApp(
+        bank=bank,
+        bank_path=bank_path,
+        problems=problems,
+        lang=getattr(args, "lang", None) or "en",
+        data_dir=getattr(args, "data_dir", None),
+        editor=os.environ.get("VISUAL") or os.environ.get("EDITOR"),
+        **options,
+    )
 
 
 def launch(args: argparse.Namespace) -> int:

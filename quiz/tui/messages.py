@@ -87,4 +87,3 @@ class OpenExercise(Message):
 class OpenEditor(Message):
     path: Path
     read_only: bool = False
-

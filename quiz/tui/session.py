@@ -55,16 +55,21 @@ class Session:
 def matching(bank: Bank, *, decks=(), topics=(), tags=(), types=()) -> list[Question]:
     """Questions in bank order that pass every filter; an empty filter lets everything through."""
     decks, topics, tags, types = set(decks), set(topics), set(tags), set(types)
-    return [q for q in bank.questions
-            if (not decks or q.deck in decks) and (not topics or q.topic in topics)
-            and (not tags or tags.intersection(q.tags)) and (not types or q.type in types)]
+    return [
+        q
+        for q in bank.questions
+        if (not decks or q.deck in decks)
+        and (not topics or q.topic in topics)
+        and (not tags or tags.intersection(q.tags))
+        and (not types or q.type in types)
+    ]
 
 
 def practice_questions(bank: Bank, *, count: int, shuffle: bool, seed: int | None = None, **filters) -> list[Question]:
     chosen = matching(bank, **filters)
     if shuffle:
         random.Random(seed).shuffle(chosen)
-    return chosen[:max(count, 0)]
+    return chosen[: max(count, 0)]
 
 
 def mock_pool(bank: Bank) -> list[Question]:

@@ -36,8 +36,11 @@ def bank():
 
 def import_into_anki(collection_path: Path, package: Path):
     col = Collection(str(collection_path))
-    col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
-        package_path=str(package), options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)))
+    col.import_anki_package(
+        anki_collection.ImportAnkiPackageRequest(
+            package_path=str(package), options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)
+        )
+    )
     return col
 
 
@@ -63,7 +66,10 @@ def test_anki_opens_the_export_with_one_note_per_question_in_its_deck(bank, tmp_
             for text in (q.prompt.zh, q.prompt.en):
                 assert re.sub(r"[`*]", "", text.splitlines()[0])[:30] in html.unescape(shown), q.id
             for point in q.key_points:
-                assert html.escape(point.point.en) in note["KeyPoints"] and html.escape(point.point.zh) in note["KeyPoints"]
+                assert (
+                    html.escape(point.point.en) in note["KeyPoints"]
+                    and html.escape(point.point.zh) in note["KeyPoints"]
+                )
             if q.code:
                 assert "font-family: monospace" in note["Code"] and "<span" in note["Code"]
             if q.options:
@@ -80,15 +86,22 @@ def test_exporting_again_after_an_edit_updates_the_note_in_anki(bank, tmp_path):
     edited = tmp_path / "bank"
     shutil.copytree(paths.packaged_bank_dir(), edited)
     cost = edited / "cost.yaml"
-    cost.write_text(cost.read_text(encoding="utf-8").replace(
-        "Explain why open-source deep-learning frameworks help lower the cost of AI.",
-        "Explain, in your own words, why open-source frameworks lower the cost of AI."), encoding="utf-8")
+    cost.write_text(
+        cost.read_text(encoding="utf-8").replace(
+            "Explain why open-source deep-learning frameworks help lower the cost of AI.",
+            "Explain, in your own words, why open-source frameworks lower the cost of AI.",
+        ),
+        encoding="utf-8",
+    )
     assert quiz("--bank", str(edited), "anki", "export", "--deck", "cost", "--output", str(second)).returncode == 0
 
     col = import_into_anki(tmp_path / "collection.anki2", first)
     try:
-        col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
-            package_path=str(second), options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)))
+        col.import_anki_package(
+            anki_collection.ImportAnkiPackageRequest(
+                package_path=str(second), options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)
+            )
+        )
         notes = notes_by_guid(col)
         assert len(notes) == 5  # updated, not duplicated
         assert "in your own words" in notes[note_guid("cost.open-source-frameworks")]["Prompt"]
@@ -123,8 +136,11 @@ def anki_written_package(tmp_path: Path, legacy: bool) -> tuple[Path, str]:
         chinese["Back"] = "<ul><li>损失对参数的偏导数</li><li>指向损失上升最快的方向</li></ul>"
         col.add_note(chinese, deck)
         out = tmp_path / ("legacy.apkg" if legacy else "current.apkg")
-        col.export_anki_package(out_path=str(out), options=anki_collection.ExportAnkiPackageOptions(
-            with_scheduling=False, with_media=False, legacy=legacy), limit=anki_collection.DeckIdLimit(deck_id=deck))
+        col.export_anki_package(
+            out_path=str(out),
+            options=anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=legacy),
+            limit=anki_collection.DeckIdLimit(deck_id=deck),
+        )
         return out, note.guid
     finally:
         col.close()
@@ -141,13 +157,21 @@ def test_a_deck_made_in_anki_becomes_a_bank_that_validates(tmp_path, legacy, col
     data = yaml.safe_load((folder / "machine-learning-basics.yaml").read_text(encoding="utf-8"))
     english, chinese = data["questions"]
     assert english["id"] == "anki." + guid.encode().hex()
-    assert english["prompt"] == {"zh": "What does **data parallelism** split?", "en": "What does **data parallelism** split?"}
+    assert english["prompt"] == {
+        "zh": "What does **data parallelism** split?",
+        "en": "What does **data parallelism** split?",
+    }
     assert english["answer"]["en"] == "The batch, across replicas\n\nEach replica holds the whole model"
     assert sorted(english["tags"]) == ["distributed-data-parallel", "ml"] and english["difficulty"] == "hard"
     assert "one language, en" in english["source"]
-    assert [p["point"]["en"] for p in english["key_points"]] == ["The batch, across replicas",
-                                                                "Each replica holds the whole model"]
-    assert chinese["answer"]["zh"] == "- 损失对参数的偏导数\n- 指向损失上升最快的方向" and "one language, zh" in chinese["source"]
+    assert [p["point"]["en"] for p in english["key_points"]] == [
+        "The batch, across replicas",
+        "Each replica holds the whole model",
+    ]
+    assert (
+        chinese["answer"]["zh"] == "- 损失对参数的偏导数\n- 指向损失上升最快的方向"
+        and "one language, zh" in chinese["source"]
+    )
     assert chinese["key_points"][0]["concepts"][0]["zh"] == ["损失对参数的", "偏导数"]  # its words, to be edited
 
     for question in (english, chinese):  # its own answer covers every point derived from it
@@ -196,10 +220,13 @@ def crafted_package(tmp_path: Path, models: str, note: tuple) -> Path:
 BASIC = json.dumps({"1": {"name": "Basic", "flds": [{"name": "Front", "ord": 0}, {"name": "Back", "ord": 1}]}})
 
 
-@pytest.mark.parametrize("models, note", [
-    ("[]", (1, "g", 1, "", "front\x1fback")),  # note types as a list
-    (BASIC, (1, None, 1, "", None)),  # a note with no GUID and no fields
-])
+@pytest.mark.parametrize(
+    "models, note",
+    [
+        ("[]", (1, "g", 1, "", "front\x1fback")),  # note types as a list
+        (BASIC, (1, None, 1, "", None)),  # a note with no GUID and no fields
+    ],
+)
 def test_a_collection_anki_never_writes_is_one_line_and_exit_1(tmp_path, models, note):
     done = quiz("anki", "import", str(crafted_package(tmp_path, models, note)), "--output", str(tmp_path / "out"))
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -208,10 +235,17 @@ def test_a_collection_anki_never_writes_is_one_line_and_exit_1(tmp_path, models,
 
 def test_a_note_that_looks_like_ours_but_is_not_is_read_as_any_other(tmp_path):
     fields = "What is a replica?\x1fA copy of the model on one device\x1f" + json.dumps({"question": {"x": 1}})
-    models = json.dumps({"1": {"name": "quiz question", "flds": [
-        {"name": name, "ord": i} for i, name in enumerate(["Prompt", "Answer", "QuizData"])]}})
+    models = json.dumps(
+        {
+            "1": {
+                "name": "quiz question",
+                "flds": [{"name": name, "ord": i} for i, name in enumerate(["Prompt", "Answer", "QuizData"])],
+            }
+        }
+    )
     folder = tmp_path / "bank"
-    done = quiz("anki", "import", str(crafted_package(tmp_path, models, (1, "g1", 1, "", fields))),
-                "--output", str(folder))
+    done = quiz(
+        "anki", "import", str(crafted_package(tmp_path, models, (1, "g1", 1, "", fields))), "--output", str(folder)
+    )
     assert done.returncode == 0, done.stderr
     assert quiz("validate", str(folder)).returncode == 0

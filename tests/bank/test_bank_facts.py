@@ -16,9 +16,9 @@ TensorFlow is imported once, when the first test here needs it (not when the sui
 need the CPU split into two logical devices before the TensorFlow runtime starts: the fixture splits it at once
 after the import; if an earlier test in this process already started the runtime, the MirroredStrategy checks run
 in a fresh process instead (this file run as a script). The split lasts for the rest of the process (a later
-in-process `MirroredStrategy()` sees two replicas; no other test here makes one). Measured on the development machine (2 cores, shared
-with other jobs, load ~4.7): 20 s of CPU time (user, all threads) for the whole module, about 6 s of it the
-TensorFlow import; 38 s wall under that load. The fallback process adds about 10 s of CPU time.
+in-process `MirroredStrategy()` sees two replicas; no other test here makes one). Measured on the development machine
+(2 cores, shared with other jobs, load ~4.7): 20 s of CPU time (user, all threads) for the whole module, about 6 s
+of it the TensorFlow import; 38 s wall under that load. The fallback process adds about 10 s of CPU time.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ EPSILON_LOSS = float(-np.log(1e-7))  # 16.118...: Keras 3 clips probabilities to
 
 
 # ---------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="module")
 def bank():
@@ -100,6 +101,7 @@ def both(text):
 
 
 # ---------------------------------------------------------------- transfer learning: BatchNorm under fit
+
 
 def batchnorm_facts(keras) -> dict:
     """A functional base (Dense, BatchNormalization, Dropout) called with training=False inside a functional model,
@@ -176,8 +178,9 @@ def test_the_batchnorm_choice_question_marks_the_keras3_way_correct(bank, batchn
     wrong = [options[o] for o in options if o not in q.correct]
     for option in wrong:  # the old claim is offered as a trap, never marked correct
         assert "trainable = False" not in option.en or "BatchNormalization" not in option.en
-    claims_training_false_suffices = [o for o in options.values() if "`training=False`" in o.en
-                                      and "inference mode after unfreezing" in o.en]
+    claims_training_false_suffices = [
+        o for o in options.values() if "`training=False`" in o.en and "inference mode after unfreezing" in o.en
+    ]
     assert claims_training_false_suffices and all(o is not right for o in claims_training_false_suffices)
     for lang, text in both(q.answer).items():
         assert "#20285" in text, lang  # the source of the Keras 3 behaviour
@@ -213,6 +216,7 @@ def test_no_snippet_says_training_false_keeps_batchnorm_in_inference_mode(bank):
 
 # ---------------------------------------------------------------- MirroredStrategy: the custom loop and the scope
 
+
 def _exec(source: str, filename: str, namespace: dict) -> None:
     """Run the bank's own code; linecache holds its source so autograph can read the tf.functions it defines."""
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
@@ -225,8 +229,9 @@ def distributed_facts(keras, snippet: str) -> dict:
     # The snippet's MirroredStrategy() takes every GPU when there are some: pin it to the two logical CPUs.
     snippet = snippet.replace("MirroredStrategy()", f"MirroredStrategy({CPUS!r})")
     head, loop = snippet.split("\nfor batch in dist_dataset:")
-    fixed = head.replace("tf.reduce_mean(per_example)",
-                         "tf.nn.compute_average_loss(per_example, global_batch_size=GLOBAL_BATCH)")
+    fixed = head.replace(
+        "tf.reduce_mean(per_example)", "tf.nn.compute_average_loss(per_example, global_batch_size=GLOBAL_BATCH)"
+    )
     assert fixed != head
     rng = np.random.default_rng(0)
     x_train = rng.normal(size=(128, 784)).astype("float32")  # one global batch of 64 x 2
@@ -238,17 +243,22 @@ def distributed_facts(keras, snippet: str) -> dict:
         _exec(source, f"<custom-loop-loss, {name}>", ns)
         strategy = ns["strategy"]
         start = [v.numpy().copy() for v in ns["model"].trainable_variables]
-        sizes = [[int(t.shape[0]) for t in strategy.experimental_local_results(features)]
-                 for features, _ in ns["dist_dataset"]]
+        sizes = [
+            [int(t.shape[0]) for t in strategy.experimental_local_results(features)]
+            for features, _ in ns["dist_dataset"]
+        ]
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             _exec("for batch in dist_dataset:" + loop, f"<custom-loop-loss, {name}, loop>", ns)
         runs[name] = {
-            "replicas": strategy.num_replicas_in_sync, "global_batch": ns["GLOBAL_BATCH"], "sizes": sizes,
+            "replicas": strategy.num_replicas_in_sync,
+            "global_batch": ns["GLOBAL_BATCH"],
+            "sizes": sizes,
             "losses": [float(line) for line in printed.getvalue().split()],
             "start": [w.tolist() for w in start[:1]],
-            "update_norms": [float(np.linalg.norm(v.numpy() - w))
-                             for v, w in zip(ns["model"].trainable_variables, start)],
+            "update_norms": [
+                float(np.linalg.norm(v.numpy() - w)) for v, w in zip(ns["model"].trainable_variables, start)
+            ],
         }
     return {"custom loop": runs, "scope": scope_cases(keras, strategy)}
 
@@ -300,8 +310,14 @@ def scope_cases(keras, strategy) -> dict:
 
 
 def _distributed_in_a_fresh_process(snippet: str) -> dict:
-    run = subprocess.run([sys.executable, __file__, "--distributed-facts"], input=snippet, capture_output=True,
-                         text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    run = subprocess.run(
+        [sys.executable, __file__, "--distributed-facts"],
+        input=snippet,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -345,6 +361,7 @@ def test_each_way_of_creating_variables_outside_the_scope_raises_what_the_bank_s
 
 # ---------------------------------------------------------------- mixed precision: a float16 softmax
 
+
 def test_a_float16_softmax_does_not_overflow_and_the_loss_saturates_near_16(tf, keras, bank):
     logits = tf.constant([[100.0, 0.0, 0.0], [8.0, 0.0, 0.0]])
     labels = tf.constant([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
@@ -364,8 +381,9 @@ def test_a_float16_softmax_does_not_overflow_and_the_loss_saturates_near_16(tf, 
     assert float(tf.nn.softmax(logits)[1, 0]) == pytest.approx(0.99933, abs=1e-5)  # ... 0.9993 in float32
 
     # The same through compile/evaluate, with a float16 softmax layer as in the bank's snippet.
-    layer = keras.layers.Dense(3, activation="softmax", use_bias=False, kernel_initializer="identity",
-                               dtype="mixed_float16")
+    layer = keras.layers.Dense(
+        3, activation="softmax", use_bias=False, kernel_initializer="identity", dtype="mixed_float16"
+    )
     model = keras.Sequential([keras.Input((3,)), layer])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     assert model(logits[:1]).dtype == tf.float16
@@ -389,6 +407,7 @@ def test_policy_order_names_intel_cpus_with_bfloat16_like_when_it_helps(bank):
 
 
 # ---------------------------------------------------------------- GPU memory growth on gpus[0] only
+
 
 def test_memory_growth_on_one_of_two_gpus_raises_when_the_gpus_initialize(tf, bank):
     """TensorFlow's own option builder, on a context that is never started, with two made-up GPUs."""

@@ -36,7 +36,8 @@ def write_bank(folder: Path, decks: int = 4, per_deck: int = 500) -> Path:
         questions = "".join(QUESTION.format(deck=deck, n=n, answer=ANSWER) for n in range(per_deck))
         (folder / f"deck{deck}.yaml").write_text(
             f"deck:\n  id: big{deck}\n  title: {{zh: 大 {deck}, en: Big {deck}}}\nquestions:\n{questions}",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     assert sum(p.stat().st_size for p in folder.iterdir()) > loader.PARALLEL_BYTES
     return folder
 

@@ -16,7 +16,8 @@ def test_the_packaged_bank_written_back_loads_as_the_same_bank(tmp_path):
     again = load_bank(tmp_path, known)
     assert [q.id for q in again.questions] == [q.id for q in bank.questions]
     assert all(mine == theirs for mine, theirs in zip(again.questions, bank.questions))
-    assert [(d.id, d.title, d.description, d.topics) for d in again.decks] == \
-        [(d.id, d.title, d.description, d.topics) for d in bank.decks]
+    assert [(d.id, d.title, d.description, d.topics) for d in again.decks] == [
+        (d.id, d.title, d.description, d.topics) for d in bank.decks
+    ]
     answer = (tmp_path / "cost.yaml").read_text(encoding="utf-8")
     assert "  answer:\n    zh: |-\n" in answer  # multi-line text as a block, as the bank's own files write it

@@ -49,40 +49,58 @@ def test_a_chinese_only_deck_validates_loads_and_scores(write):
 
 
 def test_an_english_only_deck_is_shown_in_english_to_a_chinese_user(write, tmp_path):
-    text = (ZH_DECK.replace("languages: [zh]", "languages: [en]").replace("{zh: 我的题}", "{en: Mine}")
-            .replace("{zh: 成本}", "{en: Cost}").replace("{zh: 为什么开源框架能省钱？}", "{en: Why are frameworks cheap?}")
-            .replace("{zh: 免费，而且有现成的预训练模型。}", "{en: They are free and ship pretrained models.}")
-            .replace("{zh: 框架免费}", "{en: Free}").replace("[{zh: [免费, 不要钱]}]", "[{en: [free, no cost]}]")
-            .replace("{zh: 有预训练模型}", "{en: Pretrained models}")
-            .replace("[{zh: [预训练模型, 现成的模型]}]", "[{en: [pretrained]}]")
-            .replace("{zh: [没有预训练模型]}", "{en: [no pretrained models]}"))
+    text = (
+        ZH_DECK.replace("languages: [zh]", "languages: [en]")
+        .replace("{zh: 我的题}", "{en: Mine}")
+        .replace("{zh: 成本}", "{en: Cost}")
+        .replace("{zh: 为什么开源框架能省钱？}", "{en: Why are frameworks cheap?}")
+        .replace("{zh: 免费，而且有现成的预训练模型。}", "{en: They are free and ship pretrained models.}")
+        .replace("{zh: 框架免费}", "{en: Free}")
+        .replace("[{zh: [免费, 不要钱]}]", "[{en: [free, no cost]}]")
+        .replace("{zh: 有预训练模型}", "{en: Pretrained models}")
+        .replace("[{zh: [预训练模型, 现成的模型]}]", "[{en: [pretrained]}]")
+        .replace("{zh: [没有预训练模型]}", "{en: [no pretrained models]}")
+    )
     path = write("mine.yaml", text)
     listed = quiz("list", "--bank", str(path), "--lang", "zh")
     assert listed.returncode == 0, listed.stderr
     assert "mine.why-cheap" in listed.stdout and "Why are frameworks cheap?" in listed.stdout
     assert "note: deck(s) mine written in one language: shown in it" in listed.stderr
-    scored = quiz("score", "mine.why-cheap", "--bank", str(path), "--lang", "zh", "--answer",
-                  "They cost nothing: frameworks are free of charge and come with no pretrained models at all.",
-                  env={"QUIZ_DATA_DIR": str(tmp_path / "data")})
+    scored = quiz(
+        "score",
+        "mine.why-cheap",
+        "--bank",
+        str(path),
+        "--lang",
+        "zh",
+        "--answer",
+        "They cost nothing: frameworks are free of charge and come with no pretrained models at all.",
+        env={"QUIZ_DATA_DIR": str(tmp_path / "data")},
+    )
     assert scored.returncode == 0, scored.stderr
     assert "note: mine.why-cheap's deck is written in en only: shown in it" in scored.stderr
     assert "+ Free" in scored.stdout and "x Pretrained models (wrong" in scored.stdout
 
 
 def test_the_other_language_in_a_one_language_deck_is_refused_with_the_reason(write):
-    path = write("mine.yaml", ZH_DECK.replace("answer: {zh: 免费，而且有现成的预训练模型。}",
-                                              "answer: {zh: 免费。, en: Free.}"))
+    path = write(
+        "mine.yaml", ZH_DECK.replace("answer: {zh: 免费，而且有现成的预训练模型。}", "answer: {zh: 免费。, en: Free.}")
+    )
     result = quiz("validate", str(path))
     assert result.returncode == 1
-    assert f"{path}:13:23: question 'mine.why-cheap': unknown key 'en' (the deck declares languages: [zh])" \
+    assert (
+        f"{path}:13:23: question 'mine.why-cheap': unknown key 'en' (the deck declares languages: [zh])"
         in result.stdout.splitlines()
+    )
 
 
 def test_a_bilingual_deck_missing_a_language_is_told_how_to_declare_one(write):
     path = write("mine.yaml", ZH_DECK.replace("  languages: [zh]\n", ""))
     lines = quiz("validate", str(path)).stdout.splitlines()
-    assert lines[0] == (f"{path}:3:10: 'title' is missing required key 'en' (a deck written in one language says "
-                        f"so: 'languages: [zh]' or '[en]' under 'deck')")
+    assert lines[0] == (
+        f"{path}:3:10: 'title' is missing required key 'en' (a deck written in one language says "
+        f"so: 'languages: [zh]' or '[en]' under 'deck')"
+    )
     assert f"{path}:11:13: question 'mine.why-cheap': 'prompt' is missing required key 'en'" in lines  # hint once
 
 
@@ -105,21 +123,26 @@ def test_a_one_language_deck_is_written_back_as_it_was_read(write, tmp_path):
     assert load_bank(again).decks[0].questions == deck.questions
 
 
-BROKEN = ZH_DECK + """\
+BROKEN = (
+    ZH_DECK
+    + """\
     code:
       - language: python
         broken: true
         source: |
           x = tf.keras.layers GlobalAveragePooling2D()(x)
 """
+)
 
 
 def test_a_snippet_marked_broken_is_noted_not_failed(write):
     path = write("mine.yaml", BROKEN)
     result = quiz("validate", str(path))
     assert result.returncode == 0, result.stdout
-    assert result.stdout.splitlines()[0] == (f"{path}:23:9: note: question 'mine.why-cheap': Python snippet kept "
-                                             f"as written, marked broken: invalid syntax (snippet line 1)")
+    assert result.stdout.splitlines()[0] == (
+        f"{path}:23:9: note: question 'mine.why-cheap': Python snippet kept "
+        f"as written, marked broken: invalid syntax (snippet line 1)"
+    )
     assert load_bank(path).questions[0].code[0].broken is True
 
 
@@ -127,8 +150,10 @@ def test_a_broken_snippet_without_the_mark_fails_and_a_mark_on_code_that_parses_
     unmarked = write("a.yaml", BROKEN.replace("        broken: true\n", ""))
     result = quiz("validate", str(unmarked))
     assert result.returncode == 1 and "Python snippet does not parse: invalid syntax" in result.stdout
-    wrong_mark = write("b.yaml", BROKEN.replace("tf.keras.layers GlobalAveragePooling2D()(x)",
-                                                "tf.keras.layers.GlobalAveragePooling2D()(x)"))
+    wrong_mark = write(
+        "b.yaml",
+        BROKEN.replace("tf.keras.layers GlobalAveragePooling2D()(x)", "tf.keras.layers.GlobalAveragePooling2D()(x)"),
+    )
     result = quiz("validate", str(wrong_mark))
     assert result.returncode == 1
     assert "Python snippet is marked 'broken: true' but parses: remove the mark" in result.stdout

@@ -9,8 +9,13 @@ import pytest
 from quiz import paths
 from quiz.bank import load_bank
 
-DOCUMENT_QUESTIONS = ["cost.open-source-frameworks", "cost.hardware-prices", "speed.parallel-processing",
-                      "speed.hardware-acceleration", "summary.industry-impact"]
+DOCUMENT_QUESTIONS = [
+    "cost.open-source-frameworks",
+    "cost.hardware-prices",
+    "speed.parallel-processing",
+    "speed.hardware-acceleration",
+    "summary.industry-impact",
+]
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,29 @@ from tests.bank.conftest import QUESTION
 
 VALID_DECK = yaml.safe_load(QUESTION)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=20), st.sampled_from(["open", "choice", "zh", "en", "d.one", "a", "python"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.text(max_size=10), st.sampled_from(["id", "type", "zh", "en", "questions",
-                                                                      "options", "correct", "code"])),
-                    inner, max_size=4)), max_leaves=25)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["open", "choice", "zh", "en", "d.one", "a", "python"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(
+                st.text(max_size=10),
+                st.sampled_from(["id", "type", "zh", "en", "questions", "options", "correct", "code"]),
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=25,
+)
 
 
 def paths_in(doc, prefix=()):

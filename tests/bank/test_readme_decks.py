@@ -14,9 +14,14 @@ README = Path(__file__).parents[2] / "README.md"
 
 def test_the_readme_deck_table_lists_every_deck_with_its_file_and_count():
     bank = load_bank(paths.packaged_bank_dir())
-    table = {m["deck"]: (m["file"], int(m["count"])) for m in re.finditer(
-        r"^\| `(?P<deck>[^`]+)` \((?P<file>[^)]+\.yaml)\) \| (?P<count>\d+) \|", README.read_text(encoding="utf-8"),
-        re.M)}
+    table = {
+        m["deck"]: (m["file"], int(m["count"]))
+        for m in re.finditer(
+            r"^\| `(?P<deck>[^`]+)` \((?P<file>[^)]+\.yaml)\) \| (?P<count>\d+) \|",
+            README.read_text(encoding="utf-8"),
+            re.M,
+        )
+    }
     actual = {deck.id: (Path(deck.path).name, len(deck.questions)) for deck in bank.decks}
     assert table == actual
 

@@ -49,15 +49,16 @@ def test_wrong_type_and_enum(write):
 
 def test_missing_language_is_reported_at_the_text(write):
     path = write("lang.yaml", QUESTION.replace("prompt: {zh: 问, en: Q}", "prompt: {zh: 问}"))
-    assert problems_of(path) == [f"{path}:10:13: question 'd.one': 'prompt' is missing required key 'en' (a deck written in "
-                                  "one language says so: 'languages: [zh]' or '[en]' under 'deck')"]
+    assert problems_of(path) == [
+        f"{path}:10:13: question 'd.one': 'prompt' is missing required key 'en' (a deck written in "
+        "one language says so: 'languages: [zh]' or '[en]' under 'deck')"
+    ]
 
 
 def test_duplicate_ids_across_files_name_both_places(write):
     first = write("a.yaml", QUESTION)
     second = write("b.yaml", QUESTION.replace("id: d\n", "id: e\n"))
-    assert problems_of(first, second) == [
-        f"{second}:5:9: duplicate question id 'd.one' (first defined at {first}:5)"]
+    assert problems_of(first, second) == [f"{second}:5:9: duplicate question id 'd.one' (first defined at {first}:5)"]
 
 
 def test_correct_option_not_among_options(write):
@@ -65,16 +66,17 @@ def test_correct_option_not_among_options(write):
         "    options:\n"
         "      - {id: a, text: {zh: 甲, en: A}}\n"
         "      - {id: b, text: {zh: 乙, en: B}}\n"
-        "    correct: [a, d]\n")
+        "    correct: [a, d]\n"
+    )
     path = write("choice.yaml", choice)
-    assert problems_of(path) == [
-        f"{path}:20:18: question 'd.one': correct option 'd' is not among the options (a, b)"]
+    assert problems_of(path) == [f"{path}:20:18: question 'd.one': correct option 'd' is not among the options (a, b)"]
 
 
 def test_options_on_an_open_question_are_refused(write):
     path = write("open.yaml", QUESTION + "    correct: [a]\n")
     assert problems_of(path) == [
-        f"{path}:17:5: question 'd.one': 'correct' is only allowed on questions of type 'choice'"]
+        f"{path}:17:5: question 'd.one': 'correct' is only allowed on questions of type 'choice'"
+    ]
 
 
 def test_hidden_folders_of_a_bank_directory_are_not_read(write, tmp_path):
@@ -90,7 +92,8 @@ def test_python_snippet_that_does_not_parse_points_into_the_snippet(write):
         "      - language: python\n"
         "        source: |\n"
         "          import tensorflow as tf\n"
-        "          x = tf.keras.layers GlobalAveragePooling2D()(x)\n")
+        "          x = tf.keras.layers GlobalAveragePooling2D()(x)\n"
+    )
     path = write("code.yaml", QUESTION + snippet)
     [problem] = problems_of(path)
     assert problem.startswith(f"{path}:21:31:")  # the line and column of the bad token in the file
@@ -116,15 +119,20 @@ def test_a_list_instead_of_a_deck(write):
 
 
 def test_key_given_twice_would_lose_the_first(write):
-    path = write("twice.yaml", QUESTION.replace("    difficulty: easy\n", "    difficulty: easy\n    difficulty: hard\n"))
-    assert problems_of(path) == [f"{path}:10:5: key 'difficulty' is given twice in the same mapping (the first would be lost)"]
+    path = write(
+        "twice.yaml", QUESTION.replace("    difficulty: easy\n", "    difficulty: easy\n    difficulty: hard\n")
+    )
+    assert problems_of(path) == [
+        f"{path}:10:5: key 'difficulty' is given twice in the same mapping (the first would be lost)"
+    ]
 
 
 def test_unknown_exercise(write):
     exercise = QUESTION.replace("type: open", "type: exercise") + "    exercise: nope\n"
     path = write("ex.yaml", exercise)
     assert problems_of(path, known_exercises={"data_parallel"}) == [
-        f"{path}:17:15: question 'd.one': unknown exercise 'nope' (known: data_parallel)"]
+        f"{path}:17:15: question 'd.one': unknown exercise 'nope' (known: data_parallel)"
+    ]
 
 
 def test_every_problem_in_one_run(write):
@@ -155,8 +163,7 @@ def test_duplicate_found_in_cached_files_still_has_line_numbers(write):
     first = write("a.yaml", QUESTION)
     second = write("b.yaml", QUESTION.replace("id: d\n", "id: e\n"))
     load_bank(first), load_bank(second)  # both now cached
-    assert problems_of(first, second) == [
-        f"{second}:5:9: duplicate question id 'd.one' (first defined at {first}:5)"]
+    assert problems_of(first, second) == [f"{second}:5:9: duplicate question id 'd.one' (first defined at {first}:5)"]
 
 
 def test_contradicts_is_typed_and_loaded_and_may_not_repeat_a_synonym(write):
@@ -167,17 +174,24 @@ def test_contradicts_is_typed_and_loaded_and_may_not_repeat_a_synonym(write):
     untyped = write("untyped.yaml", QUESTION + "        contradicts: [要收费]\n")
     assert any("'contradicts' must be" in p for p in problems_of(untyped))
     clash = write("clash.yaml", QUESTION + "        contradicts: {zh: [要收费], en: [Free]}\n")
-    assert problems_of(clash) == [f"{clash}:17:39: question 'd.one': key point 'k' lists 'Free' both as a synonym "
-                                  f"and as a contradiction"]
+    assert problems_of(clash) == [
+        f"{clash}:17:39: question 'd.one': key point 'k' lists 'Free' both as a synonym and as a contradiction"
+    ]
 
 
 def test_topic_titles_load_in_both_languages_and_a_bad_one_is_pointed_at(write):
-    titled = write("titled.yaml", QUESTION.replace("  title: {zh: 甲, en: A}\n",
-                                                   "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本, en: Cost}\n"))
+    titled = write(
+        "titled.yaml",
+        QUESTION.replace(
+            "  title: {zh: 甲, en: A}\n", "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本, en: Cost}\n"
+        ),
+    )
     bank = load_bank(titled)
     assert (bank.topic_title("cost", "zh"), bank.topic_title("cost", "en")) == ("成本", "Cost")
     assert bank.topic_title("speed", "zh") == "speed"  # untitled: its id
-    untranslated = write("half.yaml", QUESTION.replace("  title: {zh: 甲, en: A}\n",
-                                                       "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本}\n"))
+    untranslated = write(
+        "half.yaml",
+        QUESTION.replace("  title: {zh: 甲, en: A}\n", "  title: {zh: 甲, en: A}\n  topics:\n    cost: {zh: 成本}\n"),
+    )
     problems = problems_of(untranslated)
     assert len(problems) == 1 and problems[0].startswith(f"{untranslated}:5:11:") and "'en'" in problems[0], problems

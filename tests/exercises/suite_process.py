@@ -19,8 +19,20 @@ from quiz.grading.remote import CRASH_SIGNALS  # the grader retries on the same 
 # has a part in an exercise's suite, and each such pytest paid ~3 s of CPU for them here (importing hypothesis, and
 # pytest rewriting the asserts of every module of their packages again, as no bytecode is written): a learner's
 # pytest without them. Plugin autoload stays on, so the quiz plugin is still found through its pytest11 entry point.
-UNUSED_PLUGINS = ["-p", "no:hypothesispytest", "-p", "no:textual-snapshot", "-p", "no:syrupy", "-p", "no:xdist",
-                  "-p", "no:xdist.looponfail", "-p", "no:platformdirs"]
+UNUSED_PLUGINS = [
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:textual-snapshot",
+    "-p",
+    "no:syrupy",
+    "-p",
+    "no:xdist",
+    "-p",
+    "no:xdist.looponfail",
+    "-p",
+    "no:platformdirs",
+]
 
 
 def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
@@ -32,8 +44,11 @@ def run_pytest(command: list[str], **options) -> subprocess.CompletedProcess:
     submission_crash = SUBMISSION_CRASH.search(result.stdout)
     if crash is not None or submission_crash:
         what = f"the pytest process crashed with {crash.name}" if crash else submission_crash.group(0)
-        warnings.warn(f"{' '.join(command[2:5])}: {what}; running it again. {crash_dump(result.stderr)}",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"{' '.join(command[2:5])}: {what}; running it again. {crash_dump(result.stderr)}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         result = subprocess.run(command, capture_output=True, text=True, **options)
     return result
 
@@ -48,7 +63,7 @@ def crash_signal(result: subprocess.CompletedProcess) -> signal.Signals | None:
 def crash_dump(stderr: str, limit: int = 3000) -> str:
     """The head of faulthandler's dump (the crashing thread's innermost frames come first)."""
     start = stderr.find("Fatal Python error")
-    return stderr[start:start + limit] if start >= 0 else stderr[-limit:]
+    return stderr[start : start + limit] if start >= 0 else stderr[-limit:]
 
 
 def describe(result: subprocess.CompletedProcess) -> str:

@@ -23,17 +23,32 @@ from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data_parallel"
 SUITE_TIMEOUT_S = 400
-RECOMPUTED = {"test_preprocess_flattens_and_scales_images", "test_preprocess_one_hot_labels",
-              "test_build_model_computes_the_network", "test_build_model_is_compiled_with_crossentropy_and_accuracy",
-              "test_train_learns_the_digits", "test_one_step_on_two_replicas_equals_one_step_on_one_device"}
+RECOMPUTED = {
+    "test_preprocess_flattens_and_scales_images",
+    "test_preprocess_one_hot_labels",
+    "test_build_model_computes_the_network",
+    "test_build_model_is_compiled_with_crossentropy_and_accuracy",
+    "test_train_learns_the_digits",
+    "test_one_step_on_two_replicas_equals_one_step_on_one_device",
+}
 
 pytestmark = pytest.mark.slow
 
 
 def run_suite(submission: Path | None = None, *options: str) -> subprocess.CompletedProcess:
     """`python -m pytest exercises/data_parallel [--submission FILE]` from the project root, as documented."""
-    command = [sys.executable, "-m", "pytest", "exercises/data_parallel", "-p", "no:cacheprovider", *UNUSED_PLUGINS,
-               "-q", "-rA", *options]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "exercises/data_parallel",
+        "-p",
+        "no:cacheprovider",
+        *UNUSED_PLUGINS,
+        "-q",
+        "-rA",
+        *options,
+    ]
     if submission is not None:
         command += ["--submission", str(submission)]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)
@@ -41,14 +56,32 @@ def run_suite(submission: Path | None = None, *options: str) -> subprocess.Compl
 
 def outcomes(output: str) -> dict[str, str]:
     """{test name: PASSED/FAILED/ERROR} from pytest's -rA summary."""
-    return {name: status for status, name in
-            re.findall(r"^(PASSED|FAILED|ERROR) \S*::(\w+)", output, flags=re.MULTILINE)}
+    return {
+        name: status for status, name in re.findall(r"^(PASSED|FAILED|ERROR) \S*::(\w+)", output, flags=re.MULTILINE)
+    }
 
 
 def grade(*submissions: Path) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "quiz", "grade", "data_parallel", *map(str, submissions),
-                           "--format", "json", "--jobs", "2", "--timeout", "300"],
-                          capture_output=True, text=True, timeout=SUITE_TIMEOUT_S * 2, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            "data_parallel",
+            *map(str, submissions),
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--timeout",
+            "300",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_S * 2,
+        cwd=ROOT,
+    )
     assert done.stdout, done.stderr[-3000:]
     return json.loads(done.stdout)["results"]
 
@@ -82,44 +115,73 @@ def test_the_starter_fails_every_test_as_not_implemented():
 
 # (fixture, the test that must fail, words its message must contain)
 WRONG_SOLUTIONS = [
-    ("seed_program", "test_train_mirrors_the_model_variables",
-     "('Mixing different tf.distribute.Strategy objects'): the model was built or compiled outside strategy.scope()"),
+    (
+        "seed_program",
+        "test_train_mirrors_the_model_variables",
+        "('Mixing different tf.distribute.Strategy objects'): the model was built or compiled outside strategy.scope()",
+    ),
     ("outside_scope", "test_train_mirrors_the_model_variables", "the model's variables are not mirrored"),
     ("ignores_strategy", "test_train_uses_the_strategy_it_is_given", "train ignored the strategy it was given"),
-    ("per_replica_batch", "test_train_splits_the_global_batch_across_replicas",
-     "the per-replica batch (batch_size / replicas) was passed to fit"),
+    (
+        "per_replica_batch",
+        "test_train_splits_the_global_batch_across_replicas",
+        "the per-replica batch (batch_size / replicas) was passed to fit",
+    ),
     ("no_normalisation", "test_preprocess_flattens_and_scales_images", "images are not scaled to [0, 1]"),
     ("labels_not_one_hot", "test_preprocess_one_hot_labels", "labels are not one-hot"),
-    ("wrong_units", "test_build_model_computes_the_network",
-     "wrong architecture: the model's weights have shapes [(784, 64), (64,), (64, 10), (10,)]"),
-    ("no_dropout", "test_build_model_has_dropout_0_2_active_only_in_training",
-     "the model should have one Dropout(0.2) between the hidden and the output layer, found rates []"),
-    ("loss_not_averaged", "test_one_step_on_two_replicas_equals_one_step_on_one_device",
-     "the 2-replica update is 2.00x the right one): the gradients are not averaged over the global batch"),
-    ("hardcoded_batch", "test_one_step_on_two_replicas_equals_one_step_on_one_device",
-     "took 2 optimizer steps on 1 replica(s), expected 1: pass train's batch_size argument to fit"),
-    ("scaled_batch", "test_train_splits_the_global_batch_across_replicas",
-     "It looks like batch_size was multiplied by the number of replicas"),
-    ("wrong/forged_history", "test_train_learns_the_digits",
-     "held-out digits correctly, expected at least 80%"),
-    ("wrong/sigmoid_output", "test_build_model_computes_the_network",
-     "the outputs are not probabilities (rows do not sum to 1)"),
-    ("wrong/transposed_images", "test_preprocess_flattens_and_scales_images",
-     "images are not the pixels divided by 255 in row-major order"),
+    (
+        "wrong_units",
+        "test_build_model_computes_the_network",
+        "wrong architecture: the model's weights have shapes [(784, 64), (64,), (64, 10), (10,)]",
+    ),
+    (
+        "no_dropout",
+        "test_build_model_has_dropout_0_2_active_only_in_training",
+        "the model should have one Dropout(0.2) between the hidden and the output layer, found rates []",
+    ),
+    (
+        "loss_not_averaged",
+        "test_one_step_on_two_replicas_equals_one_step_on_one_device",
+        "the 2-replica update is 2.00x the right one): the gradients are not averaged over the global batch",
+    ),
+    (
+        "hardcoded_batch",
+        "test_one_step_on_two_replicas_equals_one_step_on_one_device",
+        "took 2 optimizer steps on 1 replica(s), expected 1: pass train's batch_size argument to fit",
+    ),
+    (
+        "scaled_batch",
+        "test_train_splits_the_global_batch_across_replicas",
+        "It looks like batch_size was multiplied by the number of replicas",
+    ),
+    ("wrong/forged_history", "test_train_learns_the_digits", "held-out digits correctly, expected at least 80%"),
+    (
+        "wrong/sigmoid_output",
+        "test_build_model_computes_the_network",
+        "the outputs are not probabilities (rows do not sum to 1)",
+    ),
+    (
+        "wrong/transposed_images",
+        "test_preprocess_flattens_and_scales_images",
+        "images are not the pixels divided by 255 in row-major order",
+    ),
 ]
 
 
 def test_every_wrong_fixture_is_checked():
-    on_disk = {str(path.relative_to(FIXTURES).with_suffix("")) for path in FIXTURES.glob("*.py")} | \
-        {str(path.relative_to(FIXTURES).with_suffix("")) for path in (FIXTURES / "wrong").glob("*.py")}
+    on_disk = {str(path.relative_to(FIXTURES).with_suffix("")) for path in FIXTURES.glob("*.py")} | {
+        str(path.relative_to(FIXTURES).with_suffix("")) for path in (FIXTURES / "wrong").glob("*.py")
+    }
     assert {fixture for fixture, *_ in WRONG_SOLUTIONS} == on_disk
 
 
-@pytest.mark.parametrize(("fixture", "failing_test", "message"), WRONG_SOLUTIONS,
-                         ids=[fixture for fixture, *_ in WRONG_SOLUTIONS])
+@pytest.mark.parametrize(
+    ("fixture", "failing_test", "message"), WRONG_SOLUTIONS, ids=[fixture for fixture, *_ in WRONG_SOLUTIONS]
+)
 def test_suite_rejects_the_wrong_solution_and_names_the_mistake(fixture, failing_test, message):
     result = run_suite(FIXTURES / f"{fixture}.py", "-k", failing_test)
     assert result.returncode == 1, f"the suite did not fail:\n{describe(result)}"
-    assert outcomes(result.stdout).get(failing_test) == "FAILED", f"{failing_test} did not fail:\n" \
-                                                                  f"{result.stdout[-3000:]}"
+    assert outcomes(result.stdout).get(failing_test) == "FAILED", (
+        f"{failing_test} did not fail:\n{result.stdout[-3000:]}"
+    )
     assert message in result.stdout, f"no {message!r} in the report:\n{result.stdout[-4000:]}"

@@ -53,8 +53,13 @@ def test_load_mnist_reads_a_cached_mnist_file(tmp_path, monkeypatch, capsys):
     cache = datasets.keras_mnist_cache()
     cache.parent.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    np.savez(cache, x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6, dtype=np.uint8),
-             x_test=rng.integers(0, 256, (4, 28, 28), dtype=np.uint8), y_test=np.arange(4, dtype=np.uint8))
+    np.savez(
+        cache,
+        x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        y_train=np.arange(6, dtype=np.uint8),
+        x_test=rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        y_test=np.arange(4, dtype=np.uint8),
+    )
     data = datasets.load_mnist()
     assert data.source == datasets.MNIST and data.x_train.shape == (6, 28, 28) and list(data.y_val) == [0, 1, 2, 3]
     assert capsys.readouterr().err == f"quiz: using MNIST from {cache}\n"
@@ -95,7 +100,9 @@ def test_the_shipped_data_carries_its_attribution():
 
 
 def test_importing_the_module_loads_neither_tensorflow_nor_keras():
-    code = ("import sys, quiz.exercises.datasets as d; d.load_digits(); "
-            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    code = (
+        "import sys, quiz.exercises.datasets as d; d.load_digits(); "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

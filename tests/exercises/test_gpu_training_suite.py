@@ -80,46 +80,80 @@ GPU_TRAINING_CORRECT = sorted(path.stem for path in (GPU_TRAINING_FIXTURES / "co
 # fixture (under fixtures/gpu_training/) -> [(the test that must fail, words its message must contain), ...]
 GPU_TRAINING_WRONG = {
     "wrong/policy_left_mixed": [
-        ("test_build_model_is_float32_again_after_a_mixed_precision_model",
-         "build_model(mixed_precision=False) after build_model(mixed_precision=True) in the same process built "
-         "float16 layers"),
-        ("test_build_model_is_float32_again_after_a_mixed_precision_model",
-         "build_model(mixed_precision=True) left Keras's global dtype policy at mixed_float16")],
+        (
+            "test_build_model_is_float32_again_after_a_mixed_precision_model",
+            "build_model(mixed_precision=False) after build_model(mixed_precision=True) in the same process built "
+            "float16 layers",
+        ),
+        (
+            "test_build_model_is_float32_again_after_a_mixed_precision_model",
+            "build_model(mixed_precision=True) left Keras's global dtype policy at mixed_float16",
+        ),
+    ],
     "wrong/drop_remainder": [
-        ("test_make_dataset_batches_keep_every_sample",
-         "gives batches of [64, 64, 64]: the last partial batch of 8 samples is dropped"),
-        ("test_train_runs_the_requested_epochs_and_batches",
-         "the optimizer took 60 steps for 3 epochs of 1000 samples, expected 63 (epochs x ceil(N / batch_size=48)): "
-         "the last partial batch of every epoch was dropped")],
+        (
+            "test_make_dataset_batches_keep_every_sample",
+            "gives batches of [64, 64, 64]: the last partial batch of 8 samples is dropped",
+        ),
+        (
+            "test_train_runs_the_requested_epochs_and_batches",
+            "the optimizer took 60 steps for 3 epochs of 1000 samples, expected 63 (epochs x ceil(N / batch_size=48)): "
+            "the last partial batch of every epoch was dropped",
+        ),
+    ],
     "wrong/shuffles_validation": [
-        ("test_make_dataset_shuffles_only_when_training",
-         "with training=False the batches are not in the input order: shuffle only when training")],
+        (
+            "test_make_dataset_shuffles_only_when_training",
+            "with training=False the batches are not in the input order: shuffle only when training",
+        )
+    ],
     "wrong/prefetch_one": [
-        ("test_make_dataset_prefetches_last",
-         "prefetch uses a fixed buffer of 1 (training=True): use tf.data.AUTOTUNE")],
+        ("test_make_dataset_prefetches_last", "prefetch uses a fixed buffer of 1 (training=True): use tf.data.AUTOTUNE")
+    ],
     "hardcoded_batch": [
-        ("test_train_runs_the_requested_epochs_and_batches",
-         "the optimizer took 48 steps for 3 epochs of 1000 samples, expected 63"),
-        ("test_train_uses_make_dataset_on_the_training_device",
-         "train called make_dataset with batch_size=64, expected 48")],
+        (
+            "test_train_runs_the_requested_epochs_and_batches",
+            "the optimizer took 48 steps for 3 epochs of 1000 samples, expected 63",
+        ),
+        (
+            "test_train_uses_make_dataset_on_the_training_device",
+            "train called make_dataset with batch_size=64, expected 48",
+        ),
+    ],
     "configure_raises": [
-        ("test_configure_gpus_before_initialization",
-         "raised IndexError: list index out of range in a fresh process on a machine without GPUs")],
+        (
+            "test_configure_gpus_before_initialization",
+            "raised IndexError: list index out of range in a fresh process on a machine without GPUs",
+        )
+    ],
     "float16_softmax": [
-        ("test_build_model_mixed_precision_keeps_softmax_output_float32",
-         "the softmax output is float16 under mixed precision")],
+        (
+            "test_build_model_mixed_precision_keeps_softmax_output_float32",
+            "the softmax output is float16 under mixed precision",
+        )
+    ],
     "no_prefetch": [
-        ("test_make_dataset_prefetches_last", "does not end with prefetch (its last step is BatchDataset)")],
+        ("test_make_dataset_prefetches_last", "does not end with prefetch (its last step is BatchDataset)")
+    ],
     "wrong_units": [
-        ("test_build_model_computes_the_network",
-         "wrong architecture: the hidden Dense layer has 64 units, expected 128")],
+        (
+            "test_build_model_computes_the_network",
+            "wrong architecture: the hidden Dense layer has 64 units, expected 128",
+        )
+    ],
     "seed_program": [
-        ("test_build_model_mixed_precision_computes_in_float16_with_float32_variables",
-         "with mixed precision the hidden Dense layer should compute in float16")],
+        (
+            "test_build_model_mixed_precision_computes_in_float16_with_float32_variables",
+            "with mixed precision the hidden Dense layer should compute in float16",
+        )
+    ],
     "fit_on_arrays": [
-        ("test_train_uses_make_dataset_on_the_training_device",
-         "train did not build its input pipeline with make_dataset: call make_dataset(x_train, y_train, batch_size, "
-         "training=True) and feed model.fit the dataset make_dataset returns, not the numpy arrays")],
+        (
+            "test_train_uses_make_dataset_on_the_training_device",
+            "train did not build its input pipeline with make_dataset: call make_dataset(x_train, y_train, batch_size, "
+            "training=True) and feed model.fit the dataset make_dataset returns, not the numpy arrays",
+        )
+    ],
 }
 
 # pytest, with a plugin that says at the end which of these modules the suite's own process imported
@@ -145,8 +179,17 @@ def run_gpu_training(submission: Path, folder: Path, tests: list[str] = ()) -> s
     script = folder / "watched_pytest.py"
     script.write_text(WATCHED_PYTEST)
     targets = [f"{GPU_TRAINING_TESTS}::{test}" for test in dict.fromkeys(tests)] or ["exercises/gpu_training"]
-    command = [sys.executable, str(script), *targets, "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q",
-               "--submission", str(submission)]
+    command = [
+        sys.executable,
+        str(script),
+        *targets,
+        "-p",
+        "no:cacheprovider",
+        *UNUSED_PLUGINS,
+        "-q",
+        "--submission",
+        str(submission),
+    ]
     return run_pytest(command, cwd=ROOT, timeout=SUITE_TIMEOUT_S)
 
 
@@ -158,9 +201,24 @@ def documented_tests() -> dict[str, tuple[int, str]]:
 
 
 def test_gpu_training_grader_gives_the_points_and_verdicts_the_readme_documents():
-    done = subprocess.run([sys.executable, "-m", "quiz", "grade", "gpu_training",
-                           str(ROOT / "exercises" / "gpu_training" / "reference.py"), "--format", "json",
-                           "--timeout", "300"], capture_output=True, text=True, timeout=SUITE_TIMEOUT_S, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            "gpu_training",
+            str(ROOT / "exercises" / "gpu_training" / "reference.py"),
+            "--format",
+            "json",
+            "--timeout",
+            "300",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_S,
+        cwd=ROOT,
+    )
     assert done.stdout, done.stderr[-3000:]
     (result,) = json.loads(done.stdout)["results"]
     assert result["status"] == "pass", result["message"]
@@ -169,8 +227,9 @@ def test_gpu_training_grader_gives_the_points_and_verdicts_the_readme_documents(
 
 
 def test_every_gpu_training_fixture_is_checked():
-    on_disk = {str(path.relative_to(GPU_TRAINING_FIXTURES).with_suffix(""))
-               for path in GPU_TRAINING_FIXTURES.rglob("*.py")}
+    on_disk = {
+        str(path.relative_to(GPU_TRAINING_FIXTURES).with_suffix("")) for path in GPU_TRAINING_FIXTURES.rglob("*.py")
+    }
     listed = set(GPU_TRAINING_WRONG) | {f"correct/{name}" for name in GPU_TRAINING_CORRECT}
     assert listed == on_disk and len(GPU_TRAINING_CORRECT) == 5
 
@@ -195,5 +254,6 @@ def test_gpu_training_suite_rejects_the_wrong_solution_and_names_the_mistake(fix
     assert "TRUSTED-IMPORTS []" in result.stdout, result.stdout[-500:]
     for failing_test, message in expected:
         assert f"::{failing_test} " in result.stdout or f"::{failing_test}\n" in result.stdout, (
-            f"{failing_test} did not fail:\n{result.stdout[-3000:]}")
+            f"{failing_test} did not fail:\n{result.stdout[-3000:]}"
+        )
         assert message in result.stdout, f"no {message!r} in the report:\n{result.stdout[-4000:]}"

@@ -63,8 +63,12 @@ def initial_weights():
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
 
-    return [glorot(784, 128), rng.normal(0.0, 0.01, 128).astype(np.float32),
-            glorot(128, 10), rng.normal(0.0, 0.01, 10).astype(np.float32)]
+    return [
+        glorot(784, 128),
+        rng.normal(0.0, 0.01, 128).astype(np.float32),
+        glorot(128, 10),
+        rng.normal(0.0, 0.01, 10).astype(np.float32),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +90,23 @@ def one_hot(classes):
 
 def build_model(keras, weights, learning_rate=0.1, loss="categorical_crossentropy"):
     """The exercises' MLP without dropout, with the given weights, compiled with plain SGD."""
-    model = keras.Sequential([
-        keras.Input(shape=(784,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.set_weights(weights)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss=loss, metrics=["accuracy"])
     return model
 
 
 def max_gap(first, second):
-    return max(float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-               for a, b in zip(first, second, strict=True))
+    return max(
+        float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+        for a, b in zip(first, second, strict=True)
+    )
 
 
 def fit_recording_batch_logs(keras, model, x, y, batch_size):
@@ -128,7 +136,7 @@ def test_trajectory_of_four_batches_matches_fit_and_its_losses(keras, model, ini
     y = one_hot(classes)
     reset(model, initial_weights, 0.1)
     history, logged = fit_recording_batch_logs(keras, model, x, y, batch_size=32)
-    batches = [(x[i:i + 32], y[i:i + 32]) for i in range(0, TRAJECTORY_SAMPLES, 32)]
+    batches = [(x[i : i + 32], y[i : i + 32]) for i in range(0, TRAJECTORY_SAMPLES, 32)]
     final, losses = mlp.sgd_trajectory(initial_weights, batches, 0.1)
     assert len(losses) == 4 and len(logged) == 4
     assert max_gap(model.get_weights(), final) < TOLERANCE  # measured 1.5e-8
@@ -143,7 +151,7 @@ def test_history_loss_weights_a_short_last_batch_by_its_size(keras, model, digit
     x, y, *_ = digits
     reset(model, initial_weights, 0.1)
     history, _ = fit_recording_batch_logs(keras, model, x, y, batch_size=40)  # batches of 40, 40, 16
-    batches = [(x[i:i + 40], y[i:i + 40]) for i in range(0, SAMPLES, 40)]
+    batches = [(x[i : i + 40], y[i : i + 40]) for i in range(0, SAMPLES, 40)]
     final, losses = mlp.sgd_trajectory(initial_weights, batches, 0.1)
     assert max_gap(model.get_weights(), final) < TOLERANCE
     weighted = np.average(losses, weights=[40, 40, 16])
@@ -164,7 +172,7 @@ def test_predict_matches_model_predict(keras, model, digits, initial_weights):
 
 def test_accuracy_and_loss_match_evaluate_after_training(keras, model, digits, initial_weights):
     x, y, _, x_val, y_val, _ = digits
-    batches = [(x[i:i + 16], y[i:i + 16]) for i in range(0, SAMPLES, 16)] * 5  # five epochs of six steps
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, SAMPLES, 16)] * 5  # five epochs of six steps
     trained, _ = mlp.sgd_trajectory(initial_weights, batches, 0.1)  # (0.5 is too large for 30 steps: stuck at 12%)
     reset(model, trained)
     loss, accuracy = model.evaluate(x_val, y_val, batch_size=len(x_val), verbose=0)
@@ -206,7 +214,8 @@ def test_clip_changes_nothing_for_small_weights(digits, initial_weights):
     probabilities = mlp.predict(initial_weights, x)
     assert probabilities.min() > 1e-4 and probabilities.max() < 1 - 1e-4
     assert mlp.cross_entropy(initial_weights, x, y, clip_probabilities=True) == pytest.approx(
-        mlp.cross_entropy(initial_weights, x, y), rel=1e-12)
+        mlp.cross_entropy(initial_weights, x, y), rel=1e-12
+    )
 
 
 def test_check_weights_accepts_get_weights_and_returns_float32(keras, model, initial_weights):
@@ -218,17 +227,20 @@ def test_check_weights_accepts_get_weights_and_returns_float32(keras, model, ini
     assert max_gap(as_float64, initial_weights) == 0.0
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda w: w + [np.zeros(3), np.zeros(3)], "expected 4 weight arrays (W1, b1, W2, b2), got 6"),
-    (lambda w: w[:3], "expected 4 weight arrays (W1, b1, W2, b2), got 3"),
-    (lambda w: [np.zeros((784, 64))] + w[1:], "W1 has shape (784, 64), expected (784, 128)"),
-    (lambda w: w[:2] + [w[2].T] + w[3:], "W2 has shape (10, 128), expected (128, 10)"),
-    (lambda w: w[:1] + [np.full(128, np.nan)] + w[2:], "weights contain NaN or infinity (in b1)"),
-    (lambda w: w[:3] + [np.full(10, np.inf)], "weights contain NaN or infinity (in b2)"),
-    (lambda w: w[:3] + [np.full(10, 1e39)], "weights contain NaN or infinity (in b2)"),  # overflows float32
-    (lambda w: w[:3] + [np.array(["a"] * 10)], "b2 has dtype <U1, expected a real numeric array"),
-    (lambda w: np.zeros(4), "expected a list of 4 weight arrays (W1, b1, W2, b2), got ndarray"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda w: w + [np.zeros(3), np.zeros(3)], "expected 4 weight arrays (W1, b1, W2, b2), got 6"),
+        (lambda w: w[:3], "expected 4 weight arrays (W1, b1, W2, b2), got 3"),
+        (lambda w: [np.zeros((784, 64))] + w[1:], "W1 has shape (784, 64), expected (784, 128)"),
+        (lambda w: w[:2] + [w[2].T] + w[3:], "W2 has shape (10, 128), expected (128, 10)"),
+        (lambda w: w[:1] + [np.full(128, np.nan)] + w[2:], "weights contain NaN or infinity (in b1)"),
+        (lambda w: w[:3] + [np.full(10, np.inf)], "weights contain NaN or infinity (in b2)"),
+        (lambda w: w[:3] + [np.full(10, 1e39)], "weights contain NaN or infinity (in b2)"),  # overflows float32
+        (lambda w: w[:3] + [np.array(["a"] * 10)], "b2 has dtype <U1, expected a real numeric array"),
+        (lambda w: np.zeros(4), "expected a list of 4 weight arrays (W1, b1, W2, b2), got ndarray"),
+    ],
+)
 def test_check_weights_names_what_is_wrong(initial_weights, change, message):
     with pytest.raises(mlp.WeightsError) as raised:
         mlp.check_weights(change(list(initial_weights)))
@@ -253,8 +265,10 @@ def test_bad_inputs_and_labels_raise_value_errors(digits, initial_weights):
 
 
 def test_importing_the_module_loads_neither_tensorflow_nor_keras():
-    code = ("import sys, numpy as np, quiz.exercises.mlp as m; "
-            "m.sgd_step([np.zeros(s, np.float32) for s in m.WEIGHT_SHAPES], np.zeros((2, 784)), [0, 1], 0.1); "
-            "print(sorted(n for n in sys.modules if n.split('.')[0] in ('tensorflow', 'keras')))")
+    code = (
+        "import sys, numpy as np, quiz.exercises.mlp as m; "
+        "m.sgd_step([np.zeros(s, np.float32) for s in m.WEIGHT_SHAPES], np.zeros((2, 784)), [0, 1], 0.1); "
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('tensorflow', 'keras')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

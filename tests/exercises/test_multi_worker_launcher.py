@@ -41,8 +41,16 @@ class LiveRun:
     """The CLI running in the background, its output lines readable as they come."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None):
-        self.process = subprocess.Popen([*RUN, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True, env=env, preexec_fn=as_a_terminal_job)
+        self.process = subprocess.Popen(
+            [*RUN, *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env=env,
+            preexec_fn=as_a_terminal_job,
+        )
         self.lines: list[str] = []
         self.pids: list[int] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -132,12 +140,18 @@ def test_two_workers_train_and_the_run_says_their_weights_agree(tmp_path):
     result = run_cli("--workers", "2", "--epochs", "2", "--out", str(tmp_path), str(REFERENCE))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     for index in (0, 1):
-        assert re.search(rf"^\[worker {index}\] strategy ready: worker {index} of 2, 2 replicas in sync$",
-                         result.stdout, re.MULTILINE), result.stdout
+        assert re.search(
+            rf"^\[worker {index}\] strategy ready: worker {index} of 2, 2 replicas in sync$",
+            result.stdout,
+            re.MULTILINE,
+        ), result.stdout
         assert re.search(rf"^\[worker {index}\] train: 2 epoch\(s\)", result.stdout, re.MULTILINE)
     summary = result.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"quiz: all 2 workers finished in [\d.]+ s; final weights identical on every worker; "
-                        r"loss per epoch (\d\.\d{4}) -> (\d\.\d{4})", summary), summary
+    assert re.fullmatch(
+        r"quiz: all 2 workers finished in [\d.]+ s; final weights identical on every worker; "
+        r"loss per epoch (\d\.\d{4}) -> (\d\.\d{4})",
+        summary,
+    ), summary
     first, last = map(float, re.findall(r"\d\.\d{4}", summary.split("loss per epoch")[1]))
     assert last < first
     assert "I0000" not in result.stdout, "TensorFlow's start-up chatter should be hidden without --verbose"
@@ -180,8 +194,7 @@ def test_ctrl_c_stops_every_worker(live_runs, tmp_path):
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_a_terminated_launcher_stops_its_workers_and_removes_its_temporary_folder(live_runs, tmp_path, stop):
     sleeper = tmp_path / "sleeper.py"  # no TensorFlow: the workers wait in make_strategy
-    sleeper.write_text("import time\n\n\ndef make_strategy():\n    print('waiting', flush=True)\n"
-                       "    time.sleep(120)\n")
+    sleeper.write_text("import time\n\n\ndef make_strategy():\n    print('waiting', flush=True)\n    time.sleep(120)\n")
     temp = tmp_path / "temp"
     temp.mkdir()
     run = live_runs("--workers", "2", str(sleeper), env={**os.environ, "TMPDIR": str(temp)})
@@ -204,12 +217,17 @@ def test_workers_die_with_a_killed_launcher(live_runs, tmp_path):
     assert not wait_until_gone(pids), "workers outlived their launcher"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--workers", "0", str(REFERENCE)], "quiz: --workers must be between 1 and 8, not 0"),
-    (["--workers", "2", "--global-batch-size", "63", str(REFERENCE)],
-     "quiz: --global-batch-size must be a multiple of --workers (2), not 63"),
-    (["--workers", "2", "missing.py"], "quiz: no such file: missing.py"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--workers", "0", str(REFERENCE)], "quiz: --workers must be between 1 and 8, not 0"),
+        (
+            ["--workers", "2", "--global-batch-size", "63", str(REFERENCE)],
+            "quiz: --global-batch-size must be a multiple of --workers (2), not 63",
+        ),
+        (["--workers", "2", "missing.py"], "quiz: no such file: missing.py"),
+    ],
+)
 def test_bad_arguments_get_one_line_and_exit_2(args, message):
     result = run_cli(*args, timeout=60)
     assert result.returncode == 2
@@ -218,8 +236,13 @@ def test_bad_arguments_get_one_line_and_exit_2(args, message):
 
 
 def test_an_exercise_without_workers_is_refused():
-    result = subprocess.run([sys.executable, "-m", "quiz", "exercise", "run", "data_parallel", str(REFERENCE)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "quiz", "exercise", "run", "data_parallel", str(REFERENCE)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("quiz: 'data_parallel' cannot be run on workers")
 
@@ -237,8 +260,9 @@ def test_an_echo_that_fails_stops_the_echo_not_the_collecting(tmp_path):
     """`quiz exercise run ... | head -2`: the reader of our output goes away; the workers' output is still read
     (a full pipe would block them) and the reason for the failure is still the worker's own."""
     chatty = tmp_path / "chatty.py"
-    chatty.write_text("def make_strategy():\n    for i in range(2000):\n        print('line', i)\n"
-                      "    raise RuntimeError('boom')\n")
+    chatty.write_text(
+        "def make_strategy():\n    for i in range(2000):\n        print('line', i)\n    raise RuntimeError('boom')\n"
+    )
     echoed = []
 
     def echo(index, line):

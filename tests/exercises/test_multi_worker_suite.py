@@ -67,9 +67,23 @@ def run_suite_like_the_grader(submission: Path, workdir: Path, *extra: str) -> s
     candidate = workdir / "submission.py"
     shutil.copyfile(submission, candidate)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [sys.executable, "-m", "pytest", str(tests), "--submission", str(candidate), "-rA",
-               "-p", "quiz.grading.plugin", "-p", "no:cacheprovider", "--noconftest", "--rootdir", str(workdir),
-               *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(tests),
+        "--submission",
+        str(candidate),
+        "-rA",
+        "-p",
+        "quiz.grading.plugin",
+        "-p",
+        "no:cacheprovider",
+        "--noconftest",
+        "--rootdir",
+        str(workdir),
+        *extra,
+    ]
     return run_pytest(command, cwd=workdir, env=env, timeout=SUITE_TIMEOUT)
 
 
@@ -81,9 +95,26 @@ def test_the_reference_passes_every_test_and_quiz_grade_agrees(tmp_path):
     assert len(statuses) >= 12 and set(statuses.values()) == {"PASSED"}, statuses
 
     report = tmp_path / "grade.json"
-    graded = subprocess.run([sys.executable, "-m", "quiz", "grade", "multi_worker", str(EXERCISE / "reference.py"),
-                             "--format", "json", "--output", str(report), "--timeout", str(GRADE_TIMEOUT)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=GRADE_TIMEOUT + 120)
+    graded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            "multi_worker",
+            str(EXERCISE / "reference.py"),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+            "--timeout",
+            str(GRADE_TIMEOUT),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=GRADE_TIMEOUT + 120,
+    )
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     (submission,) = json.loads(report.read_text())["results"]
     verdicts = {test["name"].rsplit("::", 1)[-1]: test["status"] for test in submission["tests"]}
@@ -128,34 +159,74 @@ def test_a_correct_solution_passes(fixture):
 # wrong fixture -> (the clusters it runs by default, the test that must fail, [(the clusters a phrase needs, a phrase
 # its report must contain)])
 WRONG = {
-    "wrong/last_batch_loss.py": ("pair", "test_each_epoch_reports_the_mean_of_its_global_batch_losses", [
-        ("pair", "the reported epoch loss is not the mean of the epoch's batch losses"),
-        ("pair", "it is the loss of the epoch's last global batch only")]),
-    "wrong/loss_count_not_reset.py": ("pair", "test_each_epoch_reports_the_mean_of_its_global_batch_losses", [
-        ("pair", "for epoch 2, but the mean"),
-        ("pair", "the reported epoch loss is not the mean of the epoch's batch losses"),
-        ("pair", "divided by all the global batches since training began (32), not by this epoch's 16: reset")]),
-    "wrong/loss_mean_over_replica_batches.py": (
-        "pair", "test_each_epoch_reports_the_mean_of_its_global_batch_losses", [
+    "wrong/last_batch_loss.py": (
+        "pair",
+        "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
+        [
             ("pair", "the reported epoch loss is not the mean of the epoch's batch losses"),
-            ("pair", "divided by the number of per-replica batches (32), not by the 16 global batches")]),
-    "wrong/shuffled_shards.py": ("single", "test_make_dataset_keeps_the_examples_in_order", [
-        ("single", "input pipeline 0 yields its examples out of order"),
-        ("single", "without shuffling"),
-        ("pair", "worker 0 read its shard out of order: make_dataset must keep the examples in the order given")]),
-    "reduce_mean_loss.py": ("single", "test_compute_loss_divides_by_the_global_batch", [
-        ("single", "averages over the 8 examples of this replica (a reduce_mean)"),
-        ("pair", "the 2-worker update is 2.00x the expected one): the 2 workers' gradients were summed without "
-                 "dividing by the global batch")]),
-    "model_outside_scope.py": ("pair", "test_model_and_optimizer_are_built_inside_the_strategy_scope", [
-        ("pair", "train() created variables outside strategy.scope() (bias, iteration, kernel"),
-        ("pair", "Build the model and the optimizer inside `with strategy.scope():`")]),
-    "no_sharding.py": ("single", "test_make_dataset_gives_each_pipeline_its_own_shard", [
-        ("single", "input pipelines 0 and 1 both read 64 of the 64 examples (no sharding)"),
-        ("pair", "differs from one step with 1 worker x 64 examples"),
-        ("pair", "the workers read 1024 examples more than once (the shards overlap")]),
-    "worker_one_crashes.py": ("pair", "test_workers_end_with_identical_weights", [
-        ("pair", "the 2-worker run did not finish: worker 1 failed (exit status 3)")]),
+            ("pair", "it is the loss of the epoch's last global batch only"),
+        ],
+    ),
+    "wrong/loss_count_not_reset.py": (
+        "pair",
+        "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
+        [
+            ("pair", "for epoch 2, but the mean"),
+            ("pair", "the reported epoch loss is not the mean of the epoch's batch losses"),
+            ("pair", "divided by all the global batches since training began (32), not by this epoch's 16: reset"),
+        ],
+    ),
+    "wrong/loss_mean_over_replica_batches.py": (
+        "pair",
+        "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
+        [
+            ("pair", "the reported epoch loss is not the mean of the epoch's batch losses"),
+            ("pair", "divided by the number of per-replica batches (32), not by the 16 global batches"),
+        ],
+    ),
+    "wrong/shuffled_shards.py": (
+        "single",
+        "test_make_dataset_keeps_the_examples_in_order",
+        [
+            ("single", "input pipeline 0 yields its examples out of order"),
+            ("single", "without shuffling"),
+            ("pair", "worker 0 read its shard out of order: make_dataset must keep the examples in the order given"),
+        ],
+    ),
+    "reduce_mean_loss.py": (
+        "single",
+        "test_compute_loss_divides_by_the_global_batch",
+        [
+            ("single", "averages over the 8 examples of this replica (a reduce_mean)"),
+            (
+                "pair",
+                "the 2-worker update is 2.00x the expected one): the 2 workers' gradients were summed without "
+                "dividing by the global batch",
+            ),
+        ],
+    ),
+    "model_outside_scope.py": (
+        "pair",
+        "test_model_and_optimizer_are_built_inside_the_strategy_scope",
+        [
+            ("pair", "train() created variables outside strategy.scope() (bias, iteration, kernel"),
+            ("pair", "Build the model and the optimizer inside `with strategy.scope():`"),
+        ],
+    ),
+    "no_sharding.py": (
+        "single",
+        "test_make_dataset_gives_each_pipeline_its_own_shard",
+        [
+            ("single", "input pipelines 0 and 1 both read 64 of the 64 examples (no sharding)"),
+            ("pair", "differs from one step with 1 worker x 64 examples"),
+            ("pair", "the workers read 1024 examples more than once (the shards overlap"),
+        ],
+    ),
+    "worker_one_crashes.py": (
+        "pair",
+        "test_workers_end_with_identical_weights",
+        [("pair", "the 2-worker run did not finish: worker 1 failed (exit status 3)")],
+    ),
 }
 
 
@@ -190,8 +261,9 @@ def test_the_exercise_folder_is_complete():
 def test_the_readme_lists_every_test_with_its_verdict():
     """The 'What the tests check' tables (zh and en) name every test of the suite with the verdict its mark gives."""
     suite = (EXERCISE / "tests" / "test_multi_worker.py").read_text(encoding="utf-8")
-    marked = dict((name, kind) for kind, name in
-                  re.findall(r'@pytest\.mark\.verdict\("(\w+)"\)\ndef (test_\w+)', suite))
+    marked = dict(
+        (name, kind) for kind, name in re.findall(r'@pytest\.mark\.verdict\("(\w+)"\)\ndef (test_\w+)', suite)
+    )
     assert marked and len(marked) == len(re.findall(r"^def test_", suite, flags=re.MULTILINE)), marked
     readme = (EXERCISE / "README.md").read_text(encoding="utf-8")
     words = {"recomputed": ("recomputed", "重算"), "reported": ("reported", "报告")}
@@ -206,8 +278,11 @@ def test_each_cheap_selection_starts_only_its_clusters():
 
     tree = ast.parse((EXERCISE / "tests" / "test_multi_worker.py").read_text(encoding="utf-8"))
     clusters = {"single": "single", "pair": "pair", "trajectory": "pair", "broken_pair": "broken_pair"}
-    uses = {node.name: {clusters[arg.arg] for arg in node.args.args if arg.arg in clusters}
-            for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    uses = {
+        node.name: {clusters[arg.arg] for arg in node.args.args if arg.arg in clusters}
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
 
     def selected(expression: str) -> set[str]:
         if expression.startswith("not "):

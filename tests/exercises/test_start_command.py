@@ -18,7 +18,9 @@ def test_start_writes_the_statement_and_starter_once_and_says_how_to_test(tmp_pa
     assert done.returncode == 0, done.stderr
     starter = (ROOT / "exercises" / "gpu_training" / "starter.py").read_text(encoding="utf-8")
     assert (tmp_path / "mine" / "solution.py").read_text(encoding="utf-8") == starter
-    assert (tmp_path / "mine" / "README.md").read_bytes() == (ROOT / "exercises" / "gpu_training" / "README.md").read_bytes()
+    assert (tmp_path / "mine" / "README.md").read_bytes() == (
+        ROOT / "exercises" / "gpu_training" / "README.md"
+    ).read_bytes()
     assert done.stdout.splitlines()[-1] == f"完成后评测：quiz grade gpu_training {Path('mine') / 'solution.py'}"
     (tmp_path / "mine" / "solution.py").write_text("# my work\n")
     again = quiz("--lang", "en", "exercise", "start", "gpu_training", "mine", cwd=tmp_path)
@@ -44,5 +46,8 @@ def test_grade_takes_the_shipped_exercise_beside_a_learners_folder_of_that_name(
 
 def test_list_names_every_shipped_exercise_with_its_title(tmp_path):
     done = quiz("--lang", "en", "exercise", "list", cwd=tmp_path)
-    assert done.stdout.splitlines() == ["data_parallel  Data-parallel training", "gpu_training  Training on a GPU",
-                                        "multi_worker  Training across worker processes"]
+    assert done.stdout.splitlines() == [
+        "data_parallel  Data-parallel training",
+        "gpu_training  Training on a GPU",
+        "multi_worker  Training across worker processes",
+    ]

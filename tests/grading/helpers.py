@@ -18,8 +18,9 @@ TIMEOUT = 5.0  # generous for the toy (its runs take about half a second), small
 MEMORY_MB = 512
 
 
-needs_namespaces = pytest.mark.skipif(isolation_mode() != "namespaces",
-                                      reason="needs root and unshare (the full sandbox)")
+needs_namespaces = pytest.mark.skipif(
+    isolation_mode() != "namespaces", reason="needs root and unshare (the full sandbox)"
+)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -37,8 +37,9 @@ def submissions(tmp_path) -> Path:
     folder = tmp_path / "subs"
     folder.mkdir()
     shutil.copy(TOY / "reference.py", folder / "alice.py")
-    (folder / "bob.py").write_text("def add(a, b):\n    return a - b\n\n\ndef train(values, epochs=1):\n"
-                                   "    return sum(values) / len(values)\n")
+    (folder / "bob.py").write_text(
+        "def add(a, b):\n    return a - b\n\n\ndef train(values, epochs=1):\n    return sum(values) / len(values)\n"
+    )
     (folder / "carol.py").write_text("def add(a, b)\n")
     (folder / "conftest.py").write_text("raise SystemExit('a conftest in the folder must not be graded')\n")
     (folder / "notes.txt").write_text("not python\n")
@@ -62,18 +63,29 @@ def test_failing_submission_exits_1_and_names_the_mistake(submissions):
     assert "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["no_such_exercise", "x.py"], "quiz: unknown exercise 'no_such_exercise'"),
-    ([str(TOY), "missing.py"], "quiz: no such file or directory: missing.py"),
-    ([str(TOY), str(TOY / "README.md")], "quiz: not a Python file:"),
-    ([str(TOY / "tests"), str(TOY / "reference.py")], "is not an exercise: it has no tests/ folder"),
-    ([str(TOY), str(TOY / "reference.py"), "--jobs", "0"], "quiz: --jobs must be at least 1 (got 0)"),
-    ([str(TOY), str(TOY / "reference.py"), "--timeout", "0"], "quiz: --timeout must be a number of seconds above 0"),
-    ([str(TOY), str(TOY / "reference.py"), "--timeout", "inf"], "quiz: --timeout must be a number of seconds above 0"),
-    ([str(TOY), str(TOY / "reference.py"), "--memory", "10"], "quiz: --memory must be at least 64 MB"),
-    ([str(TOY), str(TOY / "reference.py"), "--output", "/proc/quiz-result.json"],
-     "quiz: cannot write /proc/quiz-result.json"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no_such_exercise", "x.py"], "quiz: unknown exercise 'no_such_exercise'"),
+        ([str(TOY), "missing.py"], "quiz: no such file or directory: missing.py"),
+        ([str(TOY), str(TOY / "README.md")], "quiz: not a Python file:"),
+        ([str(TOY / "tests"), str(TOY / "reference.py")], "is not an exercise: it has no tests/ folder"),
+        ([str(TOY), str(TOY / "reference.py"), "--jobs", "0"], "quiz: --jobs must be at least 1 (got 0)"),
+        (
+            [str(TOY), str(TOY / "reference.py"), "--timeout", "0"],
+            "quiz: --timeout must be a number of seconds above 0",
+        ),
+        (
+            [str(TOY), str(TOY / "reference.py"), "--timeout", "inf"],
+            "quiz: --timeout must be a number of seconds above 0",
+        ),
+        ([str(TOY), str(TOY / "reference.py"), "--memory", "10"], "quiz: --memory must be at least 64 MB"),
+        (
+            [str(TOY), str(TOY / "reference.py"), "--output", "/proc/quiz-result.json"],
+            "quiz: cannot write /proc/quiz-result.json",
+        ),
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(args, message):
     done = quiz("grade", *args)
     assert done.returncode == 2
@@ -86,7 +98,7 @@ def test_a_folder_is_a_batch_with_summary_csv_and_plain_progress(submissions, tm
     summary = tmp_path / "summary.csv"
     done = grade(str(submissions), "--jobs", "2", "--csv", str(summary))
     assert done.returncode == 1
-    table = done.stdout[done.stdout.index("submission  status"):]
+    table = done.stdout[done.stdout.index("submission  status") :]
     assert table.splitlines()[2].split()[:4] == ["alice.py", "pass", "7/7", "4/4"]
     assert table.splitlines()[3].split()[:4] == ["bob.py", "fail", "4/7", "2/4"]
     assert table.splitlines()[4].split()[:4] == ["carol.py", "error", "0/7", "0/4"]
@@ -95,7 +107,10 @@ def test_a_folder_is_a_batch_with_summary_csv_and_plain_progress(submissions, tm
     assert len(progress) == 3 and all(line.startswith(("[1/3] ", "[2/3] ", "[3/3] ")) for line in progress)
     rows = list(csv.DictReader(summary.open()))
     assert [(Path(r["submission"]).name, r["status"], r["score"], r["max_score"]) for r in rows] == [
-        ("alice.py", "pass", "7", "7"), ("bob.py", "fail", "4", "7"), ("carol.py", "error", "0", "7")]
+        ("alice.py", "pass", "7", "7"),
+        ("bob.py", "fail", "4", "7"),
+        ("carol.py", "error", "0", "7"),
+    ]
     assert rows[2]["message"] == "4 of 4 tests could not run: the submission does not compile: expected ':' (line 1)"
 
 
@@ -105,8 +120,11 @@ def test_json_output_validates_against_the_shipped_schema(submissions, tmp_path)
     assert done.returncode == 1 and done.stdout == ""
     data = json.loads(out.read_text())
     jsonschema.validate(data, schema())
-    assert data["summary"] == {"submissions": 3, "passed": 1,
-                               "statuses": {"pass": 1, "fail": 1, "error": 1, "timeout": 0, "memory": 0}}
+    assert data["summary"] == {
+        "submissions": 3,
+        "passed": 1,
+        "statuses": {"pass": 1, "fail": 1, "error": 1, "timeout": 0, "memory": 0},
+    }
     bob = data["results"][1]
     assert [t["status"] for t in bob["tests"]] == ["fail", "fail", "pass", "pass"]
     assert bob["tests"][0]["test_code"] == "assert submission.add(2, 3) == 5"  # the body, as Exercism shows it
@@ -125,8 +143,7 @@ def test_junit_has_one_suite_per_submission(submissions):
     root = ET.fromstring(done.stdout)
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["alice.py", "bob.py"]
-    assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [("4", "0", "0"),
-                                                                                       ("4", "2", "0")]
+    assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [("4", "0", "0"), ("4", "2", "0")]
     failure = suites[1].find("testcase").find("failure")
     assert failure.get("message") == "AssertionError: assert -1 == 5"
 
@@ -136,10 +153,14 @@ def test_gradescope_results_for_one_submission(submissions):
     data = json.loads(done.stdout)
     assert (data["score"], data["max_score"]) == (4, 7)
     assert data["tests"][0] == {
-        "name": "tests/test_toy.py::test_add_small_numbers", "score": 0, "max_score": 1, "status": "failed",
+        "name": "tests/test_toy.py::test_add_small_numbers",
+        "score": 0,
+        "max_score": 1,
+        "status": "failed",
         "output": "AssertionError: assert -1 == 5\nat tests/test_toy.py:10: assert submission.add(2, 3) == 5\n"
-                  "[verdict: recomputed by the grader from the submission's data]",
-        "visibility": "visible"}
+        "[verdict: recomputed by the grader from the submission's data]",
+        "visibility": "visible",
+    }
     assert [t["status"] for t in data["tests"]] == ["failed", "failed", "passed", "passed"]
 
 
@@ -174,7 +195,10 @@ def test_per_submission_formats_write_one_file_each_for_a_batch(submissions, tmp
     assert json.loads((out / "alice" / "results.json").read_text())["score"] == 7
     batch = json.loads(grade(str(submissions), "--format", "exercism").stdout)
     assert [(Path(r["submission"]).name, r["status"]) for r in batch] == [
-        ("alice.py", "pass"), ("bob.py", "fail"), ("carol.py", "error")]
+        ("alice.py", "pass"),
+        ("bob.py", "fail"),
+        ("carol.py", "error"),
+    ]
 
 
 def test_a_submitted_conftest_is_graded_as_code_not_loaded_as_a_plugin(tmp_path):
@@ -195,9 +219,23 @@ def test_progress_is_a_bar_on_a_terminal(submissions):
 
     leader, follower = pty.openpty()
     command = QUIZ or [sys.executable, "-m", "quiz"]
-    done = subprocess.run([*command, "grade", str(TOY), str(submissions / "alice.py"), str(submissions / "bob.py"),
-                           "--timeout", "5", "--memory", str(MEMORY_MB)],
-                          stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            *command,
+            "grade",
+            str(TOY),
+            str(submissions / "alice.py"),
+            str(submissions / "bob.py"),
+            "--timeout",
+            "5",
+            "--memory",
+            str(MEMORY_MB),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+        timeout=120,
+    )
     os.close(follower)
     drawn = b""
     while True:
@@ -215,8 +253,9 @@ def test_progress_is_a_bar_on_a_terminal(submissions):
 
 
 @pytest.mark.parametrize("form", ["text", "json", "junit", "gradescope", "exercism"])
-def test_escapes_and_lone_surrogates_from_a_submission_cannot_break_a_format_or_lose_the_batch(form, submissions,
-                                                                                           tmp_path):
+def test_escapes_and_lone_surrogates_from_a_submission_cannot_break_a_format_or_lose_the_batch(
+    form, submissions, tmp_path
+):
     hostile = Path(__file__).parent / "fixtures" / "hostile" / "control_characters.py"
     table = tmp_path / "summary.csv"
     done = grade(str(hostile), str(submissions / "alice.py"), "--format", form, "--csv", str(table))
@@ -233,12 +272,20 @@ def test_escapes_and_lone_surrogates_from_a_submission_cannot_break_a_format_or_
 def test_submissions_with_the_same_file_name_get_folders_that_say_which_is_which(tmp_path):
     for folder, body in (("a", "return a + b"), ("b", "return a - b")):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "x.py").write_text(f"def add(a, b):\n    {body}\n\n\ndef train(values, epochs=1):\n"
-                                                "    return sum(values) / len(values)\n")
+        (tmp_path / folder / "x.py").write_text(
+            f"def add(a, b):\n    {body}\n\n\ndef train(values, epochs=1):\n    return sum(values) / len(values)\n"
+        )
     shutil.copy(tmp_path / "a" / "x.py", tmp_path / "a" / "x-2.py")  # a real file named like a renamed one
     out = tmp_path / "out"
-    done = grade(str(tmp_path / "a" / "x.py"), str(tmp_path / "b" / "x.py"), str(tmp_path / "a" / "x-2.py"),
-                 "--format", "exercism", "--output", str(out))
+    done = grade(
+        str(tmp_path / "a" / "x.py"),
+        str(tmp_path / "b" / "x.py"),
+        str(tmp_path / "a" / "x-2.py"),
+        "--format",
+        "exercism",
+        "--output",
+        str(out),
+    )
     statuses = {p.parent.name: json.loads(p.read_text())["status"] for p in out.glob("*/results.json")}
     assert statuses == {"x": "pass", "x-3": "fail", "x-2": "pass"}
     assert f"{tmp_path / 'b' / 'x.py'} -> {out / 'x-3' / 'results.json'}" in done.stderr

@@ -22,7 +22,7 @@ ROOT = Path(__file__).parents[2]
 TOY = ROOT / "tests" / "data" / "exercises" / "toy"
 BENIGN = sorted((ROOT / "tests" / "grading" / "fixtures" / "benign").glob("*.py"))
 TF_SUBMISSION = ROOT / "tests" / "exercises" / "fixtures" / "data_parallel" / "outside_scope.py"
-SLOW_CORRECT = '''import time
+SLOW_CORRECT = """import time
 time.sleep({seconds})
 
 
@@ -32,7 +32,7 @@ def add(a, b):
 
 def train(values, epochs=1):
     return sum(values) / len(values)
-'''
+"""
 pytestmark = pytest.mark.skipif(shutil.which("unshare") is None, reason="the sandbox needs unshare")
 
 
@@ -43,8 +43,10 @@ class Cluster:
         self.folder = folder
         self.file = folder / "scheduler.json"
         self.processes: dict[str, subprocess.Popen] = {}
-        self.start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                 "--scheduler-file", str(self.file)])
+        self.start(
+            "scheduler",
+            ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(self.file)],
+        )
         deadline = time.monotonic() + 60
         while not self.file.exists() or not self.file.read_text().strip():
             assert time.monotonic() < deadline, self.log("scheduler")
@@ -53,14 +55,32 @@ class Cluster:
 
     def start(self, name: str, args: list[str], env: dict | None = None) -> None:
         log = open(self.folder / f"{name}.log", "w")
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log, stderr=log,
-                                                env={**os.environ, **(env or {})}, start_new_session=True,
-                                                cwd=self.folder)  # not the checkout: its quiz/ would come first
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "dask", *args],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            cwd=self.folder,
+        )  # not the checkout: its quiz/ would come first
 
     def add_worker(self, name: str, env: dict | None = None) -> None:
         """One worker process (no nanny to bring it back), grading one submission at a time."""
-        self.start(name, ["worker", "--scheduler-file", str(self.file), "--nthreads", "1", "--no-nanny",
-                          "--no-dashboard", "--name", name], env)
+        self.start(
+            name,
+            [
+                "worker",
+                "--scheduler-file",
+                str(self.file),
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--name",
+                name,
+            ],
+            env,
+        )
         deadline = time.monotonic() + 60
         while "Registered to" not in self.log(name):
             assert time.monotonic() < deadline and self.processes[name].poll() is None, self.log(name)
@@ -88,8 +108,14 @@ def cluster(tmp_path):
 
 
 def grade(*args: str, env: dict | None = None, **options) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quiz", "grade", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})}, **options)
+    return subprocess.run(
+        [sys.executable, "-m", "quiz", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        **options,
+    )
 
 
 def comparable(json_text: str) -> dict:
@@ -127,13 +153,15 @@ def test_a_cluster_grades_exactly_as_this_machine_does(cluster, tmp_path):
     cluster.add_worker("w2")
     for exercise, batch in ((TOY, BENIGN), ("data_parallel", [TF_SUBMISSION])):
         local = grade(exercise, *batch, "--jobs", "2", "--format", "json", "--csv", tmp_path / "local.csv")
-        remote = grade(exercise, *batch, "--cluster", cluster.address, "--format", "json",
-                       "--csv", tmp_path / "remote.csv")
+        remote = grade(
+            exercise, *batch, "--cluster", cluster.address, "--format", "json", "--csv", tmp_path / "remote.csv"
+        )
         assert (remote.returncode, comparable(remote.stdout)) == (local.returncode, comparable(local.stdout))
         assert progress(remote.stderr) == progress(local.stderr)  # the same lines, in the order each finished
         csv = [(tmp_path / f"{side}.csv").read_text().splitlines() for side in ("local", "remote")]
-        assert [re.sub(r",\d+\.\d\d,", ",", line) for line in csv[1]] == [re.sub(r",\d+\.\d\d,", ",", line)
-                                                                           for line in csv[0]]
+        assert [re.sub(r",\d+\.\d\d,", ",", line) for line in csv[1]] == [
+            re.sub(r",\d+\.\d\d,", ",", line) for line in csv[0]
+        ]
     text = [grade(TOY, *BENIGN, *where).stdout for where in (["--jobs", "2"], ["--cluster", cluster.address])]
     assert without_times(text[1]) == without_times(text[0])
     assert local.returncode == 1 and "2 of 14 tests failed" in local.stdout  # the TF submission: passes and fails
@@ -143,9 +171,23 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, tmp_path):
     cluster.add_worker("w1")
     cluster.add_worker("w2")
     batch = slow_submissions(tmp_path / "subs", 6, 1.5)
-    command = subprocess.Popen([sys.executable, "-m", "quiz", "grade", str(TOY), *map(str, batch), "--cluster",
-                                cluster.address, "--csv", str(tmp_path / "results.csv")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(TOY),
+            *map(str, batch),
+            "--cluster",
+            cluster.address,
+            "--csv",
+            str(tmp_path / "results.csv"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     victim = cluster.processes["w1"].pid
     deadline = time.monotonic() + 120
     while not any("quiz.grading.untrusted" in cmdline(pid) for pid in descendants(victim)):
@@ -175,9 +217,23 @@ def cmdline(pid: int) -> str:
 def test_losing_the_scheduler_stops_with_one_line_and_keeps_what_was_graded(cluster, tmp_path):
     cluster.add_worker("w1")
     batch = slow_submissions(tmp_path / "subs", 5, 1.0)
-    command = subprocess.Popen([sys.executable, "-m", "quiz", "grade", str(TOY), *map(str, batch), "--cluster",
-                                cluster.address, "--csv", str(tmp_path / "results.csv")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(TOY),
+            *map(str, batch),
+            "--cluster",
+            cluster.address,
+            "--csv",
+            str(tmp_path / "results.csv"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = command.stderr.readline()
     assert first.startswith("[1/5] ")
     cluster.kill("scheduler")
@@ -185,8 +241,11 @@ def test_losing_the_scheduler_stops_with_one_line_and_keeps_what_was_graded(clus
     command.wait(timeout=120)
     assert command.returncode == 3
     last = err.strip().splitlines()[-1]
-    assert re.fullmatch(r"quiz: lost the cluster's scheduler at tcp://127\.0\.0\.1:\d+ \(the connection was lost\); "
-                        r"(\d) of 5 submissions were graded; the results of those graded are written", last), err
+    assert re.fullmatch(
+        r"quiz: lost the cluster's scheduler at tcp://127\.0\.0\.1:\d+ \(the connection was lost\); "
+        r"(\d) of 5 submissions were graded; the results of those graded are written",
+        last,
+    ), err
     graded = int(re.search(r"(\d) of 5", last).group(1))
     rows = (tmp_path / "results.csv").read_text().splitlines()[1:]
     assert len(rows) == graded >= 1 and all(",pass," in row for row in rows)
@@ -209,10 +268,13 @@ def test_workers_that_cannot_grade_alike_refuse_and_say_why(cluster, tmp_path):
     refused = grade(TOY, submission, "--cluster", cluster.address)
     assert refused.returncode == 3 and refused.stdout == ""
     lines = refused.stderr.splitlines()
-    assert any(re.search(r"refuses: its grader differs \(quiz 9\.9\.9-0\.1\.0, code \w+ here; quiz 0\.1\.0", line)
-               for line in lines), lines
-    assert any("refuses: it cannot sandbox with namespaces" in line and "--allow-weak-isolation" in line
-               for line in lines), lines
+    assert any(
+        re.search(r"refuses: its grader differs \(quiz 9\.9\.9-0\.1\.0, code \w+ here; quiz 0\.1\.0", line)
+        for line in lines
+    ), lines
+    assert any(
+        "refuses: it cannot sandbox with namespaces" in line and "--allow-weak-isolation" in line for line in lines
+    ), lines
     assert lines[-1] == "quiz: no worker of the cluster can grade this exercise (each one's reason is above)"
 
     allowed = grade(TOY, submission, "--cluster", cluster.address, "--allow-weak-isolation", "--format", "json")
@@ -222,22 +284,37 @@ def test_workers_that_cannot_grade_alike_refuse_and_say_why(cluster, tmp_path):
     assert any("grader differs" in line for line in allowed.stderr.splitlines())  # still refused: another version
 
 
-@pytest.mark.parametrize(("args", "line", "code"), [
-    (["--cluster", "tcp://127.0.0.1:1", "--jobs", "2"],
-     "quiz: --jobs is for this machine; with --cluster, each worker's --nworkers and --nthreads decide how many "
-     "submissions it grades at once", 2),
-    (["--cluster", "nonsense"], "quiz: --cluster takes the scheduler's address, as tcp://HOST:PORT (got 'nonsense')", 2),
-    (["--allow-weak-isolation"], "quiz: --allow-weak-isolation is for --cluster (here, the grader uses the best "
-                                 "isolation this machine has and each result says which)", 2),
-])
+@pytest.mark.parametrize(
+    ("args", "line", "code"),
+    [
+        (
+            ["--cluster", "tcp://127.0.0.1:1", "--jobs", "2"],
+            "quiz: --jobs is for this machine; with --cluster, each worker's --nworkers and --nthreads decide how many "
+            "submissions it grades at once",
+            2,
+        ),
+        (
+            ["--cluster", "nonsense"],
+            "quiz: --cluster takes the scheduler's address, as tcp://HOST:PORT (got 'nonsense')",
+            2,
+        ),
+        (
+            ["--allow-weak-isolation"],
+            "quiz: --allow-weak-isolation is for --cluster (here, the grader uses the best "
+            "isolation this machine has and each result says which)",
+            2,
+        ),
+    ],
+)
 def test_cluster_options_are_checked_before_anything_runs(args, line, code):
     done = grade(TOY, BENIGN[0], *args)
     assert (done.returncode, done.stderr.strip(), done.stdout) == (code, line, "")
 
 
 def test_an_unreachable_scheduler_is_one_line():
-    done = grade(TOY, BENIGN[0], "--cluster", "tcp://127.0.0.1:1",
-                 env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
+    done = grade(
+        TOY, BENIGN[0], "--cluster", "tcp://127.0.0.1:1", env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
+    )
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith("quiz: cannot reach the cluster's scheduler at tcp://127.0.0.1:1: ")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow
 
 def test_the_documents_mistake_and_the_attacks_on_the_suite_fail():
     outside, forged, pluggy = grade_batch(
-        EXERCISE, [FIXTURES / "built_outside_scope.py", FIXTURES / "forged_history.py",
-                   FIXTURES / "starter_plus_pluggy.py"], jobs=2, timeout=300, memory_mb=3072)
+        EXERCISE,
+        [FIXTURES / "built_outside_scope.py", FIXTURES / "forged_history.py", FIXTURES / "starter_plus_pluggy.py"],
+        jobs=2,
+        timeout=300,
+        memory_mb=3072,
+    )
 
     assert outside.status == "fail", outside.message
     by_name = {t.name.split("::")[1]: t for t in outside.tests}

@@ -20,9 +20,27 @@ ADVISORY_ATTACKS = ["advisory_weight_overflow.py", "advisory_report_flood.py"]
 
 
 def grade(exercise: str, files: list[Path]) -> tuple[dict[str, dict], subprocess.CompletedProcess]:
-    done = subprocess.run([sys.executable, "-m", "quiz", "grade", str(ATTACKS / exercise), *map(str, files),
-                           "--jobs", "2", "--format", "json", "--timeout", "4", "--memory", "512"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(ATTACKS / exercise),
+            *map(str, files),
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+            "--timeout",
+            "4",
+            "--memory",
+            "512",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     results = {Path(r["submission"]).name: r for r in json.loads(done.stdout)["results"]}
     return results, done
 

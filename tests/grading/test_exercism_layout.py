@@ -32,8 +32,24 @@ NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expected_results.json").
 
 def grade(case: Path, *extra: str) -> subprocess.CompletedProcess:
     solution = solution_file(case)
-    return subprocess.run([sys.executable, "-m", "quiz", "grade", str(case), str(solution), "--format", "exercism",
-                           "--timeout", "60", *extra], capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(case),
+            str(solution),
+            "--format",
+            "exercism",
+            "--timeout",
+            "60",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def solution_file(case: Path) -> Path:
@@ -58,10 +74,23 @@ def subtests_of(tests: list[dict], parent: dict) -> list[dict]:
 
 
 def test_every_failure_mode_of_the_runner_has_a_case():
-    assert NAMES == ["all-fail", "config-several-files", "data-module", "empty-file", "exceptions", "in-place",
-                     "missing-name",
-                     "partial-fail", "pytest-functions", "subtests-partial", "subtests-stdout", "subtests-success",
-                     "success", "syntax-error", "tasks-and-stdout"]
+    assert NAMES == [
+        "all-fail",
+        "config-several-files",
+        "data-module",
+        "empty-file",
+        "exceptions",
+        "in-place",
+        "missing-name",
+        "partial-fail",
+        "pytest-functions",
+        "subtests-partial",
+        "subtests-stdout",
+        "subtests-success",
+        "success",
+        "syntax-error",
+        "tasks-and-stdout",
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -57,8 +57,24 @@ def scaled_learning_rate(base, replicas):
 
 
 def grade(exercise: Path, *submissions: Path, fmt: str = "json", extra: tuple = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quiz", "grade", str(exercise), *map(str, submissions),
-                           "--format", fmt, "--timeout", "60", *extra], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(exercise),
+            *map(str, submissions),
+            "--format",
+            fmt,
+            "--timeout",
+            "60",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def graded(exercise: Path, *submissions: Path) -> dict[str, dict]:
@@ -127,7 +143,9 @@ def test_a_suite_that_needs_the_solutions_objects_is_advisory_in_every_format(tm
     submissions = CLOCK / "submissions"
     results = graded(CLOCK, submissions)
     assert {name: (r["status"], r["advisory"]) for name, r in results.items()} == {
-        "correct.py": ("pass", True), "forger.py": ("pass", True)}  # the forger's pass is why it is advisory
+        "correct.py": ("pass", True),
+        "forger.py": ("pass", True),
+    }  # the forger's pass is why it is advisory
     for result in results.values():
         assert "Clock is a class" in result["message"]
         assert len(result["tests"]) == 2 and all(t["verdict"] == "reported" for t in result["tests"])
@@ -157,7 +175,7 @@ def test_an_example_that_needs_objects_makes_the_exercise_advisory_for_everyone(
 def test_the_exercises_own_solution_is_never_visible_to_the_submission(exercise, tmp_path):
     """The exercise folder (its stub, its example) is hidden from the sandbox in both modes: what the spy saw
     comes back in the failure message of the first test."""
-    stub = exercise / ('batching.py' if exercise is BATCHING else 'clock.py')
+    stub = exercise / ("batching.py" if exercise is BATCHING else "clock.py")
     look = f"import os\nSEEN = 'seen' if os.path.exists({str(stub)!r}) else 'unseen'\n"
     if exercise is BATCHING:
         spy = tmp_path / "batching.py"
@@ -165,8 +183,10 @@ def test_the_exercises_own_solution_is_never_visible_to_the_submission(exercise,
         folder = BATCHING
     else:
         spy = tmp_path / "clock.py"
-        spy.write_text(look + "class Clock:\n    def __init__(self, *args):\n        pass\n\n"
-                              "    def __str__(self):\n        return SEEN\n")
+        spy.write_text(
+            look + "class Clock:\n    def __init__(self, *args):\n        pass\n\n"
+            "    def __str__(self):\n        return SEEN\n"
+        )
         folder = CLOCK
     result = graded(folder, spy)[spy.name]
     assert result["score"] == 0

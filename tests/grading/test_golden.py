@@ -35,8 +35,7 @@ def test_every_failure_mode_has_a_folder():
 @pytest.mark.parametrize("mode", MODES)
 def test_golden_result(mode):
     folder = GOLDEN / mode
-    actual = comparable(grade_submission(TOY, folder / "submission.py", timeout=TIMEOUT,
-                                         memory_mb=MEMORY_MB).to_dict())
+    actual = comparable(grade_submission(TOY, folder / "submission.py", timeout=TIMEOUT, memory_mb=MEMORY_MB).to_dict())
     expected_file = folder / "expected_results.json"
     if os.environ.get("QUIZ_UPDATE_GOLDEN"):
         expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

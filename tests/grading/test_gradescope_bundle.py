@@ -31,14 +31,21 @@ GRADESCOPE_RESULTS = {
         "output": {"type": "string"},
         "visibility": VISIBILITY,
         "stdout_visibility": VISIBILITY,
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "score", "max_score", "status", "output", "visibility"],
-            "properties": {
-                "name": {"type": "string"}, "score": {"type": "number"}, "max_score": {"type": "number"},
-                "status": {"enum": ["passed", "failed"]}, "output": {"type": "string"}, "visibility": VISIBILITY,
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": VISIBILITY,
+                },
             },
-        }},
+        },
     },
 }
 
@@ -46,8 +53,24 @@ GRADESCOPE_RESULTS = {
 def bundle(exercise: Path, tmp: Path) -> Path:
     """The zip, built by the real command and unpacked where Gradescope unpacks it: ROOT/source."""
     zip_path = tmp / "autograder.zip"
-    done = subprocess.run([sys.executable, "-m", "quiz", "gradescope", str(exercise), "--output", str(zip_path),
-                           "--timeout", "30", "--memory", "1024"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "gradescope",
+            str(exercise),
+            "--output",
+            str(zip_path),
+            "--timeout",
+            "30",
+            "--memory",
+            "1024",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     root = tmp / "autograder"
     with zipfile.ZipFile(zip_path) as archive:
@@ -69,23 +92,26 @@ def setup_venv(root: Path) -> str:
     (site / "quiz-autograder.pth").write_text(f"{root / 'source'}\n")
     dependencies = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
     (site / "zz-dependencies.pth").write_text(  # after it: .pth files are read in name order
-        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in dependencies) + "\n")
+        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in dependencies) + "\n"
+    )
     return str(venv / "bin" / "python")
 
 
 def run_autograder(root: Path, python: str | None = None) -> dict:
     if python is None:  # the zip's own package is what grades
         python = setup_venv(root)
-        where = subprocess.run([python, "-I", "-c", "import quiz; print(quiz.__file__)"], capture_output=True,
-                               text=True)
+        where = subprocess.run(
+            [python, "-I", "-c", "import quiz; print(quiz.__file__)"], capture_output=True, text=True
+        )
         assert where.stdout.strip() == str(root / "source" / "quiz" / "__init__.py"), where.stderr
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update({"QUIZ_AUTOGRADER_ROOT": str(root), "QUIZ_AUTOGRADER_PYTHON": python})
     decoy = root / "elsewhere"  # run from a folder with a quiz/ of its own: it must never be what grades
     (decoy / "quiz").mkdir(parents=True, exist_ok=True)
     (decoy / "quiz" / "__init__.py").write_text("raise SystemExit('the decoy quiz package was imported')\n")
-    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
-                          timeout=180, cwd=decoy)
+    done = subprocess.run(
+        [str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=180, cwd=decoy
+    )
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, GRADESCOPE_RESULTS)
@@ -103,8 +129,12 @@ def test_the_zip_holds_what_gradescope_runs(tmp_path):
     assert not (source / "quiz" / "_data").exists()
     requirements = (source / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("pytest") for line in requirements) and not any("xdist" in r for r in requirements)
-    assert json.loads((source / "settings.json").read_text()) == {"exercise": "toy", "solution": "solution.py",
-                                                                  "timeout": 30, "memory_mb": 1024}
+    assert json.loads((source / "settings.json").read_text()) == {
+        "exercise": "toy",
+        "solution": "solution.py",
+        "timeout": 30,
+        "memory_mb": 1024,
+    }
 
 
 def test_run_autograder_grades_the_submission_into_results_json(tmp_path):
@@ -128,10 +158,13 @@ def test_an_exercism_exercise_bundles_and_grades_the_same_way(tmp_path):
     assert failed == ["batching_test.py::BatchingTest::test_steps_round_up"]
 
 
-@pytest.mark.parametrize("files, says", [
-    ({}, "no submission to grade: upload one Python file (named solution.py); found 0 .py files"),
-    ({"a.py": "", "b.py": ""}, "found 2 .py files"),
-])
+@pytest.mark.parametrize(
+    "files, says",
+    [
+        ({}, "no submission to grade: upload one Python file (named solution.py); found 0 .py files"),
+        ({"a.py": "", "b.py": ""}, "found 2 .py files"),
+    ],
+)
 def test_a_submission_that_cannot_be_graded_still_gets_a_results_json(tmp_path, files, says):
     root = bundle(TOY, tmp_path)
     for name, text in files.items():
@@ -162,19 +195,28 @@ def test_an_exercise_graded_advisory_is_bundled_only_when_asked(tmp_path):
     forger passes) is refused unless --allow-advisory says the grader knows."""
     clock = HERE.parent / "data" / "exercises" / "clock_live"
     zip_path = tmp_path / "autograder.zip"
-    refused = subprocess.run([sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path)],
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "--allow-advisory" in refused.stderr and not zip_path.exists()
-    allowed = subprocess.run([sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path),
-                              "--allow-advisory"], capture_output=True, text=True, timeout=60)
+    allowed = subprocess.run(
+        [sys.executable, "-m", "quiz", "gradescope", str(clock), "--output", str(zip_path), "--allow-advisory"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert allowed.returncode == 0 and zip_path.is_file()
 
 
 def test_a_zip_written_inside_the_exercise_does_not_hold_itself(tmp_path):
     exercise = tmp_path / "partial-fail"
     shutil.copytree(EXERCISM_CASE, exercise)
-    done = subprocess.run([sys.executable, "-m", "quiz", "gradescope", "."], cwd=exercise, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "quiz", "gradescope", "."], cwd=exercise, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     names = zipfile.ZipFile(exercise / "autograder.zip").namelist()
     assert "exercises/partial-fail/batching_test.py" in names and not any(n.endswith(".zip") for n in names)

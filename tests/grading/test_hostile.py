@@ -19,8 +19,11 @@ from quiz.grading.sandbox import MODE_ENV, isolation_mode
 
 from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, UNUSED_PLUGINS, processes_of, snapshot
 
-PLANTED = [Path("/tmp/quiz-grading-planted.txt"), Path("/var/tmp/quiz-grading-planted.txt"),
-           Path("/dev/shm/quiz-grading-planted.txt")]
+PLANTED = [
+    Path("/tmp/quiz-grading-planted.txt"),
+    Path("/var/tmp/quiz-grading-planted.txt"),
+    Path("/dev/shm/quiz-grading-planted.txt"),
+]
 
 # fixture -> (statuses it may end with, a phrase its message must contain). The attacks on pytest, the reporter and
 # the report channel were written against a design that ran the submission inside pytest's process; now the
@@ -38,8 +41,10 @@ EXPECTED = {
     "forge_by_replacing_send": ({"error"}, "the submission failed at import: StopIteration"),
     "forge_every_result": ({"error"}, "the submission failed at import: StopIteration"),
     "control_characters": ({"fail"}, "ValueError: bad ?[8mvalue\n ? ü 中文"),
-    "segfault_in_train": ({"error"}, "graded twice: the first run crashed with SIGSEGV while running "
-                                     "tests/test_toy.py::test_train_returns_the_mean"),
+    "segfault_in_train": (
+        {"error"},
+        "graded twice: the first run crashed with SIGSEGV while running tests/test_toy.py::test_train_returns_the_mean",
+    ),
     "write_outside": ({"fail"}, "assert 6 == 5"),
     "delete_files": ({"fail"}, WRONG),
     "print_100mb": ({"fail"}, "the submission printed more than 4 MB in one call"),
@@ -99,8 +104,9 @@ def test_hostile_submission_is_contained(name, canary, listener):
     statuses, phrase = EXPECTED[name]
     before_canary, before_exercise = snapshot(canary), snapshot(TOY)
     started = time.monotonic()
-    hostile, reference = grade_batch(TOY, [HOSTILE / f"{name}.py", TOY / "reference.py"], jobs=1,
-                                     timeout=TIMEOUT, memory_mb=MEMORY_MB)
+    hostile, reference = grade_batch(
+        TOY, [HOSTILE / f"{name}.py", TOY / "reference.py"], jobs=1, timeout=TIMEOUT, memory_mb=MEMORY_MB
+    )
     elapsed = time.monotonic() - started
 
     assert hostile.status in statuses, hostile.message
@@ -146,13 +152,15 @@ def test_a_run_that_crashes_once_is_graded_again_and_the_second_run_counts(tmp_p
         + "\n\nimport ctypes, os\n"
         + f"if not os.path.exists({str(mark)!r}):\n"
         + f"    open({str(mark)!r}, 'w').close()\n"
-        + "    ctypes.string_at(0)\n")
+        + "    ctypes.string_at(0)\n"
+    )
     monkeypatch.setenv(MODE_ENV, "session")
     (result,) = grade_batch(TOY, [submission], timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert mark.exists()
     assert result.status == "pass", result.message
-    assert result.message.startswith("all 4 tests passed (graded twice: the first run crashed with SIGSEGV while "
-                                     "running tests/test_toy.py::"), result.message
+    assert result.message.startswith(
+        "all 4 tests passed (graded twice: the first run crashed with SIGSEGV while running tests/test_toy.py::"
+    ), result.message
     assert (result.score, result.max_score) == (7, 7)
 
 
@@ -166,18 +174,50 @@ def test_a_crash_after_every_test_reported_does_not_change_the_grade():
 
 # The attacks on pytest and its reporting, which a learner's run (`pytest exercises/NAME --submission FILE`) was
 # open to as much as a graded one; the limits (loops, bombs) are the same code on both paths and cost seconds each.
-ATTACKS_ON_PYTEST = ["pluggy_force_result", "gc_item_runtest", "swap_runner_code", "settrace_skip_assert",
-                     "decoy_runner_module", "ctypes_co_consts", "dup2_report_fd", "always_equal_float",
-                     "read_expected_from_frame", "rebind_pytest_global", "tamper_pytest", "forge_results",
-                     "forge_via_reporter", "forge_by_replacing_send", "forge_every_result", "skip_in_train"]
+ATTACKS_ON_PYTEST = [
+    "pluggy_force_result",
+    "gc_item_runtest",
+    "swap_runner_code",
+    "settrace_skip_assert",
+    "decoy_runner_module",
+    "ctypes_co_consts",
+    "dup2_report_fd",
+    "always_equal_float",
+    "read_expected_from_frame",
+    "rebind_pytest_global",
+    "tamper_pytest",
+    "forge_results",
+    "forge_via_reporter",
+    "forge_by_replacing_send",
+    "forge_every_result",
+    "skip_in_train",
+]
 
 
 @pytest.mark.parametrize("name", ATTACKS_ON_PYTEST)
 def test_attack_on_pytest_fails_the_way_a_learner_runs_the_suite_too(name):
     """`pytest EXERCISE/tests --submission FILE` goes through the same split: never a pass."""
-    done = subprocess.run([sys.executable, "-m", "pytest", str(TOY / "tests"), "--submission",
-                           str(HOSTILE / f"{name}.py"), "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q",
-                           "--submission-timeout", f"{TIMEOUT:g}", "--submission-memory", str(MEMORY_MB)],
-                          capture_output=True, text=True, timeout=TIMEOUT + 60, cwd=TOY)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(TOY / "tests"),
+            "--submission",
+            str(HOSTILE / f"{name}.py"),
+            "-p",
+            "no:cacheprovider",
+            *UNUSED_PLUGINS,
+            "-q",
+            "--submission-timeout",
+            f"{TIMEOUT:g}",
+            "--submission-memory",
+            str(MEMORY_MB),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT + 60,
+        cwd=TOY,
+    )
     assert done.returncode == 1, done.stdout[-2000:]
     assert re.search(r"\d+ (failed|error)", done.stdout.strip().splitlines()[-1]), done.stdout[-2000:]

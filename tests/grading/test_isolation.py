@@ -19,7 +19,7 @@ from quiz.grading.sandbox import MODE_ENV, UID_BASE, available_mode, sweep_stale
 
 from .helpers import BENIGN, HOSTILE, MEMORY_MB, TIMEOUT, TOY, alive, descendants, needs_namespaces, processes_of
 
-PROBE = '''\
+PROBE = """\
 import json, os, socket
 SEEN = {"env": sorted(os.environ), "home_is_cwd": os.environ["HOME"] == os.getcwd(), "uid": os.getuid(),
         "pid": os.getpid(), "files": sorted(os.listdir(".")),
@@ -33,7 +33,7 @@ def add(a, b):
 
 def train(values, epochs=1):
     return sum(values) / len(values)
-'''
+"""
 
 
 @pytest.fixture
@@ -66,11 +66,26 @@ def test_environment_is_scrubbed_and_home_is_the_sandbox(probe, monkeypatch):
     assert result.status == "pass", result.message
     seen = seen_by(result)
     assert "QUIZ_SECRET_TOKEN" not in seen["env"] and "AWS_SECRET_ACCESS_KEY" not in seen["env"]
-    assert set(seen["env"]) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "LOGNAME", "TZ",
-                                "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
-                                "PYTHONFAULTHANDLER",
-                                "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH",
-                                "PYTEST_CURRENT_TEST", "PYTEST_VERSION"}
+    assert set(seen["env"]) <= {
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "LC_ALL",
+        "USER",
+        "LOGNAME",
+        "TZ",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONHASHSEED",
+        "PYTHONFAULTHANDLER",
+        "TF_CPP_MIN_LOG_LEVEL",
+        "MPLBACKEND",
+        "CUDA_VISIBLE_DEVICES",
+        "LD_LIBRARY_PATH",
+        "PYTEST_CURRENT_TEST",
+        "PYTEST_VERSION",
+    }
     assert seen["home_is_cwd"] and seen["files"] == ["submission.py", "tmp"]
 
 
@@ -122,8 +137,10 @@ def test_user_namespace_mode_grades_and_keeps_loopback(monkeypatch, reference):
 def test_the_sandbox_dies_with_the_grader_and_its_folder_is_swept_later():
     """A grader killed mid-run (SIGKILL: no cleanup code runs) must not leave the submission running; the
     folder it leaves is removed by the next grader once it is a minute old."""
-    code = ("import sys; from pathlib import Path; from quiz.grading.runner import grade_submission; "
-            "grade_submission(Path(sys.argv[1]), Path(sys.argv[2]), timeout=120, memory_mb=512)")
+    code = (
+        "import sys; from pathlib import Path; from quiz.grading.runner import grade_submission; "
+        "grade_submission(Path(sys.argv[1]), Path(sys.argv[2]), timeout=120, memory_mb=512)"
+    )
     grader = subprocess.Popen([sys.executable, "-c", code, str(TOY), str(HOSTILE / "loop_in_train.py")])
     try:
         deadline = time.monotonic() + 30
@@ -165,9 +182,25 @@ def test_a_grader_whose_venv_lives_under_tmp_grades_as_any_other(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site_folders = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
     (next(venv.glob("lib/python*/site-packages")) / "parent.pth").write_text(
-        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in site_folders) + "\n")
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", "quiz", "grade", str(TOY), str(TOY / "reference.py"),
-                           str(TOY / "starter.py"), "--jobs", "2", "--timeout", str(TIMEOUT)],
-                          capture_output=True, text=True, timeout=120)
+        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in site_folders) + "\n"
+    )
+    done = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "quiz",
+            "grade",
+            str(TOY),
+            str(TOY / "reference.py"),
+            str(TOY / "starter.py"),
+            "--jobs",
+            "2",
+            "--timeout",
+            str(TIMEOUT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     progress = sorted(line.split("] ", 1)[1] for line in done.stderr.splitlines() if line.startswith("["))
     assert progress == ["reference.py: pass 7/7", "starter.py: fail 0/7"], done.stdout + done.stderr  # any order

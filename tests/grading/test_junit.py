@@ -21,9 +21,27 @@ SCHEMA = DATA / "junit" / "junit-10.xsd"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("junit") / "report.xml"
-    done = subprocess.run([sys.executable, "-m", "quiz", "grade", str(EXERCISE), str(EXERCISE / "submissions"),
-                           "--format", "junit", "--output", str(out), "--jobs", "2", "--timeout", "60"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quiz",
+            "grade",
+            str(EXERCISE),
+            str(EXERCISE / "submissions"),
+            "--format",
+            "junit",
+            "--output",
+            str(out),
+            "--jobs",
+            "2",
+            "--timeout",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr  # not every submission passed
     return out
 
@@ -34,11 +52,26 @@ def test_the_report_validates_against_junit_10_xsd(report):
 
 def test_pytests_own_error_element_is_what_the_schema_accepts(tmp_path):
     """The schema is the one pytest's writer targets: its own report of an erroring test validates too."""
-    (tmp_path / "test_broken.py").write_text("import pytest\n@pytest.fixture\ndef f():\n    raise ValueError\n"
-                                             "def test_x(f):\n    pass\n")
+    (tmp_path / "test_broken.py").write_text(
+        "import pytest\n@pytest.fixture\ndef f():\n    raise ValueError\ndef test_x(f):\n    pass\n"
+    )
     out = tmp_path / "pytest.xml"
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={out}",
-                    "-o", "junit_family=xunit2", str(tmp_path / "test_broken.py")], capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={out}",
+            "-o",
+            "junit_family=xunit2",
+            str(tmp_path / "test_broken.py"),
+        ],
+        capture_output=True,
+        cwd=tmp_path,
+    )
     assert "<error" in out.read_text()
     xmlschema.XMLSchema(str(SCHEMA)).validate(str(out))
 
@@ -57,8 +90,10 @@ def test_each_suite_counts_what_its_testcases_hold(report):
         assert properties["advisory"] == "false"
 
     wrong = {case.get("name"): case for case in suites["wrong.py"].findall("testcase")}
-    assert wrong["mix_test.py::MixTest::test_half"].find("failure").get("message") == \
-        "AssertionError: 1.3333333333333333 != 2"
+    assert (
+        wrong["mix_test.py::MixTest::test_half"].find("failure").get("message")
+        == "AssertionError: 1.3333333333333333 != 2"
+    )
     assert wrong["mix_test.py::MixTest::test_variations [variation #3] (n=3)"].find("failure") is not None
     assert wrong["mix_test.py::MixTest::test_variations [variation #2] (n=2)"].find("failure") is None
     assert wrong["mix_test.py::MixTest::test_later"].find("skipped").get("message") == "not graded this term"

@@ -50,6 +50,7 @@ def left_trees() -> list[Path]:
 
 # -- the grader cannot be broken by what a run leaves or prints ---------------------------------------------------
 
+
 def test_a_deep_folder_tree_in_the_box_is_cleaned_up_and_costs_no_result():
     attack, _ = graded_beside_the_reference("deep_tree")
     assert attack.status == "fail" and len(attack.tests) == 4
@@ -66,8 +67,7 @@ def test_lines_that_look_like_the_sandboxs_notes_are_not_recorded_as_its_notes()
 
 def test_a_submission_that_vanishes_before_its_turn_is_an_error_and_the_batch_goes_on(tmp_path):
     gone = tmp_path / "deleted_before_grading.py"
-    missing, reference = grade_batch(TOY, [gone, TOY / "reference.py"], jobs=2, timeout=TIMEOUT,
-                                     memory_mb=MEMORY_MB)
+    missing, reference = grade_batch(TOY, [gone, TOY / "reference.py"], jobs=2, timeout=TIMEOUT, memory_mb=MEMORY_MB)
     assert missing.status == "error"
     assert "submission not found" in missing.message
     assert reference.status == "pass"
@@ -103,8 +103,12 @@ def test_a_tree_of_any_depth_and_read_only_folders_are_removed(tmp_path):
 # -- the report channel: any line is read or refused, never raised on ------------------------------------------
 
 KEY = "k" * 32
-COLLECTED = {"key": KEY, "seq": 1, "event": "collected",
-             "tests": [{"nodeid": "t::a", "weight": 1}, {"nodeid": "t::b", "weight": 2}]}
+COLLECTED = {
+    "key": KEY,
+    "seq": 1,
+    "event": "collected",
+    "tests": [{"nodeid": "t::a", "weight": 1}, {"nodeid": "t::b", "weight": 2}],
+}
 
 
 def line(**fields) -> bytes:
@@ -120,9 +124,11 @@ BROKEN_LINES = {
     "a line over the cap": b'{"key": "' + b"x" * (9 * 2**20) + b'"}',
     "a duration that is text": line(key=KEY, seq=3, event="result", nodeid="t::a", status="pass", duration="soon"),
     "a NaN duration": line(key=KEY, seq=3, event="result", nodeid="t::a", status="pass").replace(
-        b"}", b', "duration": NaN}'),
+        b"}", b', "duration": NaN}'
+    ),
     "an infinite duration": line(key=KEY, seq=3, event="result", nodeid="t::a", status="pass").replace(
-        b"}", b', "duration": Infinity}'),
+        b"}", b', "duration": Infinity}'
+    ),
     "a negative duration": line(key=KEY, seq=3, event="result", nodeid="t::a", status="pass", duration=-1),
     "a message that is a list": line(key=KEY, seq=3, event="result", nodeid="t::a", status="fail", message=[1]),
     "an end whose status is text": line(key=KEY, seq=3, event="end", exitstatus="0"),
@@ -139,8 +145,10 @@ def test_a_broken_report_line_is_tampering_not_a_crash(what):
     assert reader.tampering and not reader.results
 
 
-@pytest.mark.parametrize("tests", [[{"nodeid": "t::a", "weight": float("nan")}], [{"nodeid": 3}], "all", [[1]],
-                                   [{"nodeid": "t::a", "weight": -1}]])
+@pytest.mark.parametrize(
+    "tests",
+    [[{"nodeid": "t::a", "weight": float("nan")}], [{"nodeid": 3}], "all", [[1]], [{"nodeid": "t::a", "weight": -1}]],
+)
 def test_a_malformed_list_of_tests_is_tampering(tests):
     reader = ReportReader(KEY, None)
     raw = json.dumps({**COLLECTED, "tests": tests}).encode()
@@ -157,6 +165,7 @@ def test_well_formed_lines_are_still_read():
 
 
 # -- nothing of the host to read or reach -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def planted_peer():
@@ -239,6 +248,7 @@ def test_the_hostname_is_the_sandboxs_own():
 
 # -- its own disk ----------------------------------------------------------------------------------------------
 
+
 @needs_namespaces
 def test_a_submission_fills_only_its_own_bounded_disk_and_its_neighbour_still_passes():
     free_before = shutil.disk_usage("/tmp").free
@@ -254,8 +264,9 @@ def test_a_submission_fills_only_its_own_bounded_disk_and_its_neighbour_still_pa
 def test_a_submission_too_big_for_its_disk_is_an_error_that_says_so_and_never_runs(tmp_path):
     big = tmp_path / "big.py"
     big.write_text((TOY / "reference.py").read_text() + "\n#" + "x" * 20 * 2**20 + "\n")
-    attack, reference = grade_batch(TOY, [big, TOY / "reference.py"], jobs=2, timeout=TIMEOUT, memory_mb=MEMORY_MB,
-                                    disk_mb=16)
+    attack, reference = grade_batch(
+        TOY, [big, TOY / "reference.py"], jobs=2, timeout=TIMEOUT, memory_mb=MEMORY_MB, disk_mb=16
+    )
     assert reference.status == "pass", reference.message
     assert attack.status == "error" and attack.score == 0
     assert "do not fit the sandbox's disk of 16 MB (--disk)" in attack.message, attack.message
@@ -263,6 +274,7 @@ def test_a_submission_too_big_for_its_disk_is_an_error_that_says_so_and_never_ru
 
 
 # -- its own CPU share and memory (control groups, where the machine has them) ---------------------------------
+
 
 def control_groups_writable() -> bool:
     probe = ControlGroups.create(f"quiz-grade-probe-{os.getpid()}", memory_mb=64, pids=8)
@@ -272,8 +284,9 @@ def control_groups_writable() -> bool:
     return set(probe.paths) == {"cpu", "memory", "pids"}
 
 
-needs_control_groups = pytest.mark.skipif(not control_groups_writable(),
-                                          reason="no writable cgroup v1 cpu, memory and pids controllers here")
+needs_control_groups = pytest.mark.skipif(
+    not control_groups_writable(), reason="no writable cgroup v1 cpu, memory and pids controllers here"
+)
 
 
 @needs_namespaces
@@ -300,7 +313,11 @@ def test_no_control_group_is_left_behind():
     graded_beside_the_reference("memfd_hold", memory_mb=256)
     for controller in ("cpu", "memory", "pids"):
         base = own_group(controller)
-        left = [p.name for p in base.iterdir() if p.name.startswith("quiz-grade-")
-                and not (Path("/tmp") / p.name).exists()
-                and not p.name.startswith("quiz-grade-probe-")]
+        left = [
+            p.name
+            for p in base.iterdir()
+            if p.name.startswith("quiz-grade-")
+            and not (Path("/tmp") / p.name).exists()
+            and not p.name.startswith("quiz-grade-probe-")
+        ]
         assert left == [], controller

@@ -14,12 +14,28 @@ from hypothesis import strategies as st
 
 from quiz.grading.values import NotData, decode, encode
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.binary() | \
-    st.complex_numbers(allow_nan=False)
-hashable = st.recursive(scalars, lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=3),
-                        max_leaves=10)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
-                      | st.sets(hashable, max_size=4) | st.dictionaries(hashable, inner, max_size=4), max_leaves=20)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.binary()
+    | st.complex_numbers(allow_nan=False)
+)
+hashable = st.recursive(
+    scalars, lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=3), max_leaves=10
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.sets(hashable, max_size=4)
+        | st.dictionaries(hashable, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 def same(a, b) -> bool:
@@ -74,8 +90,18 @@ def test_an_object_is_refused_by_name(value):
         encode(value)
 
 
-@pytest.mark.parametrize("data", [{"$py": "list"}, {"$py": "nope", "v": []}, {"$py": "float", "v": "1e999"},
-                                  [1, 2], {"a": 1}, {"$py": "dict", "v": [[1]]}, float("nan")])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"$py": "list"},
+        {"$py": "nope", "v": []},
+        {"$py": "float", "v": "1e999"},
+        [1, 2],
+        {"a": 1},
+        {"$py": "dict", "v": [[1]]},
+        float("nan"),
+    ],
+)
 def test_anything_encode_cannot_have_made_is_refused(data):
     with pytest.raises(ValueError):
         decode(data)

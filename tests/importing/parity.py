@@ -25,14 +25,22 @@ from quiz.bank import load_bank  # noqa: E402
 from quiz.review.scorer import score_answer  # noqa: E402
 
 SEED = ROOT / "tests" / "data" / "documents" / "seed.md"
-SEED_QUESTIONS = ["cost.open-source-frameworks", "cost.hardware-prices", "speed.parallel-processing",
-                  "speed.hardware-acceleration", "summary.industry-impact"]
+SEED_QUESTIONS = [
+    "cost.open-source-frameworks",
+    "cost.hardware-prices",
+    "speed.parallel-processing",
+    "speed.hardware-acceleration",
+    "summary.industry-impact",
+]
 SETS = {"tuning": ANSWERS, "frozen": FROZEN, "frozen-3": FROZEN_3}
 
 
 def import_seed(folder: Path, *options: str):
-    subprocess.run([sys.executable, "-m", "quiz", "import-doc", str(SEED), "--output", str(folder), "--deck", "seed",
-                    *options], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "quiz", "import-doc", str(SEED), "--output", str(folder), "--deck", "seed", *options],
+        check=True,
+        capture_output=True,
+    )
     return load_bank(folder)
 
 
@@ -44,8 +52,11 @@ def matching(bank, packaged) -> dict[str, object]:
 
 def means(questions: dict, packaged, directory: Path, chinese_only: bool = False) -> tuple[int, float, float]:
     """(answers, packaged mean, imported mean) over a labelled set's answers to the five questions."""
-    items = [item for item in load_labelled(directory) if item.question in questions
-             and not (chinese_only and item.lang == "en")]
+    items = [
+        item
+        for item in load_labelled(directory)
+        if item.question in questions and not (chinese_only and item.lang == "en")
+    ]
     ours = [score_answer(packaged.by_id[item.question], item.answer).score for item in items]
     theirs = [score_answer(questions[item.question], item.answer).score for item in items]
     return len(items), 100 * sum(ours) / len(items), 100 * sum(theirs) / len(items)
@@ -54,14 +65,17 @@ def means(questions: dict, packaged, directory: Path, chinese_only: bool = False
 def main() -> None:
     packaged = load_bank(ROOT / "questions")
     with tempfile.TemporaryDirectory() as tmp:
-        drafts = {"borrowing": matching(import_seed(Path(tmp) / "a"), packaged),
-                  "document only": matching(import_seed(Path(tmp) / "b", "--no-thesaurus"), packaged)}
+        drafts = {
+            "borrowing": matching(import_seed(Path(tmp) / "a"), packaged),
+            "document only": matching(import_seed(Path(tmp) / "b", "--no-thesaurus"), packaged),
+        }
     for name, directory in SETS.items():
         for chinese_only in (False, True):
             rows = {draft: means(questions, packaged, directory, chinese_only) for draft, questions in drafts.items()}
             count, packaged_mean, _ = rows["borrowing"]
-            cells = "  ".join(f"{draft} {mean:5.1f} ({mean - packaged_mean:+.1f})" for draft, (_, _, mean) in
-                              rows.items())
+            cells = "  ".join(
+                f"{draft} {mean:5.1f} ({mean - packaged_mean:+.1f})" for draft, (_, _, mean) in rows.items()
+            )
             which = "zh+mixed" if chinese_only else "all"
             print(f"{name:8} {which:8} {count:3} answers: packaged {packaged_mean:5.1f}  {cells}")
 

@@ -29,7 +29,8 @@ def test_a_document_without_questions_is_one_line_and_exit_1(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"quiz: no interview questions found in {document} (looked for 面试题 / 题目 / 题目描述 / Question / Q: labels "
-        f"and headings)"]
+        f"and headings)"
+    ]
     assert result.stdout == "" and not (tmp_path / "out").exists()
 
 
@@ -48,13 +49,18 @@ def test_a_missing_file_a_folder_and_a_bad_deck_id_are_usage_errors(tmp_path):
     folder = quiz("import-doc", str(tmp_path))
     assert (folder.returncode, folder.stderr.strip()) == (2, f"quiz: {tmp_path} is a directory, not a document")
     document = tmp_path / "q.md"
-    document.write_text("**Question:** Why batch requests?\n\n**Answer:**\n\n- **Throughput**: more per second.\n",
-                        encoding="utf-8")
+    document.write_text(
+        "**Question:** Why batch requests?\n\n**Answer:**\n\n- **Throughput**: more per second.\n", encoding="utf-8"
+    )
     bad = quiz("import-doc", str(document), "--deck", "My Deck")
     assert (bad.returncode, bad.stderr.strip()) == (
-        2, "quiz: --deck 'My Deck' is not a valid id (lowercase letters, digits, '-', '_')")
+        2,
+        "quiz: --deck 'My Deck' is not a valid id (lowercase letters, digits, '-', '_')",
+    )
     onto_a_file = quiz("import-doc", str(document), "--output", str(document))
     assert (onto_a_file.returncode, onto_a_file.stderr.strip()) == (
-        2, f"quiz: --output {document} is a file, not a folder")
+        2,
+        f"quiz: --output {document} is a file, not a folder",
+    )
     for result in (missing, folder, bad, onto_a_file):
         assert "Traceback" not in result.stderr

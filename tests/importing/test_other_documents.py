@@ -14,10 +14,13 @@ from tests.bank.test_cli import quiz
 DOCUMENTS = Path(__file__).resolve().parents[1] / "data" / "documents"
 
 
-@pytest.mark.parametrize("name, language, merged_prompt", [
-    ("zh-gpu-memory.md", "zh", "混合精度训练中为什么需要损失缩放（Loss Scaling）？"),
-    ("en-serving.md", "en", "How does dynamic (server-side) batching work, and which knobs control it?"),
-])
+@pytest.mark.parametrize(
+    "name, language, merged_prompt",
+    [
+        ("zh-gpu-memory.md", "zh", "混合精度训练中为什么需要损失缩放（Loss Scaling）？"),
+        ("en-serving.md", "en", "How does dynamic (server-side) batching work, and which knobs control it?"),
+    ],
+)
 def test_a_document_of_the_genre_imports_to_a_valid_bank(tmp_path, name, language, merged_prompt):
     folder = tmp_path / "bank"
     result = quiz("import-doc", str(DOCUMENTS / name), "--output", str(folder))

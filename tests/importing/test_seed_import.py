@@ -45,12 +45,17 @@ def packaged():
 def test_the_draft_validates_and_the_report_says_what_was_made(imported):
     folder, result = imported
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"{SEED} -> {folder}: 1 deck(s) in zh, 7 question(s) (5 open, 2 code-review), "
-                        f"{lines[0].split('code-review), ')[1]}")
-    assert re.search(r"\d+ key point\(s\) \(\d+ repeated bullet\(s\) merged\), 8 snippet\(s\) \(1 kept broken\)$",
-                     lines[0])
-    assert f"{SEED}:194: note: Python code does not parse (invalid syntax (snippet line 9)): kept as written, " \
-           "marked broken" in lines
+    assert lines[0] == (
+        f"{SEED} -> {folder}: 1 deck(s) in zh, 7 question(s) (5 open, 2 code-review), "
+        f"{lines[0].split('code-review), ')[1]}"
+    )
+    assert re.search(
+        r"\d+ key point\(s\) \(\d+ repeated bullet\(s\) merged\), 8 snippet\(s\) \(1 kept broken\)$", lines[0]
+    )
+    assert (
+        f"{SEED}:194: note: Python code does not parse (invalid syntax (snippet line 9)): kept as written, "
+        "marked broken" in lines
+    )
     assert lines[-1] == f"next: review {folder}, then `quiz validate {folder}` and `quiz --bank {folder}`"
     validated = quiz("validate", str(folder))
     assert validated.returncode == 0, validated.stdout
@@ -64,7 +69,8 @@ def test_the_five_questions_are_there_once_each_with_the_lines_of_every_pass(ban
     assert [q.type for q in found.values()] == ["open"] * 5
     assert all(q.languages == ("zh",) for q in bank.questions)
     assert found["cost.open-source-frameworks"].source == (
-        "seed.md: AI 技术的成本与速度优势 › AI 技术的成本优势 › 开源框架的兴起, line 13; asked again at line 174, 324")
+        "seed.md: AI 技术的成本与速度优势 › AI 技术的成本优势 › 开源框架的兴起, line 13; asked again at line 174, 324"
+    )
     assert found["summary.industry-impact"].source == "seed.md: AI 技术的成本与速度优势 › 结论, line 65"
 
 
@@ -97,7 +103,8 @@ def test_both_programming_tasks_are_code_review_questions_with_the_documents_cod
     tasks = [q for q in bank.questions if q.type == "code-review"]
     assert [q.prompt.zh.splitlines()[0] for q in tasks] == [
         "编写一个 Python 程序，使用 TensorFlow 实现一个简单的神经网络，并在数据并行训练过程中加速训练过程。",
-        "编写一个 Python 程序，使用 TensorFlow 和 GPU 实现一个简单的神经网络，并利用 GPU 加速训练过程。"]
+        "编写一个 Python 程序，使用 TensorFlow 和 GPU 实现一个简单的神经网络，并利用 GPU 加速训练过程。",
+    ]
     seed = SEED.read_text(encoding="utf-8")
     for task in tasks:
         assert len(task.code) == 1 and task.code[0].source in seed and "model.fit(" in task.code[0].source
@@ -121,8 +128,7 @@ def test_importing_again_gives_the_same_ids_and_never_overwrites_without_force(i
     folder, _ = imported
     copy = tmp_path / "seed"
     shutil.copytree(folder, copy)
-    (copy / "seed.yaml").write_text((copy / "seed.yaml").read_text(encoding="utf-8") + "# my edits\n",
-                                    encoding="utf-8")
+    (copy / "seed.yaml").write_text((copy / "seed.yaml").read_text(encoding="utf-8") + "# my edits\n", encoding="utf-8")
     refused = quiz("import-doc", str(SEED), "--output", str(copy), "--deck", "seed")
     assert refused.returncode == 2
     assert refused.stderr.strip() == f"quiz: {copy / 'seed.yaml'} already exists; pass --force to replace it"

@@ -66,14 +66,24 @@ def load_labelled(directory: Path = ANSWERS) -> list[Labelled]:
     items = []
     for path in sorted(directory.glob("*.yaml")):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            items.append(Labelled(path.name, entry["question"], entry["lang"], entry["kind"],
-                                  tuple(entry.get("covers") or ()), entry["answer"],
-                                  tuple(entry.get("contradicts") or ()), entry.get("grade")))
+            items.append(
+                Labelled(
+                    path.name,
+                    entry["question"],
+                    entry["lang"],
+                    entry["kind"],
+                    tuple(entry.get("covers") or ()),
+                    entry["answer"],
+                    tuple(entry.get("contradicts") or ()),
+                    entry.get("grade"),
+                )
+            )
     return items
 
 
 def spearman(xs: list[float], ys: list[float]) -> float:
     """Spearman's rank correlation, ties given their average rank."""
+
     def ranks(values):
         order = sorted(range(len(values)), key=values.__getitem__)
         out = [0.0] * len(values)
@@ -86,6 +96,7 @@ def spearman(xs: list[float], ys: list[float]) -> float:
                 out[order[k]] = (i + j) / 2
             i = j + 1
         return out
+
     rx, ry = ranks(xs), ranks(ys)
     mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
     cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
@@ -127,10 +138,12 @@ def evaluate(bank, items: list[Labelled]) -> dict:
         cfp += len(said_wrong - wrong)
         cfn += len(wrong - said_wrong)
         if predicted != truth or said_wrong - wrong:
-            mistakes.append(f"{item.question} [{item.kind}/{item.lang}] labelled {sorted(truth)} "
-                            f"scored {sorted(predicted)}"
-                            + (f" wrong {sorted(said_wrong)} (labelled {sorted(wrong)})" if said_wrong or wrong else "")
-                            + f" {result.score:.2f}: {' '.join(item.answer.split())[:90]!r}")
+            mistakes.append(
+                f"{item.question} [{item.kind}/{item.lang}] labelled {sorted(truth)} "
+                f"scored {sorted(predicted)}"
+                + (f" wrong {sorted(said_wrong)} (labelled {sorted(wrong)})" if said_wrong or wrong else "")
+                + f" {result.score:.2f}: {' '.join(item.answer.split())[:90]!r}"
+            )
         by_kind[item.kind].append(result.score)
         if wrong_headed(item):
             wrong_headed_scores.append(result.score)
@@ -141,40 +154,63 @@ def evaluate(bank, items: list[Labelled]) -> dict:
     ordering = {}
     for qid, by_bucket in scores.items():
         good, partial, off = by_bucket.get("good", []), by_bucket.get("partial", []), by_bucket.get("off-topic", [])
-        ok = all(g > p for g in good for p in partial) and all(p > o for p in partial for o in off) \
+        ok = (
+            all(g > p for g in good for p in partial)
+            and all(p > o for p in partial for o in off)
             and all(g > o for g in good for o in off)
+        )
         ordering[qid] = {"ok": ok, "good": good, "partial": partial, "off-topic": off}
     kinds = defaultdict(list)
     for item in items:
         kinds[(item.kind, item.lang)].append(item)
-    return {"answers": len(items), "questions": len(scores), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-            "contradicted": {"tp": ctp, "fp": cfp, "fn": cfn,
-                             "precision": ctp / (ctp + cfp) if ctp + cfp else 1.0,
-                             "recall": ctp / (ctp + cfn) if ctp + cfn else 1.0},
-            "spearman": spearman(*map(list, zip(*graded))) if len(graded) > 2 else None,
-            "graded": len(graded),
-            "scores_by_kind": dict(by_kind), "wrong_headed_max": max(wrong_headed_scores, default=0.0),
-            "ordering": ordering, "mistakes": mistakes,
-            "by_kind": {f"{k}/{lang}": len(v) for (k, lang), v in sorted(kinds.items())}}
+    return {
+        "answers": len(items),
+        "questions": len(scores),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "contradicted": {
+            "tp": ctp,
+            "fp": cfp,
+            "fn": cfn,
+            "precision": ctp / (ctp + cfp) if ctp + cfp else 1.0,
+            "recall": ctp / (ctp + cfn) if ctp + cfn else 1.0,
+        },
+        "spearman": spearman(*map(list, zip(*graded))) if len(graded) > 2 else None,
+        "graded": len(graded),
+        "scores_by_kind": dict(by_kind),
+        "wrong_headed_max": max(wrong_headed_scores, default=0.0),
+        "ordering": ordering,
+        "mistakes": mistakes,
+        "by_kind": {f"{k}/{lang}": len(v) for (k, lang), v in sorted(kinds.items())},
+    }
 
 
 def _summary(name: str, figures: dict) -> list[str]:
     ordered = sum(o["ok"] for o in figures["ordering"].values())
     c = figures["contradicted"]
-    lines = [f"{name}: {figures['answers']} answers to {figures['questions']} questions",
-             f"  key points: precision {figures['precision']:.3f}, recall {figures['recall']:.3f} "
-             f"(tp {figures['tp']}, fp {figures['fp']}, fn {figures['fn']}, tn {figures['tn']})",
-             f"  contradicted points: precision {c['precision']:.3f}, recall {c['recall']:.3f} "
-             f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"]
+    lines = [
+        f"{name}: {figures['answers']} answers to {figures['questions']} questions",
+        f"  key points: precision {figures['precision']:.3f}, recall {figures['recall']:.3f} "
+        f"(tp {figures['tp']}, fp {figures['fp']}, fn {figures['fn']}, tn {figures['tn']})",
+        f"  contradicted points: precision {c['precision']:.3f}, recall {c['recall']:.3f} "
+        f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})",
+    ]
     if figures["spearman"] is not None:
         lines.append(f"  Spearman(score, grade) {figures['spearman']:.3f} over {figures['graded']} graded answers")
     for kind in KINDS:
         values = figures["scores_by_kind"].get(kind)
         if values:
-            lines.append(f"    {kind:<13} n={len(values):<3} min {min(values):.2f}  mean {sum(values) / len(values):.2f}"
-                         f"  max {max(values):.2f}")
-    lines.append(f"  wrong-headed answers (lists, denials, mostly-wrong misconceptions): max {figures['wrong_headed_max']:.2f}")
+            lines.append(
+                f"    {kind:<13} n={len(values):<3} min {min(values):.2f}  mean {sum(values) / len(values):.2f}"
+                f"  max {max(values):.2f}"
+            )
+    lines.append(
+        f"  wrong-headed answers (lists, denials, mostly-wrong misconceptions): max {figures['wrong_headed_max']:.2f}"
+    )
     lines.append(f"  good > partial > off-topic/parrot holds for {ordered} of {len(figures['ordering'])} questions")
     return lines
 

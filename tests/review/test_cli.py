@@ -24,8 +24,15 @@ def quiz(*args: str, data_dir=None, stdin: str | None = None) -> subprocess.Comp
     env.pop("QUIZ_DATA_DIR", None)
     if data_dir is not None:
         env["QUIZ_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "quiz", *args], capture_output=True, text=True, env=env,
-                          input=stdin, cwd=REPO, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "quiz", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        cwd=REPO,
+        timeout=60,
+    )
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -37,9 +44,14 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
     done = quiz("score", "test.hw-accel", "--json", "--answer", "GPU 并行计算，吞吐量高。")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"id": "test.hw-accel", "score": 0.6667, "covered": ["throughput", "parallel-hw"],
-                                       "missed": ["latency"], "contradicted": [],
-                                       "suggested_rating": 3}  # no "wrong": not a choice
+    assert json.loads(done.stdout) == {
+        "id": "test.hw-accel",
+        "score": 0.6667,
+        "covered": ["throughput", "parallel-hw"],
+        "missed": ["latency"],
+        "contradicted": [],
+        "suggested_rating": 3,
+    }  # no "wrong": not a choice
 
 
 def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):
@@ -73,17 +85,28 @@ def test_score_reads_the_answer_from_stdin():
 
 
 def test_score_refuses_standard_input_that_is_not_utf8():
-    done = subprocess.run([sys.executable, "-m", "quiz", "score", "test.open-source", "--answer-file", "-"],
-                          input="免费".encode("gbk"), capture_output=True, cwd=REPO, timeout=60,
-                          env={**os.environ, "QUIZ_BANK": str(REVIEW_BANK)})
+    done = subprocess.run(
+        [sys.executable, "-m", "quiz", "score", "test.open-source", "--answer-file", "-"],
+        input="免费".encode("gbk"),
+        capture_output=True,
+        cwd=REPO,
+        timeout=60,
+        env={**os.environ, "QUIZ_BANK": str(REVIEW_BANK)},
+    )
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode() == "quiz: standard input is not UTF-8 text\n"
 
 
 def test_score_a_choice_question_by_option_letters(capsys):
     code, out, _ = run(capsys, "score", "test.pick", "--answer", "a,c", "--json")
-    assert code == 0 and json.loads(out) == {"id": "test.pick", "score": 1.0, "covered": ["a", "c"], "missed": [],
-                                             "suggested_rating": 3, "wrong": []}
+    assert code == 0 and json.loads(out) == {
+        "id": "test.pick",
+        "score": 1.0,
+        "covered": ["a", "c"],
+        "missed": [],
+        "suggested_rating": 3,
+        "wrong": [],
+    }
     code, _, err = run(capsys, "score", "test.pick", "--answer", "GPU")
     assert code == 2 and err.count("\n") == 1 and "option letters among a, b, c" in err
 
@@ -91,21 +114,33 @@ def test_score_a_choice_question_by_option_letters(capsys):
 def test_score_names_the_wrong_options_chosen():
     done = quiz("score", "test.pick", "--json", "--answer", "b a")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"id": "test.pick", "score": 0.0, "covered": ["a"], "missed": ["c"],
-                                       "suggested_rating": 1, "wrong": ["b"]}
+    assert json.loads(done.stdout) == {
+        "id": "test.pick",
+        "score": 0.0,
+        "covered": ["a"],
+        "missed": ["c"],
+        "suggested_rating": 1,
+        "wrong": ["b"],
+    }
     done = quiz("--lang", "en", "score", "test.pick", "--answer", "b,a")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "test.pick: score 0.00 (1 of 2 correct option(s), 1 wrong), suggested rating: Again",
-        "  + a) GPU", "  - c) TPU", "  x b) Floppy disk (wrong)"]
+        "  + a) GPU",
+        "  - c) TPU",
+        "  x b) Floppy disk (wrong)",
+    ]
     done = quiz("--lang", "zh", "score", "test.single", "--answer", "b")
     assert "x b) 某商业软件 (wrong)" in done.stdout and "- a) TensorFlow" in done.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["score", "no.such.question", "--answer", "x"], "no question with id 'no.such.question'"),
-    (["score", "test.hw-accel", "--answer-file", "/nonexistent/answer.txt"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["score", "no.such.question", "--answer", "x"], "no question with id 'no.such.question'"),
+        (["score", "test.hw-accel", "--answer-file", "/nonexistent/answer.txt"], "no such file"),
+    ],
+)
 def test_score_usage_errors_are_one_line_and_exit_2(args, message):
     done = quiz(*args)
     assert done.returncode == 2 and done.stdout == ""
@@ -115,8 +150,13 @@ def test_score_usage_errors_are_one_line_and_exit_2(args, message):
 def test_stats_and_export_show_the_recorded_history(tmp_path, capsys):
     with ReviewStore.open(tmp_path) as store:
         session = store.start_session("practice")
-        store.record_attempt(session, "test.hw-accel", "吞吐量, \"quoted\"\nsecond line",
-                             ScoreResult("test.hw-accel", 0.4, ("throughput",), ("latency", "parallel-hw"), 2), 30)
+        store.record_attempt(
+            session,
+            "test.hw-accel",
+            '吞吐量, "quoted"\nsecond line',
+            ScoreResult("test.hw-accel", 0.4, ("throughput",), ("latency", "parallel-hw"), 2),
+            30,
+        )
         store.rate("test.hw-accel", 2, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
         store.record_attempt(session, "deleted.question", "old", None, 5)
     done = quiz("stats", "--json", data_dir=tmp_path)
@@ -139,7 +179,7 @@ def test_stats_and_export_show_the_recorded_history(tmp_path, capsys):
     code, out, _ = run(capsys, "export", "--format", "csv", "--data-dir", str(tmp_path))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["kind"] for r in rows] == ["review", "attempt", "attempt"]  # in time order (the review is older)
-    assert rows[1]["answer"] == "吞吐量, \"quoted\"\nsecond line" and rows[1]["missed"] == "latency parallel-hw"
+    assert rows[1]["answer"] == '吞吐量, "quoted"\nsecond line' and rows[1]["missed"] == "latency parallel-hw"
     assert rows[0]["rating"] == "2" and rows[2]["question_id"] == "deleted.question"
     target = tmp_path / "out" / "history.json"
     target.parent.mkdir()
@@ -151,8 +191,16 @@ def test_stats_and_export_show_the_recorded_history(tmp_path, capsys):
 
 
 def test_export_to_an_unwritable_place_is_one_line(tmp_path, capsys):
-    code, _, err = run(capsys, "--data-dir", str(tmp_path), "export", "--format", "json",
-                       "--output", str(tmp_path / "missing-dir" / "h.json"))
+    code, _, err = run(
+        capsys,
+        "--data-dir",
+        str(tmp_path),
+        "export",
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "missing-dir" / "h.json"),
+    )
     assert code == 2 and err.count("\n") == 1 and "cannot write" in err
 
 

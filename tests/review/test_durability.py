@@ -218,12 +218,18 @@ def test_a_v1_store_is_migrated_keeping_its_history(tmp_path):
         assert old["missed"] == [] and old["suggested_rating"] is None  # v2 columns, unknown for v1 rows
         assert old["contradicted"] == []  # v3
         assert store.settings()["new_per_day"] == 5
-        assert store.due_queue(["cost.open-source"], now=datetime(2026, 1, 9, tzinfo=timezone.utc)) \
-            == ["cost.open-source"]
+        assert store.due_queue(["cost.open-source"], now=datetime(2026, 1, 9, tzinfo=timezone.utc)) == [
+            "cost.open-source"
+        ]
         due = store.rate("cost.open-source", 3, now=datetime(2026, 1, 9, tzinfo=timezone.utc))
         assert due > datetime(2026, 1, 12, tzinfo=timezone.utc)  # the v1 card's stability carried over
-        store.record_attempt(None, "cost.open-source", "again", ScoreResult("cost.open-source", 0.25, ("free",),
-                                                                               ("x",), 2, contradicted=("y",)), 3.0)
+        store.record_attempt(
+            None,
+            "cost.open-source",
+            "again",
+            ScoreResult("cost.open-source", 0.25, ("free",), ("x",), 2, contradicted=("y",)),
+            3.0,
+        )
         newest = store.history()["attempts"][-1]
         assert newest["suggested_rating"] == 2 and newest["contradicted"] == ["y"]
         store.save_draft("cost.open-source", "半句")  # v4

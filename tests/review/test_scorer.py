@@ -12,13 +12,16 @@ def accel(review_bank):
     return review_bank.by_id["test.hw-accel"]
 
 
-@pytest.mark.parametrize("answer", [
-    "GPU 有成千上万个核心，可以并行计算，所以吞吐量大；同时延迟降低了，能做实时推理。",
-    "GPUs have thousands of cores working in parallel, so throughput goes up, and latency is reduced enough "
-    "for real-time inference.",
-    "GPU 能 parallel 地算，throughput 很高，latency 也降低了。",
-    "ＧＰＵ　有大量核心，并行计算；吞吐量高，延迟减少。",  # full-width letters and spaces
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "GPU 有成千上万个核心，可以并行计算，所以吞吐量大；同时延迟降低了，能做实时推理。",
+        "GPUs have thousands of cores working in parallel, so throughput goes up, and latency is reduced enough "
+        "for real-time inference.",
+        "GPU 能 parallel 地算，throughput 很高，latency 也降低了。",
+        "ＧＰＵ　有大量核心，并行计算；吞吐量高，延迟减少。",  # full-width letters and spaces
+    ],
+)
 def test_a_complete_answer_covers_every_point_in_any_language(accel, answer):
     result = score_answer(accel, answer)
     assert result.covered == ("throughput", "latency", "parallel-hw") and result.missed == ()
@@ -37,10 +40,13 @@ def test_a_point_needs_as_many_concepts_as_it_requires(accel):
     assert 0 < only_latency_word.score < 1 / 3  # partial credit, less than a covered point
 
 
-@pytest.mark.parametrize("answer", [
-    "硬件加速可以提高 AI 技术的速度，因为硬件加速让 AI 技术更快，速度提高了。",
-    "Hardware acceleration makes AI faster because hardware acceleration makes AI fast.",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "硬件加速可以提高 AI 技术的速度，因为硬件加速让 AI 技术更快，速度提高了。",
+        "Hardware acceleration makes AI faster because hardware acceleration makes AI fast.",
+    ],
+)
 def test_repeating_the_question_scores_nothing(accel, answer):
     result = score_answer(accel, answer)
     assert result.covered == () and result.score == 0.0 and result.suggested_rating == AGAIN
@@ -54,10 +60,17 @@ def test_words_of_the_prompt_do_not_count_but_the_answers_own_words_do(review_ba
     assert own.covered == ("free", "pretrained")
 
 
-@pytest.mark.parametrize("answer", [
-    "我不知道。", "", "   ", "吞吐量", "Transformers use self-attention to model long sequences.",
-    "开源框架免费，而且社区很活跃。",  # a good answer to another question
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "我不知道。",
+        "",
+        "   ",
+        "吞吐量",
+        "Transformers use self-attention to model long sequences.",
+        "开源框架免费，而且社区很活跃。",  # a good answer to another question
+    ],
+)
 def test_off_topic_empty_or_one_word_answers_score_low(accel, answer):
     result = score_answer(accel, answer)
     assert result.covered == () and result.score < 0.2 and result.wrong == ()
@@ -77,66 +90,93 @@ def test_choice_questions_score_the_chosen_options(review_bank):
 
 
 def test_suggested_ratings_follow_the_score():
-    assert [suggest_rating(s) for s in (0.0, 0.29, 0.3, 0.59, 0.6, 0.99, 1.0)] == \
-        [AGAIN, AGAIN, HARD, HARD, GOOD, GOOD, EASY]
+    assert [suggest_rating(s) for s in (0.0, 0.29, 0.3, 0.59, 0.6, 0.99, 1.0)] == [
+        AGAIN,
+        AGAIN,
+        HARD,
+        HARD,
+        GOOD,
+        GOOD,
+        EASY,
+    ]
 
 
 def test_pasting_the_code_under_review_earns_nothing_but_naming_its_identifiers_does(review_bank):
     question = review_bank.by_id["test.pipeline"]
-    pasted = score_answer(question, "问题在这里：\nds = ds.prefetch(tf.data.AUTOTUNE)\nds = ds.map(decode_and_resize)\n顺序不对。")
+    pasted = score_answer(
+        question, "问题在这里：\nds = ds.prefetch(tf.data.AUTOTUNE)\nds = ds.map(decode_and_resize)\n顺序不对。"
+    )
     assert pasted.covered == () and pasted.score == 0.0
-    fixed = score_answer(question, "prefetch should come last, and the map needs num_parallel_calls=tf.data.AUTOTUNE:\n"
-                                   "ds = ds.map(decode_and_resize, num_parallel_calls=tf.data.AUTOTUNE)")
+    fixed = score_answer(
+        question,
+        "prefetch should come last, and the map needs num_parallel_calls=tf.data.AUTOTUNE:\n"
+        "ds = ds.map(decode_and_resize, num_parallel_calls=tf.data.AUTOTUNE)",
+    )
     assert fixed.covered == ("prefetch-last", "parallel-map")
 
 
 # --- What the answer says of a term: negation, lists, contradiction ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def open_source(review_bank):
     return review_bank.by_id["test.open-source"]
 
 
-@pytest.mark.parametrize("answer", [
-    "开源框架并不免费，也没什么社区，预训练模型用不上。",
-    "开源框架不是免费的，没有社区支持，也没有预训练模型。",
-    "Frameworks are not free, and there is no community and no pre-trained model to reuse.",
-    "They aren't free, there isn't any forum, and you never get pretrained weights.",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "开源框架并不免费，也没什么社区，预训练模型用不上。",
+        "开源框架不是免费的，没有社区支持，也没有预训练模型。",
+        "Frameworks are not free, and there is no community and no pre-trained model to reuse.",
+        "They aren't free, there isn't any forum, and you never get pretrained weights.",
+    ],
+)
 def test_an_answer_that_denies_the_points_covers_none(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.covered == () and result.score <= 0.3
 
 
-@pytest.mark.parametrize("answer, covered", [
-    ("并非不免费，社区也很活跃。", ("free", "community")),  # double negation asserts
-    ("It's not that they aren't free: they are, and the community is large.", ("free", "community")),
-    ("不是免费，而是社区大。", ("community",)),  # the negation stops at its clause
-    ("不仅免费，而且社区很活跃。", ("free", "community")),  # 不仅 is no negation
-    ("Not only free, the community is huge too.", ("free", "community")),
-    ("不需要付费就能用，还有现成的模型可以直接拿来做迁移。", ("free", "pretrained")),  # self-negating term
-    ("You don't need a licence to use them, and there is a forum for every question.", ("free", "community")),
-    ("免费，而且有预训练模型可以直接用。", ("free", "pretrained")),  # a terse statement, not a list
-    ("They cost nothing because the frameworks are free.", ("free",)),  # "because" starts a clause of its own
-    ("GPU 快不是因为社区大，而是因为免费。", ("free",)),  # but "不是因为" carries its negation into it
-])
+@pytest.mark.parametrize(
+    "answer, covered",
+    [
+        ("并非不免费，社区也很活跃。", ("free", "community")),  # double negation asserts
+        ("It's not that they aren't free: they are, and the community is large.", ("free", "community")),
+        ("不是免费，而是社区大。", ("community",)),  # the negation stops at its clause
+        ("不仅免费，而且社区很活跃。", ("free", "community")),  # 不仅 is no negation
+        ("Not only free, the community is huge too.", ("free", "community")),
+        ("不需要付费就能用，还有现成的模型可以直接拿来做迁移。", ("free", "pretrained")),  # self-negating term
+        ("You don't need a licence to use them, and there is a forum for every question.", ("free", "community")),
+        ("免费，而且有预训练模型可以直接用。", ("free", "pretrained")),  # a terse statement, not a list
+        ("They cost nothing because the frameworks are free.", ("free",)),  # "because" starts a clause of its own
+        ("GPU 快不是因为社区大，而是因为免费。", ("free",)),  # but "不是因为" carries its negation into it
+    ],
+)
 def test_negation_is_read_per_clause(open_source, answer, covered):
     assert score_answer(open_source, answer).covered == covered
 
 
-@pytest.mark.parametrize("answer", [
-    "免费、预训练模型、社区", "免费，预训练，社区，论坛", "free, pre-trained models, community, forum",
-    "关键词：免费、预训练、社区、论坛",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "免费、预训练模型、社区",
+        "免费，预训练，社区，论坛",
+        "free, pre-trained models, community, forum",
+        "关键词：免费、预训练、社区、论坛",
+    ],
+)
 def test_a_bare_list_of_terms_covers_nothing(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.covered == () and result.score == 0.0
 
 
-@pytest.mark.parametrize("answer", [
-    "开源框架其实要收费，不过社区很活跃。",
-    "They are not free, you have to pay for a licence, but the community is big.",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "开源框架其实要收费，不过社区很活跃。",
+        "They are not free, you have to pay for a licence, but the community is big.",
+    ],
+)
 def test_stating_a_misconception_marks_the_point_wrong_and_costs_more_than_missing_it(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.contradicted == ("free",) and "free" not in result.missed + result.covered
@@ -145,11 +185,14 @@ def test_stating_a_misconception_marks_the_point_wrong_and_costs_more_than_missi
     assert result.score < only_community.score
 
 
-@pytest.mark.parametrize("answer", [
-    "有人以为开源框架要收费，其实不对，它们免费，社区也大。",
-    "Some people think you have to pay for a licence; that's wrong: they are free.",
-    "它们不是要收费的，而是免费的。",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "有人以为开源框架要收费，其实不对，它们免费，社区也大。",
+        "Some people think you have to pay for a licence; that's wrong: they are free.",
+        "它们不是要收费的，而是免费的。",
+    ],
+)
 def test_a_misconception_reported_only_to_reject_it_is_not_held_against_the_answer(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.contradicted == () and "free" in result.covered
@@ -165,27 +208,34 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
     assert set(wrong.contradicted) == {"prefetch-last", "parallel-map"} and wrong.score == 0.0
 
 
-@pytest.mark.parametrize("answer, covered", [
-    # a substitute recommends what comes before it and denies only what follows
-    ("Pick the free frameworks instead of commercial ones; the community answers questions too.",
-     ("free", "community")),
-    ("选免费的框架而不是商业软件，社区也很活跃。", ("free", "community")),
-    ("用现成的预训练模型代替从头训练。", ("pretrained",)),
-    # dismissed at the end of the clause, however many words back its subject is
-    ("免费那些都是噱头，不过社区很活跃。", ("community",)),
-    ("Being free is overrated; the community is what matters.", ("community",)),
-])
+@pytest.mark.parametrize(
+    "answer, covered",
+    [
+        # a substitute recommends what comes before it and denies only what follows
+        (
+            "Pick the free frameworks instead of commercial ones; the community answers questions too.",
+            ("free", "community"),
+        ),
+        ("选免费的框架而不是商业软件，社区也很活跃。", ("free", "community")),
+        ("用现成的预训练模型代替从头训练。", ("pretrained",)),
+        # dismissed at the end of the clause, however many words back its subject is
+        ("免费那些都是噱头，不过社区很活跃。", ("community",)),
+        ("Being free is overrated; the community is what matters.", ("community",)),
+    ],
+)
 def test_what_an_answer_recommends_or_dismisses(open_source, answer, covered):
     assert score_answer(open_source, answer).covered == covered
 
 
-@pytest.mark.parametrize("answer", [
-    "It's not because you have to pay for a licence that they help: the community is big.",  # a reason denied
-    "不是因为要买许可证，而是社区很大。",
-    "If you had to pay for a licence it would cost more; the community is big.",  # a hypothesis
-    "如果要收费的话成本就高了，社区也很大。",
-])
-def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_against_the_answer(open_source,
-                                                                                                   answer):
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It's not because you have to pay for a licence that they help: the community is big.",  # a reason denied
+        "不是因为要买许可证，而是社区很大。",
+        "If you had to pay for a licence it would cost more; the community is big.",  # a hypothesis
+        "如果要收费的话成本就高了，社区也很大。",
+    ],
+)
+def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_against_the_answer(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.contradicted == () and "community" in result.covered

@@ -73,8 +73,11 @@ def test_due_queue_puts_most_overdue_first_then_new_cards_up_to_the_daily_limit(
     # the home screen asks for every deck and topic at once: each group counts as if asked alone
     groups = {"all": ids, "old": ["late", "later", "fresh"], "unseen": ["n1", "n2", "n3", "n4"], "none": []}
     assert store.due_counts_by_group(groups, now=day) == {
-        "all": {"due": 2, "new": 3, "unseen": 4, "week": 3}, "old": {"due": 2, "new": 0, "unseen": 0, "week": 3},
-        "unseen": {"due": 0, "new": 3, "unseen": 4, "week": 0}, "none": {"due": 0, "new": 0, "unseen": 0, "week": 0}}
+        "all": {"due": 2, "new": 3, "unseen": 4, "week": 3},
+        "old": {"due": 2, "new": 0, "unseen": 0, "week": 3},
+        "unseen": {"due": 0, "new": 3, "unseen": 4, "week": 0},
+        "none": {"due": 0, "new": 0, "unseen": 0, "week": 0},
+    }
 
 
 def test_settings_change_the_schedule_and_are_checked(store):
@@ -111,8 +114,12 @@ def test_undo_takes_back_this_instances_rating_not_the_newest_in_the_file(tmp_pa
         other.rate("other.q", 1, now=T0 + timedelta(minutes=1))  # the newest rating in the file is not mine
         assert mine.undo_last_rating() == "mine.q"
         assert [(r["question_id"], r["rating"]) for r in mine.history()["reviews"]] == [("other.q", 1)]
-        assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) \
-            == {"due": 1, "new": 1, "unseen": 1, "week": 1}  # mine is new again, the other one is still there
+        assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) == {
+            "due": 1,
+            "new": 1,
+            "unseen": 1,
+            "week": 1,
+        }  # mine is new again, the other one is still there
         assert mine.undo_last_rating() is None  # nothing of mine is left, though the file has a rating
         assert other.undo_last_rating() == "other.q"
         assert other.history()["reviews"] == []
@@ -152,7 +159,10 @@ def test_stats_per_topic_and_history_of_removed_questions(store, review_bank):
     assert figures["topics"]["cost"]["new"] == 2 and figures["topics"]["cost"]["accuracy"] is None
     assert figures["total"]["attempts"] == 2  # the removed question is not counted under a topic...
     assert figures["removed_questions"] == ["removed.question"]  # ...but its history is kept and listed
-    assert len(figures["reviews_per_day"]) == 30 and figures["reviews_per_day"][-1] == {"date": "2026-03-02", "reviews": 1}
+    assert len(figures["reviews_per_day"]) == 30 and figures["reviews_per_day"][-1] == {
+        "date": "2026-03-02",
+        "reviews": 1,
+    }
     assert [d["reviews"] for d in figures["reviews_per_day"][-3:]] == [1, 1, 1]
     assert len(figures["due_per_day"]) == 14 and figures["due_per_day"][0] == {"date": "2026-03-02", "due": 1}
     json.dumps(figures)  # plain values only

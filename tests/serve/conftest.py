@@ -22,8 +22,16 @@ import pytest
 from tests.grading.helpers import alive
 
 BANK = Path(__file__).parents[1] / "tui" / "bank"
-KEYS = {"enter": "\r", "ctrl+s": "\x13", "ctrl+q": "\x11", "escape": "\x1b", "tab": "\t", "space": " ",
-        "down": "\x1b[B", "up": "\x1b[A"}
+KEYS = {
+    "enter": "\r",
+    "ctrl+s": "\x13",
+    "ctrl+q": "\x11",
+    "escape": "\x1b",
+    "tab": "\t",
+    "space": " ",
+    "down": "\x1b[B",
+    "up": "\x1b[A",
+}
 STARTED = re.compile(r"session (\d+) started \(pid (\d+)\)")
 
 
@@ -33,9 +41,24 @@ class Served:
     def __init__(self, args: list[str], data_dir: Path, env: dict | None = None):
         self.data_dir = data_dir
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "quiz", "serve", "--port", "0", "--bank", str(BANK), "--data-dir",
-             str(data_dir), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, **(env or {})})
+            [
+                sys.executable,
+                "-m",
+                "quiz",
+                "serve",
+                "--port",
+                "0",
+                "--bank",
+                str(BANK),
+                "--data-dir",
+                str(data_dir),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
         self.lines: list[str] = []
         self._changed = threading.Condition()
         for stream in (self.process.stdout, self.process.stderr):
@@ -131,10 +154,10 @@ class Tab:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def open(cls, session: aiohttp.ClientSession, server: Served, width: int = 100, height: int = 30,
-                   **options) -> Tab:
-        websocket = await session.ws_connect(f"ws://{server.host_port}/ws?width={width}&height={height}",
-                                             **options)
+    async def open(
+        cls, session: aiohttp.ClientSession, server: Served, width: int = 100, height: int = 30, **options
+    ) -> Tab:
+        websocket = await session.ws_connect(f"ws://{server.host_port}/ws?width={width}&height={height}", **options)
         return cls(websocket, width, height)
 
     async def _read(self) -> None:
@@ -157,8 +180,9 @@ class Tab:
             if all(needle in text for needle in needles):
                 return text
             if self.closed or time.monotonic() > deadline:
-                raise AssertionError(f"{needles!r} not on the screen ({'closed' if self.closed else 'timeout'}):\n"
-                                     f"{text}")
+                raise AssertionError(
+                    f"{needles!r} not on the screen ({'closed' if self.closed else 'timeout'}):\n{text}"
+                )
             await asyncio.sleep(0.05)
 
     async def press(self, *keys: str) -> None:

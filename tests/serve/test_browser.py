@@ -19,8 +19,16 @@ from .conftest import store_rows
 
 CHROMIUM = os.environ.get("QUIZ_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # flags for a machine with a closed network and no display (FACTS.md): no background calls home, no GPU
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)", allow_module_level=True)
@@ -67,7 +75,9 @@ def distinct_colours(page, png: bytes) -> tuple[int, float]:
     """How many colours the screenshot has, and the share of its pixels that differ from the top-left one:
     decoded by the browser itself, on a canvas."""
     data_url = "data:image/png;base64," + base64.b64encode(png).decode()
-    return tuple(page.evaluate("""async (src) => {
+    return tuple(
+        page.evaluate(
+            """async (src) => {
         const image = new Image(); image.src = src; await image.decode();
         const canvas = document.createElement('canvas');
         canvas.width = image.width; canvas.height = image.height;
@@ -80,7 +90,10 @@ def distinct_colours(page, png: bytes) -> tuple[int, float]:
             if (colour !== ((pixels[0] << 16) | (pixels[1] << 8) | pixels[2])) differing++;
         }
         return [colours.size, differing / (pixels.length / 4)];
-    }""", data_url))
+    }""",
+            data_url,
+        )
+    )
 
 
 @pytest.fixture
@@ -113,10 +126,12 @@ def test_the_app_in_chromium_answers_rates_and_stores(serve, browser, tmp_path):
     page.keyboard.press("Control+s")
     watched.wait_for("得分")
     page.keyboard.press("3")
-    watched.wait_until(lambda: store_rows(server.data_dir, "SELECT COUNT(*) FROM review_logs") == [(1,)],
-                       "the rating in the store")
-    assert store_rows(server.data_dir, "SELECT question_id, rating, answer FROM review_logs JOIN attempts "
-                                       "USING (question_id)") == [("basics.open-source", 3, "开源框架免费，不用花钱")]
+    watched.wait_until(
+        lambda: store_rows(server.data_dir, "SELECT COUNT(*) FROM review_logs") == [(1,)], "the rating in the store"
+    )
+    assert store_rows(
+        server.data_dir, "SELECT question_id, rating, answer FROM review_logs JOIN attempts USING (question_id)"
+    ) == [("basics.open-source", 3, "开源框架免费，不用花钱")]
 
     origin = urlsplit(server.url).netloc
     assert watched.requests and all(urlsplit(url).netloc == origin for url in watched.requests), watched.requests
@@ -134,7 +149,10 @@ def test_a_tab_past_the_cap_says_why_and_starts_once_a_place_is_free(serve, brow
     second.wait_for_selector("body.-closed", timeout=30_000)
     ended = second.locator(".ended")
     assert ended.is_visible()
-    assert ended.inner_text().split("\n")[:2] == ["Session ended.", "All 1 sessions are in use: close another tab first"]
+    assert ended.inner_text().split("\n")[:2] == [
+        "Session ended.",
+        "All 1 sessions are in use: close another tab first",
+    ]
 
     first.locator("#terminal").click()
     first.keyboard.press("Control+q")  # quitting the app ends its tab's session, and frees its place

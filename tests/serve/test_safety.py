@@ -23,6 +23,7 @@ def fetch(url: str, **options) -> tuple[int, dict, str]:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             async with http.get(url, allow_redirects=False, **options) as response:
                 return response.status, dict(response.headers), (await response.read()).decode(errors="replace")
+
     return asyncio.run(get())
 
 
@@ -60,8 +61,12 @@ def test_the_page_and_everything_it_names_come_from_the_server(serve):
     # the websocket: the page's own address, built by its script from where the browser found it
     assert 'window.location.host + "/ws"' in html
     # the browser itself is told to load nothing from anywhere else, on every response
-    for response_headers in (headers, fetch(server.url + "/static/js/textual.js")[1],
-                             fetch(server.url + "/download/nothing")[1], fetch(server.url + "/nowhere")[1]):
+    for response_headers in (
+        headers,
+        fetch(server.url + "/static/js/textual.js")[1],
+        fetch(server.url + "/download/nothing")[1],
+        fetch(server.url + "/nowhere")[1],
+    ):
         policy = response_headers["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "http" not in policy
         assert response_headers["X-Content-Type-Options"] == "nosniff"
@@ -75,8 +80,12 @@ def test_a_loopback_server_answers_only_loopback_names(serve):
     assert server.address.startswith("http://127.0.0.1:")
     port = server.host_port.split(":")[1]
     assert fetch(f"http://localhost:{port}/")[0] == 200
-    for host in (f"rebound.example:{port}", 'localhost:1"><script>alert(1)</script>', "localhost.evil",
-                 f"localhost#@evil:{port}"):
+    for host in (
+        f"rebound.example:{port}",
+        'localhost:1"><script>alert(1)</script>',
+        "localhost.evil",
+        f"localhost#@evil:{port}",
+    ):
         status, _, text = fetch(server.url + "/", headers={"Host": host})
         assert status == 403 and "only requests addressed to this machine" in text, host
 
@@ -86,14 +95,20 @@ def test_a_page_of_another_site_cannot_open_a_session(serve):
 
     async def scenario():
         async with aiohttp.ClientSession() as http:
-            for origin in ("http://evil.example", "null", f"https://{server.host_port}", f"file://{server.host_port}",
-                           f"http://{server.host_port}.evil.example"):
+            for origin in (
+                "http://evil.example",
+                "null",
+                f"https://{server.host_port}",
+                f"file://{server.host_port}",
+                f"http://{server.host_port}.evil.example",
+            ):
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                     await Tab.open(http, server, origin=origin)
                 assert refused.value.status == 403, origin
             tab = await Tab.open(http, server, origin=server.url)  # the page's own origin is welcome
             await tab.wait_for("Practice (p)")
             await tab.close()
+
     asyncio.run(scenario())
     assert len(server.app_pids()) == 1
 
@@ -122,6 +137,7 @@ def test_off_loopback_a_token_is_generated_and_the_page_and_its_session_need_it(
             tab = Tab(websocket, 100, 30)
             await tab.wait_for("Practice (p)")
             await tab.close()
+
     asyncio.run(scenario())
     assert len(server.app_pids()) == 1
 
@@ -134,19 +150,29 @@ def test_a_given_token_is_used_on_loopback_too(serve):
 
 
 def quiz_serve(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quiz", "serve", "--bank", str(BANK), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "quiz", "serve", "--bank", str(BANK), *args], capture_output=True, text=True, timeout=60
+    )
 
 
-@pytest.mark.parametrize(("args", "line", "code"), [
-    (["--port", "70000"], "quiz: --port must be 0-65535, not 70000", 2),
-    (["--max-sessions", "0"], "quiz: --max-sessions must be 1-64, not 0", 2),
-    (["--token", "short"], "quiz: --token must be at least 8 characters, each a letter, a digit or one of - _ . ~",
-     2),
-    (["--token", "has/slash/in/it"], "quiz: --token must be at least 8 characters, each a letter, a digit or one of "
-                                     "- _ . ~", 2),
-    (["--bank", "/nonexistent/bank"], "quiz: no such bank: /nonexistent/bank", 2),
-])
+@pytest.mark.parametrize(
+    ("args", "line", "code"),
+    [
+        (["--port", "70000"], "quiz: --port must be 0-65535, not 70000", 2),
+        (["--max-sessions", "0"], "quiz: --max-sessions must be 1-64, not 0", 2),
+        (
+            ["--token", "short"],
+            "quiz: --token must be at least 8 characters, each a letter, a digit or one of - _ . ~",
+            2,
+        ),
+        (
+            ["--token", "has/slash/in/it"],
+            "quiz: --token must be at least 8 characters, each a letter, a digit or one of - _ . ~",
+            2,
+        ),
+        (["--bank", "/nonexistent/bank"], "quiz: no such bank: /nonexistent/bank", 2),
+    ],
+)
 def test_bad_options_are_one_line_and_an_exit_code(args, line, code):
     done = quiz_serve(*args)
     assert (done.returncode, done.stderr.strip(), done.stdout) == (code, line, "")

@@ -18,8 +18,10 @@ from tests.grading.helpers import descendants
 
 from .conftest import Tab, alive, store_rows, wait_until
 
-ANSWERS = ("They cost nothing because the frameworks are free",
-           "The pooling layer averages each feature map, so there are fewer parameters")
+ANSWERS = (
+    "They cost nothing because the frameworks are free",
+    "The pooling layer averages each feature map, so there are fewer parameters",
+)
 
 
 async def start_practice(tab: Tab) -> None:
@@ -43,6 +45,7 @@ def run(scenario) -> None:
     async def with_client():
         async with aiohttp.ClientSession() as http:
             await scenario(http)
+
     asyncio.run(with_client())
 
 
@@ -77,8 +80,7 @@ def test_two_tabs_rating_at_the_same_time_lose_nothing(serve):
 
     run(scenario)
     logs = store_rows(server.data_dir, "SELECT question_id, rating FROM review_logs ORDER BY question_id, rating")
-    assert logs == [("basics.open-source", 3), ("basics.open-source", 4), ("basics.pooling", 1),
-                    ("basics.pooling", 2)]
+    assert logs == [("basics.open-source", 3), ("basics.open-source", 4), ("basics.pooling", 1), ("basics.pooling", 2)]
     assert len(store_rows(server.data_dir, "SELECT id FROM attempts")) == 4
     assert len(server.app_pids()) == 2  # each tab had an app of its own
 
@@ -91,7 +93,10 @@ def test_closing_a_tab_ends_its_app_and_frees_its_place(serve):
         await first.wait_for("Practice (p)")
         refused = await Tab.open(http, server)  # the page's session ends at once, and the page says why
         await refused.wait_closed()
-        assert (refused.close_code, refused.close_reason) == (1013, "All 1 sessions are in use: close another tab first")
+        assert (refused.close_code, refused.close_reason) == (
+            1013,
+            "All 1 sessions are in use: close another tab first",
+        )
         assert list(server.app_pids()) == [1]  # no app was started for it
         pid = server.app_pids()[1]
         await first.close()
@@ -205,8 +210,9 @@ def test_an_exercise_runs_from_a_tab_with_the_built_in_editor(serve, tmp_path):
         await asyncio.to_thread(wait_until, lambda: len(descendants(app)) >= 3, 60, "the grading processes started")
         started = descendants(app)
         await tab.close()
-        await asyncio.to_thread(wait_until, lambda: not any(map(alive, [app, *started])), 30,
-                                "the app and its grading processes ended")
+        await asyncio.to_thread(
+            wait_until, lambda: not any(map(alive, [app, *started])), 30, "the app and its grading processes ended"
+        )
 
     run(scenario)
     server.wait_for_line(r"session 1 ended \(app exit status 0\)")  # it quit when asked: not terminated
@@ -274,8 +280,15 @@ def test_messages_outside_the_protocol_are_dropped_and_the_session_goes_on(serve
     async def scenario(http):
         tab = await Tab.open(http, server)
         await tab.wait_for("Practice (p)")
-        for junk in ('["resize", {"width": Infinity, "height": 1e999}]', '["stdin", "\\ud800"]', "[" * 100_000,
-                     '{"not": "a list"}', '["stdin", 123]', '["ping", {"deep": []}]', "not json"):
+        for junk in (
+            '["resize", {"width": Infinity, "height": 1e999}]',
+            '["stdin", "\\ud800"]',
+            "[" * 100_000,
+            '{"not": "a list"}',
+            '["stdin", 123]',
+            '["ping", {"deep": []}]',
+            "not json",
+        ):
             await tab.websocket.send_str(junk)
         await tab.websocket.send_bytes(b"\x00\xff binary")
         await tab.press("l")

@@ -50,20 +50,22 @@ def clock() -> HandClock:
 def make_app(bank, data_dir, clock):
     def make(lang: str = "en", **options) -> QuizApp:
         options.setdefault("now", FIXED_NOW)
-        return QuizApp(bank=bank, bank_path=BANK_DIR, lang=lang, data_dir=data_dir, clock=clock, seed=7,
-                       **options)
+        return QuizApp(bank=bank, bank_path=BANK_DIR, lang=lang, data_dir=data_dir, clock=clock, seed=7, **options)
+
     return make
 
 
 def drive(app: QuizApp, scenario, size=(80, 24), notifications: bool = False):
     """Run `scenario(pilot)` against the app in a headless terminal of `size`. Textual's test mode shows no
     toasts unless `notifications` asks for them."""
+
     async def main():
         async with app.run_test(size=size, notifications=notifications) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()  # home's due counts load in a worker after the first paint
             await pilot.pause()
             return await scenario(pilot)
+
     return asyncio.run(main())
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 
 class Terminal:
-    def __init__(self, command: list[str], *, width: int = 80, height: int = 24, env: dict | None = None,
-                 cwd: str | None = None):
+    def __init__(
+        self, command: list[str], *, width: int = 80, height: int = 24, env: dict | None = None, cwd: str | None = None
+    ):
         self.socket = f"quiz-test-{os.getpid()}-{time.monotonic_ns()}"
         self.name = "quiz"
         environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())

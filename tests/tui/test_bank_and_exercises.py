@@ -28,6 +28,7 @@ async def grading_done(pilot, timeout: float = 120.0) -> None:
         await pilot.pause(0.05)
     await pilot.pause()
 
+
 BROKEN_DECK = """\
 deck:
   id: broken
@@ -62,8 +63,9 @@ class TestInvalidBank:
         async def scenario(pilot):
             assert isinstance(app.screen, InvalidBankScreen)
             assert problem_lines(app) == [str(p) for p in expected]
-            assert any(line.startswith(f"{bank_dir}/broken.yaml:11:5: ") and "anwser" in line
-                       for line in problem_lines(app))
+            assert any(
+                line.startswith(f"{bank_dir}/broken.yaml:11:5: ") and "anwser" in line for line in problem_lines(app)
+            )
             assert f"The bank at {bank_dir} has {len(expected)} problem(s)" in screen_text(app)
             await pilot.press("q")
 
@@ -79,8 +81,9 @@ class TestInvalidBank:
         drive(app, scenario)
 
     def test_a_bank_that_does_not_exist_is_one_line_and_exit_2(self, tmp_path):
-        missing = subprocess.run([sys.executable, "-m", "quiz", "--bank", str(tmp_path / "nope")],
-                                 capture_output=True, text=True, timeout=60)
+        missing = subprocess.run(
+            [sys.executable, "-m", "quiz", "--bank", str(tmp_path / "nope")], capture_output=True, text=True, timeout=60
+        )
         assert missing.returncode == 2
         assert missing.stderr.strip() == f"quiz: no such bank: {tmp_path / 'nope'}"
 
@@ -96,8 +99,9 @@ def exercises(tmp_path):
         (root / "toy" / "README.md").write_text("# toy\n\nWrite add(a, b).\n", encoding="utf-8")
         (root / "toy" / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
         (root / "toy" / "reference.py").write_text("def add(a, b):\n    return a + b\n")
-        (root / "toy" / "tests" / "test_toy.py").write_text("def test_add(submission):\n"
-                                                            "    assert submission.add(2, 3) == 5\n")
+        (root / "toy" / "tests" / "test_toy.py").write_text(
+            "def test_add(submission):\n    assert submission.add(2, 3) == 5\n"
+        )
     return root
 
 
@@ -116,12 +120,18 @@ class TestExerciseScreen:
         async def scenario(pilot):
             await pilot.press("e")
             await pilot.pause()
-            assert listed() == ["数据并行训练 · data_parallel", "GPU 加速训练 · gpu_training",
-                                "多机多进程同步训练 · multi_worker"]
+            assert listed() == [
+                "数据并行训练 · data_parallel",
+                "GPU 加速训练 · gpu_training",
+                "多机多进程同步训练 · multi_worker",
+            ]
             await pilot.press("l")
             await pilot.pause()
-            assert listed() == ["Data-parallel training · data_parallel", "Training on a GPU · gpu_training",
-                                "Training across worker processes · multi_worker"]
+            assert listed() == [
+                "Data-parallel training · data_parallel",
+                "Training on a GPU · gpu_training",
+                "Training across worker processes · multi_worker",
+            ]
 
         drive(app, scenario)
 
@@ -168,8 +178,7 @@ class TestExerciseScreen:
         assert not (data_dir / "workspace" / "toy" / "last_result.json").exists()
 
     @pytest.mark.parametrize("lang", ["en", "zh"])
-    def test_running_the_tests_shows_each_result_and_unlocks_the_reference(self, make_app, exercises, data_dir,
-                                                                           lang):
+    def test_running_the_tests_shows_each_result_and_unlocks_the_reference(self, make_app, exercises, data_dir, lang):
         app = make_app(lang, exercises_root=exercises)
         solution = data_dir / "workspace" / "toy" / "solution.py"
 
@@ -177,13 +186,15 @@ class TestExerciseScreen:
             app.push_screen(ExerciseScreen("toy"))
             await pilot.pause()
             await pilot.press("s")
-            solution.write_text(textwrap.dedent("""\
+            solution.write_text(
+                textwrap.dedent("""\
                 def add(a, b):
                     return a + b
 
                 def train(values, epochs=1):
                     return 0
-                """))
+                """)
+            )
             await pilot.press("r")
             await grading_done(pilot)
             text = screen_text(app)
@@ -257,8 +268,14 @@ def test_an_exercise_question_opens_its_exercise(tmp_path, exercises, clock):
     from quiz.tui.screens.review_screen import ReviewScreen
 
     (tmp_path / "deck.yaml").write_text(EXERCISE_DECK, encoding="utf-8")
-    app = QuizApp(bank=load_bank(tmp_path / "deck.yaml"), bank_path=tmp_path, lang="en", data_dir=tmp_path / "data",
-                  clock=clock, exercises_root=exercises)
+    app = QuizApp(
+        bank=load_bank(tmp_path / "deck.yaml"),
+        bank_path=tmp_path,
+        lang="en",
+        data_dir=tmp_path / "data",
+        clock=clock,
+        exercises_root=exercises,
+    )
 
     async def scenario(pilot):
         await pilot.press("p")

@@ -61,7 +61,8 @@ def test_text_without_chinese_wraps_exactly_as_before():
     english = "Data parallelism: every replica takes a slice of the global batch, and all-reduce sums the gradients."
     for width in (10, 23, 40):
         assert rich._wrap.divide_line(english, width) == [
-            start for start in _divide_with(rich._wrap.words.__wrapped__, english, width)]
+            start for start in _divide_with(rich._wrap.words.__wrapped__, english, width)
+        ]
 
 
 def _divide_with(words, text: str, width: int) -> list[int]:
@@ -91,7 +92,9 @@ def test_a_chinese_prompt_fills_its_lines_in_the_app(data_dir):
             for block in app.screen.query_one("#prompt").children:
                 if block.__class__.__name__ == "MarkdownParagraph":
                     width = block.size.width
-                    lines = [strip.text.rstrip() for strip in block.render_lines(Region(0, 0, width, block.size.height))]
+                    lines = [
+                        strip.text.rstrip() for strip in block.render_lines(Region(0, 0, width, block.size.height))
+                    ]
                     assert_wrapped_well(lines, width, "".join(lines))
                     seen.append(len(lines))
             if app.focused.__class__.__name__ == "TextArea":

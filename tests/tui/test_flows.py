@@ -62,8 +62,9 @@ class TestPractice:
             assert "✗ They ship pre-trained models" in text
             assert "The frameworks are free, and they ship pre-trained models" in text  # reference answer
             saved = rows(data_dir, "SELECT question_id, answer, score, missed FROM attempts")
-            assert saved == [("basics.open-source", "They cost nothing because the frameworks are free", 0.5,
-                              '["pretrained"]')]
+            assert saved == [
+                ("basics.open-source", "They cost nothing because the frameworks are free", 0.5, '["pretrained"]')
+            ]
             assert rows(data_dir, "SELECT COUNT(*) FROM review_logs") == [(0,)]
             await pilot.press("3")
             await pilot.pause()
@@ -85,8 +86,9 @@ class TestPractice:
             assert "Score 0%" in text  # 1 point covered, 1 stated wrongly: less than the 50% of leaving it out
             assert "✓ The frameworks are free to use  (covered)" in text
             assert "✗ They ship pre-trained models  (wrong: your answer says the opposite)" in text
-            assert rows(data_dir, "SELECT covered, missed, contradicted FROM attempts") == \
-                [('["free"]', "[]", '["pretrained"]')]
+            assert rows(data_dir, "SELECT covered, missed, contradicted FROM attempts") == [
+                ('["free"]', "[]", '["pretrained"]')
+            ]
             await pilot.press("escape")  # end the session: the summary lists it as wrong
             await pilot.pause()
             assert "wrong: They ship pre-trained models" in screen_text(app)
@@ -232,7 +234,8 @@ class TestPractice:
             assert "Revealed without answering" in text
             assert "✗ The frameworks are free to use" in text and "✗ They ship pre-trained models" in text
             assert rows(data_dir, "SELECT question_id, answer, score FROM attempts") == [
-                ("basics.open-source", "", None)]
+                ("basics.open-source", "", None)
+            ]
 
         drive(app, scenario)
 
@@ -294,8 +297,7 @@ class TestPractice:
             assert isinstance(app.screen, SummaryScreen)
             text = screen_text(app)
             assert "1 | Why do open-source frameworks low… | revealed | Again" in text
-            assert ("- 1. **basics.open-source** — The frameworks are free to use; They ship pre-trained models"
-                    in text)
+            assert "- 1. **basics.open-source** — The frameworks are free to use; They ship pre-trained models" in text
 
         drive(app, scenario)
 
@@ -357,7 +359,9 @@ class TestDrillAndMock:
         async def scenario(pilot):
             await pilot.press("m")
             await pilot.pause()
-            await pilot.press("ctrl+a", "ctrl+k", "2", "tab", "ctrl+a", "ctrl+k", *"60", "ctrl+s")  # 2 questions, 60 s each
+            await pilot.press(
+                "ctrl+a", "ctrl+k", "2", "tab", "ctrl+a", "ctrl+k", *"60", "ctrl+s"
+            )  # 2 questions, 60 s each
             await pilot.pause()
             assert isinstance(app.screen, QuestionScreen)
             assert "1/2 · " in screen_text(app) and app.screen.sub_title == "Mock interview"
@@ -546,8 +550,11 @@ class TestFeel:
         async def scenario(pilot):
             await pilot.pause()
             toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
-            assert any(f"The progress file was corrupt: moved to {data_dir / 'progress.sqlite3.unreadable-'}" in t
-                       and t.endswith(", started a new one") for t in toasts), toasts
+            assert any(
+                f"The progress file was corrupt: moved to {data_dir / 'progress.sqlite3.unreadable-'}" in t
+                and t.endswith(", started a new one")
+                for t in toasts
+            ), toasts
 
         drive(app, scenario, notifications=True)
         assert list(data_dir.glob("progress.sqlite3.unreadable-*"))
@@ -567,7 +574,9 @@ class TestDrafts:
 
         drive(first, type_and_quit)
         assert first.return_code == 0
-        assert rows(data_dir, "SELECT question_id, text FROM drafts") == [("basics.open-source", "The frameworks are fr")]
+        assert rows(data_dir, "SELECT question_id, text FROM drafts") == [
+            ("basics.open-source", "The frameworks are fr")
+        ]
         second = make_app("en")
 
         async def come_back(pilot):
@@ -626,8 +635,11 @@ class TestDrafts:
             await pilot.pause()
             await pilot.press("end", *"# mine", "ctrl+q")
             await pilot.pause()
-            assert app.is_running and [n.message for n in app._notifications][-1] == \
-                "Unsaved changes: Ctrl+S saves, Ctrl+Q again quits without saving"
+            assert (
+                app.is_running
+                and [n.message for n in app._notifications][-1]
+                == "Unsaved changes: Ctrl+S saves, Ctrl+Q again quits without saving"
+            )
             await pilot.press("ctrl+q")
             await pilot.pause()
 
@@ -658,8 +670,10 @@ class TestDrafts:
         drive(app, scenario)
         assert main(["export", "--format", "csv", "--data-dir", str(data_dir)]) == 0
         lines = capsys.readouterr().out.splitlines()
-        assert any(line.startswith("draft,") and ",basics.open-source," in line and ",half an answer," in line
-                   for line in lines), lines
+        assert any(
+            line.startswith("draft,") and ",basics.open-source," in line and ",half an answer," in line
+            for line in lines
+        ), lines
 
 
 class TestHints:
@@ -689,8 +703,10 @@ class TestHints:
             assert isinstance(app.screen, ReviewScreen)
             await pilot.press("7", "x")
             await pilot.pause()
-            assert said()[-2:] == ["“7” does nothing here: ? lists this screen's keys",
-                                   "“x” does nothing here: ? lists this screen's keys"]
+            assert said()[-2:] == [
+                "“7” does nothing here: ? lists this screen's keys",
+                "“x” does nothing here: ? lists this screen's keys",
+            ]
             assert isinstance(app.screen, ReviewScreen)  # nothing rated
             await pilot.press("1")  # Again: a real key still works
             await pilot.pause()
@@ -760,8 +776,16 @@ class TestHints:
 
 class TestChineseMode:
     # from each screen to the next: home, setup, question, review, summary, exercise list, exercise, stats
-    WALK = [[], ["p"], ["ctrl+s", "escape"], ["space"], ["escape"], ["escape", "e"], ["enter"],
-            ["escape", "escape", "s"]]
+    WALK = [
+        [],
+        ["p"],
+        ["ctrl+s", "escape"],
+        ["space"],
+        ["escape"],
+        ["escape", "e"],
+        ["enter"],
+        ["escape", "escape", "s"],
+    ]
 
     def test_the_help_of_every_screen_lists_only_the_apps_keys_in_the_current_language(self, make_app):
         import re
@@ -791,8 +815,16 @@ class TestChineseMode:
                 await pilot.pause()
             return visited
 
-        assert drive(app, scenario) == ["HomeScreen", "SetupScreen", "QuestionScreen", "ReviewScreen",
-                                        "SummaryScreen", "ExerciseListScreen", "ExerciseScreen", "StatsScreen"]
+        assert drive(app, scenario) == [
+            "HomeScreen",
+            "SetupScreen",
+            "QuestionScreen",
+            "ReviewScreen",
+            "SummaryScreen",
+            "ExerciseListScreen",
+            "ExerciseScreen",
+            "StatsScreen",
+        ]
 
     def test_every_screen_in_chinese_shows_no_english_word_of_the_app(self, make_app, bank):
         """The app's own English words (every English string and key description it has), looked for on every
@@ -807,10 +839,15 @@ class TestChineseMode:
         def words(text: str) -> set[str]:
             return {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
 
-        ui = set().union(*(words(re.sub(r"\{[^}]*\}", "", en)) for _, en in STRINGS.values()),
-                         *(words(english) for english in BINDING_WORDS))
-        content = words(" ".join(q.id for q in bank.questions)) | words(
-            (TOY_EXERCISES / "toy" / "README.md").read_text(encoding="utf-8")) | {"quiz"}
+        ui = set().union(
+            *(words(re.sub(r"\{[^}]*\}", "", en)) for _, en in STRINGS.values()),
+            *(words(english) for english in BINDING_WORDS),
+        )
+        content = (
+            words(" ".join(q.id for q in bank.questions))
+            | words((TOY_EXERCISES / "toy" / "README.md").read_text(encoding="utf-8"))
+            | {"quiz"}
+        )
         app = make_app("zh", exercises_root=TOY_EXERCISES)
 
         async def scenario(pilot):
@@ -818,8 +855,15 @@ class TestChineseMode:
             for keys in [*self.WALK, ["escape", "m"]]:
                 await pilot.press(*keys)
                 await pilot.pause()
-                shown = " ".join([screen_text(app), *footer_words(app), app.title, app.screen.sub_title or "",
-                                  *(n.message for n in app._notifications)])
+                shown = " ".join(
+                    [
+                        screen_text(app),
+                        *footer_words(app),
+                        app.title,
+                        app.screen.sub_title or "",
+                        *(n.message for n in app._notifications),
+                    ]
+                )
                 seen[type(app.screen).__name__] = (words(shown) & ui) - content
             return seen
 

@@ -54,6 +54,7 @@ def test_an_english_only_draft_is_practised_in_a_chinese_app(tmp_path, clock):
         assert "✓ GPU utilisation: one batched call keeps the GPU busy" in text
         assert "✗ Fewer launches: per-call overhead" in text
         assert rows(data_dir, "SELECT question_id, covered, missed FROM attempts") == [
-            ("serving.batching", '["p1"]', '["p2"]')]
+            ("serving.batching", '["p1"]', '["p2"]')
+        ]
 
     drive(app, scenario, size=(100, 30))

@@ -12,8 +12,13 @@ from .conftest import TOY_EXERCISES
 
 LANGS = ("zh", "en")
 LOOKS = [(lang, size) for size in ((80, 24), (120, 40)) for lang in LANGS]  # (language, terminal size)
-SCREEN_KEYS = {"setup": ["p"], "stats": ["s"], "help": ["question_mark"], "exercise_list": ["e"],
-               "exercise": ["e", "enter"]}
+SCREEN_KEYS = {
+    "setup": ["p"],
+    "stats": ["s"],
+    "help": ["question_mark"],
+    "exercise_list": ["e"],
+    "exercise": ["e", "enter"],
+}
 ANSWERS = {"zh": "框架免费 可以直接用", "en": "They cost nothing because the frameworks are free"}
 
 
@@ -50,12 +55,14 @@ class TestScreens:
             await to_question(pilot)
             await pilot.press(*ANSWERS[lang][:6])
             await settle(pilot)
+
         assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
     def test_review(self, snap_compare, make_app, lang, size):
         async def run_before(pilot):
             await to_review(pilot, lang)
             await settle(pilot)
+
         assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
     def test_summary(self, snap_compare, make_app, clock, lang, size):
@@ -68,14 +75,17 @@ class TestScreens:
             await pilot.pause()
             await pilot.press("escape", "escape")
             await settle(pilot)
+
         assert snap_compare(make_app(lang), terminal_size=size, run_before=run_before)
 
     @pytest.mark.parametrize("screen", sorted(SCREEN_KEYS))
     def test_screen(self, snap_compare, make_app, lang, size, screen):
         """Screens reached by keys alone from home, showing no answer: the toy exercise for the exercise ones."""
+
         async def run_before(pilot):
             for key in SCREEN_KEYS[screen]:
                 await pilot.press(key)
                 await pilot.pause()
             await settle(pilot)
+
         assert snap_compare(make_app(lang, exercises_root=TOY_EXERCISES), terminal_size=size, run_before=run_before)

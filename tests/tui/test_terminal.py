@@ -21,8 +21,12 @@ QUIZ = Path(sys.executable).with_name("quiz")
 
 
 QUIZ_COMMAND = [str(QUIZ)] if QUIZ.exists() else [sys.executable, "-m", "quiz"]
-ENV = {"LANG": "en_US.UTF-8", "TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""),
-       **{k: os.environ[k] for k in ("QUIZ_CACHE_DIR", "HOME") if k in os.environ}}
+ENV = {
+    "LANG": "en_US.UTF-8",
+    "TERM": "xterm-256color",
+    "PATH": os.environ.get("PATH", ""),
+    **{k: os.environ[k] for k in ("QUIZ_CACHE_DIR", "HOME") if k in os.environ},
+}
 
 
 def first_question(term: Terminal) -> str:
@@ -53,7 +57,8 @@ def test_answer_a_question_and_quit_in_tmux(tmp_path):
         term.keys("q")
         term.wait_for("EXIT=0")
     assert rows(data_dir, "SELECT question_id, answer, score FROM attempts") == [
-        ("basics.open-source", "They cost nothing because the frameworks are free", 0.5)]
+        ("basics.open-source", "They cost nothing because the frameworks are free", 0.5)
+    ]
     assert rows(data_dir, "SELECT question_id, rating FROM review_logs") == [("basics.open-source", 3)]
 
 

@@ -50,8 +50,16 @@ class Digits:
 def digits() -> Digits:
     data = load_digits()
     x, y = flatten(data.x_train), one_hot(data.y_train)
-    return Digits(data.x_train, data.y_train, x[:TRAIN_SAMPLES], y[:TRAIN_SAMPLES], flatten(data.x_val),
-                  one_hot(data.y_val), x[TRAIN_SAMPLES:], y[TRAIN_SAMPLES:])
+    return Digits(
+        data.x_train,
+        data.y_train,
+        x[:TRAIN_SAMPLES],
+        y[:TRAIN_SAMPLES],
+        flatten(data.x_val),
+        one_hot(data.y_val),
+        x[TRAIN_SAMPLES:],
+        y[TRAIN_SAMPLES:],
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +86,11 @@ def explain_training_error(exc: SubmissionError) -> str:
         return "train is not implemented yet (it raised NotImplementedError)"
     for symptom in ("Mixing different tf.distribute.Strategy objects", "colocate_vars_with"):
         if symptom in exc.message:
-            return (f"train raised {exc.type_name} ({symptom!r}): the model was built or compiled outside "
-                    "strategy.scope() and then trained inside it. Build AND compile the model inside "
-                    "`with strategy.scope():`")
+            return (
+                f"train raised {exc.type_name} ({symptom!r}): the model was built or compiled outside "
+                "strategy.scope() and then trained inside it. Build AND compile the model inside "
+                "`with strategy.scope():`"
+            )
     lines = [line.strip() for line in exc.message.splitlines() if line.strip()]
     summary = lines[0] if lines else ""
     if summary.endswith(":") and len(lines) > 1:  # e.g. "Graph execution error:": the cause is further down
@@ -136,8 +146,16 @@ def run_train(submission, probes, strategy: Remote, x, y, **kwargs) -> TrainingR
 @pytest.fixture(scope="session")
 def two_replica_run(candidate, remote, digits: Digits, two_replicas) -> TrainingRun:
     """One honest training run on two replicas, shared by the tests that inspect its result."""
-    return run_train(candidate, remote, two_replicas, digits.x_train, digits.y_train,
-                     validation_data=(digits.x_val, digits.y_val), epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH)
+    return run_train(
+        candidate,
+        remote,
+        two_replicas,
+        digits.x_train,
+        digits.y_train,
+        validation_data=(digits.x_val, digits.y_val),
+        epochs=TRAIN_EPOCHS,
+        batch_size=TRAIN_BATCH,
+    )
 
 
 @pytest.fixture

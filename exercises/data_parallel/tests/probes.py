@@ -31,6 +31,7 @@ def _submission():
 
 # ---------------------------------------------------------------- strategies the suite hands to `train`
 
+
 def two_replicas() -> tf.distribute.MirroredStrategy:
     """The one two-replica strategy of the run (a second one over the same devices would collide with its
     all-reduce operations)."""
@@ -52,8 +53,7 @@ def device_name(device: str) -> str:
 
 
 def strategy_facts(strategy) -> dict:
-    facts = {"class": type(strategy).__name__,
-             "mirrored": isinstance(strategy, tf.distribute.MirroredStrategy)}
+    facts = {"class": type(strategy).__name__, "mirrored": isinstance(strategy, tf.distribute.MirroredStrategy)}
     if isinstance(strategy, tf.distribute.Strategy):
         facts["replicas"] = int(strategy.num_replicas_in_sync)
         facts["devices"] = sorted(device_name(d) for d in strategy.extended.worker_devices)
@@ -64,11 +64,14 @@ def default_devices() -> dict:
     """What TensorFlow's own default, MirroredStrategy(), would use here, and how many GPUs there are."""
     if "default" not in _strategies:
         _strategies["default"] = tf.distribute.MirroredStrategy()
-    return {"devices": sorted(device_name(d) for d in _strategies["default"].extended.worker_devices),
-            "gpus": len(tf.config.list_logical_devices("GPU"))}
+    return {
+        "devices": sorted(device_name(d) for d in _strategies["default"].extended.worker_devices),
+        "gpus": len(tf.config.list_logical_devices("GPU")),
+    }
 
 
 # ---------------------------------------------------------------- models
+
 
 def _layers(model) -> list:
     try:
@@ -92,17 +95,25 @@ def model_facts(model) -> dict:
         return {"keras_model": False, "class": type(model).__name__}
     optimizer = getattr(model, "optimizer", None)
     facts = {
-        "keras_model": True, "class": type(model).__name__,
+        "keras_model": True,
+        "class": type(model).__name__,
         "weights": [np.asarray(w) for w in model.get_weights()],
         "dropout_rates": [float(layer.rate) for layer in _layers(model) if isinstance(layer, keras.layers.Dropout)],
         "compiled": bool(getattr(model, "compiled", False)),
         "optimizer": type(optimizer).__name__ if optimizer is not None else None,
         "adam": isinstance(optimizer, keras.optimizers.Adam),
         "sgd": isinstance(optimizer, keras.optimizers.SGD),
-        "steps": int(np.asarray(optimizer.iterations.numpy())) if optimizer is not None
-        and getattr(optimizer, "iterations", None) is not None else None,
-        "variables": [{"path": str(getattr(v, "path", v.name)), "class": type(getattr(v, "value", v)).__name__,
-                       "devices": _variable_devices(v)} for v in model.trainable_variables],
+        "steps": int(np.asarray(optimizer.iterations.numpy()))
+        if optimizer is not None and getattr(optimizer, "iterations", None) is not None
+        else None,
+        "variables": [
+            {
+                "path": str(getattr(v, "path", v.name)),
+                "class": type(getattr(v, "value", v)).__name__,
+                "devices": _variable_devices(v),
+            }
+            for v in model.trainable_variables
+        ],
     }
     return facts
 
@@ -127,8 +138,9 @@ def outputs(model, x, training=False) -> np.ndarray:
 
 def evaluate(model, x, y) -> dict:
     """The compiled loss and metrics of the model on (x, y), as Keras reports them."""
-    found = model.evaluate(np.asarray(x, np.float32), np.asarray(y, np.float32), batch_size=len(x), verbose=0,
-                           return_dict=True)
+    found = model.evaluate(
+        np.asarray(x, np.float32), np.asarray(y, np.float32), batch_size=len(x), verbose=0, return_dict=True
+    )
     return {str(key): float(value) for key, value in found.items()}
 
 
@@ -143,11 +155,14 @@ def history_facts(history) -> dict:
     logs = getattr(history, "history", None)
     if not isinstance(logs, dict):
         return {"history": None, "class": type(history).__name__}
-    return {"class": type(history).__name__,
-            "history": {str(k): [float(v) for v in values] for k, values in logs.items()}}
+    return {
+        "class": type(history).__name__,
+        "history": {str(k): [float(v) for v in values] for k, values in logs.items()},
+    }
 
 
 # ---------------------------------------------------------------- the one-step check
+
 
 def use_deterministic_build_model(initial_weights, learning_rate) -> None:
     """Swap the submission's build_model for the same network without dropout, starting from the suite's
@@ -157,11 +172,19 @@ def use_deterministic_build_model(initial_weights, learning_rate) -> None:
     _deterministic["created"] = []
 
     def build_model():
-        model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(128, activation="relu"),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(784,)),
+                keras.layers.Dense(128, activation="relu"),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.set_weights([np.asarray(w, np.float32) for w in initial_weights])
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
-                      loss="categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         _deterministic["created"].append(model)
         return model
 

@@ -20,8 +20,9 @@ from quiz.exercises.datasets import load_digits
 from quiz.grading.plugin import ProbeProxy, connect, shared_process, start_process
 from quiz.grading.remote import Remote, SubmissionError, SubmissionProcess
 
-NO_GPU = ("needs a GPU: tf.config.list_physical_devices('GPU') is empty on this machine (asked in the submission's "
-          "process)")
+NO_GPU = (
+    "needs a GPU: tf.config.list_physical_devices('GPU') is empty on this machine (asked in the submission's process)"
+)
 
 
 def not_implemented(exc: SubmissionError, name: str) -> None:
@@ -31,6 +32,7 @@ def not_implemented(exc: SubmissionError, name: str) -> None:
 
 
 # ---------------------------------------------------------------- the shared submission process
+
 
 @pytest.fixture(scope="session")
 def remote(request: pytest.FixtureRequest):
@@ -57,6 +59,7 @@ def _gpu_tests_need_a_gpu(request: pytest.FixtureRequest) -> None:
 
 # ---------------------------------------------------------------- data
 
+
 @dataclass(repr=False)
 class Digits:
     x_train: np.ndarray
@@ -82,6 +85,7 @@ def digits() -> Digits:
 
 # ---------------------------------------------------------------- training runs
 
+
 @dataclass
 class TrainingRun:
     samples: int
@@ -100,8 +104,11 @@ class TrainingRun:
             not_implemented(self.error, "train")
             pytest.fail(f"train raised {self.error}", pytrace=False)
         if self.model is None or self.history is None:
-            pytest.fail(f"train must return (model, history) where history is what model.fit returns; it returned "
-                        f"{self.returned}", pytrace=False)
+            pytest.fail(
+                f"train must return (model, history) where history is what model.fit returns; it returned "
+                f"{self.returned}",
+                pytrace=False,
+            )
         return self
 
 
@@ -143,8 +150,15 @@ def default_run(remote, remote_probes: ProbeProxy, digits: Digits) -> TrainingRu
     """train with its default for mixed precision (on with a GPU, off without) on the first 1,000 training digits,
     validated on the validation digits, make_dataset recorded; shared by several tests. The digits after the first
     1,000 are held out: train never sees them."""
-    return run_train(remote_probes, digits.x_train[:TRAIN_SAMPLES], digits.y_train[:TRAIN_SAMPLES], record=True,
-                     validation_data=[digits.x_val, digits.y_val], epochs=EPOCHS, batch_size=BATCH_SIZE)
+    return run_train(
+        remote_probes,
+        digits.x_train[:TRAIN_SAMPLES],
+        digits.y_train[:TRAIN_SAMPLES],
+        record=True,
+        validation_data=[digits.x_val, digits.y_val],
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+    )
 
 
 @pytest.fixture
@@ -154,6 +168,7 @@ def train_once(remote_probes: ProbeProxy):
 
 
 # ---------------------------------------------------------------- configure_gpus in a fresh process
+
 
 class FreshProcess:
     """A second submission process, started in the background (its TensorFlow import takes a few seconds)."""

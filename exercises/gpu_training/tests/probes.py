@@ -45,6 +45,7 @@ def _keras():
 
 # ---------------------------------------------------------------- devices and configure_gpus
 
+
 def gpu_count() -> int:
     """How many GPUs TensorFlow sees (`list_physical_devices` does not start the runtime)."""
     return len(_tf().config.list_physical_devices("GPU"))
@@ -73,18 +74,25 @@ def configure(**kwargs) -> dict:
     finally:
         logging.getLogger().removeHandler(handler)
     is_list = isinstance(result, list)
-    return {"gpus": physical, "is_list": is_list, "type": type(result).__name__,
-            "returned": [str(getattr(device, "name", device))[:MESSAGE_LIMIT] for device in result]
-            if isinstance(result, (list, tuple)) else repr(result)[:MESSAGE_LIMIT],
-            "warnings": [str(w.message)[:MESSAGE_LIMIT] for w in caught] + handler.messages}
+    return {
+        "gpus": physical,
+        "is_list": is_list,
+        "type": type(result).__name__,
+        "returned": [str(getattr(device, "name", device))[:MESSAGE_LIMIT] for device in result]
+        if isinstance(result, (list, tuple))
+        else repr(result)[:MESSAGE_LIMIT],
+        "warnings": [str(w.message)[:MESSAGE_LIMIT] for w in caught] + handler.messages,
+    }
 
 
 def gpu_state() -> dict:
     """Memory growth of every physical GPU and the GPUs left visible (neither starts the runtime)."""
     tf = _tf()
     gpus = tf.config.list_physical_devices("GPU")
-    return {"memory_growth": [bool(tf.config.experimental.get_memory_growth(gpu)) for gpu in gpus],
-            "visible": [device.name for device in tf.config.get_visible_devices("GPU")]}
+    return {
+        "memory_growth": [bool(tf.config.experimental.get_memory_growth(gpu)) for gpu in gpus],
+        "visible": [device.name for device in tf.config.get_visible_devices("GPU")],
+    }
 
 
 def run_an_op() -> float:
@@ -95,12 +103,15 @@ def run_an_op() -> float:
 
 # ---------------------------------------------------------------- datasets
 
+
 def _spec(spec) -> dict:
     shape = getattr(spec, "shape", None)
     dtype = getattr(spec, "dtype", None)
-    return {"kind": type(spec).__name__,
-            "shape": None if shape is None or shape.rank is None else [d for d in shape.as_list()],
-            "dtype": getattr(dtype, "name", str(dtype))}
+    return {
+        "kind": type(spec).__name__,
+        "shape": None if shape is None or shape.rank is None else [d for d in shape.as_list()],
+        "dtype": getattr(dtype, "name", str(dtype)),
+    }
 
 
 def dataset_facts(dataset) -> dict:
@@ -110,8 +121,12 @@ def dataset_facts(dataset) -> dict:
         return {"is_dataset": False, "type": type(dataset).__name__, "pair": False, "spec": None}
     spec = dataset.element_spec
     pair = isinstance(spec, tuple) and len(spec) == 2
-    return {"is_dataset": True, "type": type(dataset).__name__, "pair": pair,
-            "spec": [_spec(part) for part in spec] if pair else repr(spec)[:MESSAGE_LIMIT]}
+    return {
+        "is_dataset": True,
+        "type": type(dataset).__name__,
+        "pair": pair,
+        "spec": [_spec(part) for part in spec] if pair else repr(spec)[:MESSAGE_LIMIT],
+    }
 
 
 def dataset_batches(dataset, passes: int = 1, max_batches: int = 1000) -> list[dict]:
@@ -129,9 +144,13 @@ def dataset_batches(dataset, passes: int = 1, max_batches: int = 1000) -> list[d
             xs.append(x)
             ys.append(y)
             sizes.append(int(x.shape[0]) if x.ndim else 0)
-        results.append({"sizes": sizes,
-                        "x": np.concatenate(xs) if xs else np.zeros((0, 784), np.float32),
-                        "y": np.concatenate(ys) if ys else np.zeros((0, 10), np.float32)})
+        results.append(
+            {
+                "sizes": sizes,
+                "x": np.concatenate(xs) if xs else np.zeros((0, 784), np.float32),
+                "y": np.concatenate(ys) if ys else np.zeros((0, 10), np.float32),
+            }
+        )
     return results
 
 
@@ -153,6 +172,7 @@ def pipeline_end(dataset) -> dict:
 
 # ---------------------------------------------------------------- models
 
+
 def weights(model) -> list:
     """model.get_weights(): the arrays, in their own dtypes."""
     return [np.asarray(array) for array in model.get_weights()]
@@ -173,8 +193,9 @@ def evaluate(model, x, y) -> dict:
     """model.evaluate(x, y) in one batch: the loss and metrics the model was compiled with, by name."""
     tf = _tf()
     with tf.device("/CPU:0"):
-        result = model.evaluate(np.asarray(x, np.float32), np.asarray(y, np.float32), batch_size=len(x), verbose=0,
-                                return_dict=True)
+        result = model.evaluate(
+            np.asarray(x, np.float32), np.asarray(y, np.float32), batch_size=len(x), verbose=0, return_dict=True
+        )
     return {str(name): float(np.asarray(value)) for name, value in result.items()}
 
 
@@ -197,14 +218,17 @@ def layers(model) -> list[dict]:
     for layer in _all_layers(model):
         kernel = getattr(layer, "kernel", None)
         activation = getattr(layer, "activation", None)
-        facts.append({
-            "class": type(layer).__name__, "name": str(layer.name),
-            "compute_dtype": str(getattr(layer, "compute_dtype", "")),
-            "variable_dtype": str(getattr(layer, "variable_dtype", "")),
-            "kernel": None if kernel is None else [int(d) for d in kernel.shape],
-            "rate": float(layer.rate) if hasattr(layer, "rate") and np.isscalar(layer.rate) else None,
-            "activation": getattr(activation, "__name__", None) if activation is not None else None,
-        })
+        facts.append(
+            {
+                "class": type(layer).__name__,
+                "name": str(layer.name),
+                "compute_dtype": str(getattr(layer, "compute_dtype", "")),
+                "variable_dtype": str(getattr(layer, "variable_dtype", "")),
+                "kernel": None if kernel is None else [int(d) for d in kernel.shape],
+                "rate": float(layer.rate) if hasattr(layer, "rate") and np.isscalar(layer.rate) else None,
+                "activation": getattr(activation, "__name__", None) if activation is not None else None,
+            }
+        )
     return facts
 
 
@@ -219,9 +243,13 @@ def optimizer(model) -> dict:
     opt = getattr(model, "optimizer", None)
     scaled = isinstance(opt, keras.optimizers.LossScaleOptimizer)
     inner = opt.inner_optimizer if scaled else opt
-    return {"compiled": bool(getattr(model, "compiled", False)), "type": type(opt).__name__,
-            "loss_scale": scaled, "inner": type(inner).__name__,
-            "adam": isinstance(inner, keras.optimizers.Adam)}
+    return {
+        "compiled": bool(getattr(model, "compiled", False)),
+        "type": type(opt).__name__,
+        "loss_scale": scaled,
+        "inner": type(inner).__name__,
+        "adam": isinstance(inner, keras.optimizers.Adam),
+    }
 
 
 def optimizer_steps(model) -> int:
@@ -237,13 +265,18 @@ def history(value) -> dict:
     """What train returned as its history: its class and its `history` dict (metric -> one value per epoch)."""
     logged = getattr(value, "history", None)
     if not isinstance(logged, dict):
-        raise TypeError(f"train's second result is a {type(value).__name__}, not what model.fit returns "
-                        "(a History, with a .history dict)")
-    return {"type": type(value).__name__,
-            "history": {str(key): [float(np.asarray(v)) for v in values] for key, values in logged.items()}}
+        raise TypeError(
+            f"train's second result is a {type(value).__name__}, not what model.fit returns "
+            "(a History, with a .history dict)"
+        )
+    return {
+        "type": type(value).__name__,
+        "history": {str(key): [float(np.asarray(v)) for v in values] for key, values in logged.items()},
+    }
 
 
 # ---------------------------------------------------------------- train
+
 
 def train(x, y, validation_data=None, **kwargs):
     """Calls the submission's train, with validation_data as the tuple (x_val, y_val) the contract names (the
@@ -275,8 +308,14 @@ def record_make_dataset() -> None:
             size = int(batch_size)
         except (TypeError, ValueError):
             size = repr(batch_size)[:50]
-        call = {"samples": len(x), "batch_size": size, "training": bool(kwargs.get("training", True)),
-                "positional": len(args), "batches": [], "dataset": False}
+        call = {
+            "samples": len(x),
+            "batch_size": size,
+            "training": bool(kwargs.get("training", True)),
+            "positional": len(args),
+            "batches": [],
+            "dataset": False,
+        }
         calls.append(call)
         dataset = original(x, y, batch_size, *args, **kwargs)
         if not isinstance(dataset, tf.data.Dataset):

@@ -56,6 +56,7 @@ def _shape(shape) -> str:
 
 # ---------------------------------------------------------------- recomputing the network
 
+
 def network(arrays) -> list[np.ndarray]:
     """The model's weights as [W1, b1, W2, b2] (in whatever order get_weights gives them: they are told apart by
     their shapes), or the test fails naming what is wrong with the architecture."""
@@ -75,9 +76,12 @@ def network(arrays) -> list[np.ndarray]:
     if output is not None and output[1] != 10:
         pytest.fail(f"wrong architecture: the output layer has {output[1]} units, expected 10", pytrace=False)
     count = sum(int(np.prod(shape)) for shape in shapes)
-    pytest.fail(f"wrong architecture: expected {ARCHITECTURE}, whose weights are W1 (784, 128), b1 (128,), "
-                f"W2 (128, 10), b2 (10,) ({EXPECTED_PARAMETERS:,} parameters); the model's weights have shapes "
-                f"{', '.join(_shape(s) for s in shapes) or 'none'} ({count:,} parameters)", pytrace=False)
+    pytest.fail(
+        f"wrong architecture: expected {ARCHITECTURE}, whose weights are W1 (784, 128), b1 (128,), "
+        f"W2 (128, 10), b2 (10,) ({EXPECTED_PARAMETERS:,} parameters); the model's weights have shapes "
+        f"{', '.join(_shape(s) for s in shapes) or 'none'} ({count:,} parameters)",
+        pytrace=False,
+    )
 
 
 def any_width(arrays) -> list[np.ndarray]:
@@ -87,8 +91,14 @@ def any_width(arrays) -> list[np.ndarray]:
     arrays = [np.asarray(array) for array in arrays]
     if len(arrays) == 4 and all(array.dtype.kind == "f" for array in arrays):
         w1, b1, w2, b2 = arrays
-        if w1.ndim == 2 and w1.shape[0] == 784 and b1.shape == (w1.shape[1],) and w2.shape == (w1.shape[1], 10) \
-                and b2.shape == (10,) and all(np.isfinite(array).all() for array in arrays):
+        if (
+            w1.ndim == 2
+            and w1.shape[0] == 784
+            and b1.shape == (w1.shape[1],)
+            and w2.shape == (w1.shape[1], 10)
+            and b2.shape == (10,)
+            and all(np.isfinite(array).all() for array in arrays)
+        ):
             return [array.astype(np.float32) for array in arrays]
     return network(arrays)
 
@@ -103,8 +113,12 @@ def _softmax(z):
     return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
 
 
-HIDDEN_ACTIVATIONS = {"relu": lambda a: np.maximum(a, 0.0), "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
-                      "tanh": np.tanh, "no activation": lambda a: a}
+HIDDEN_ACTIVATIONS = {
+    "relu": lambda a: np.maximum(a, 0.0),
+    "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+    "tanh": np.tanh,
+    "no activation": lambda a: a,
+}
 OUTPUT_ACTIVATIONS = {"softmax": _softmax, "no activation": lambda z: z, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
 EXERCISE_NETWORK = "Dense(128, relu) -> Dense(10, softmax)"
 
@@ -141,8 +155,11 @@ def rounding(probabilities, weights, x) -> float:
     judged on its own. Fails the test when the model computes none of them."""
     _, difference, _ = closest_network(probabilities, weights, x)
     if difference > FLOAT16_ATOL:
-        pytest.fail(f"the model's outputs are not those of {ARCHITECTURE} recomputed from its own weights (largest "
-                    f"difference {difference:.3g}), so their precision cannot be judged", pytrace=False)
+        pytest.fail(
+            f"the model's outputs are not those of {ARCHITECTURE} recomputed from its own weights (largest "
+            f"difference {difference:.3g}), so their precision cannot be judged",
+            pytrace=False,
+        )
     return difference
 
 
@@ -166,6 +183,7 @@ def _build(submission, mixed_precision: bool):
 
 # ---------------------------------------------------------------- training_device
 
+
 @pytest.mark.verdict("reported")  # what to expect rests on the GPU count the submission's process reports
 def test_training_device_names_the_gpu_or_the_cpu(submission, gpu_count):
     device = call(submission.training_device)
@@ -174,6 +192,7 @@ def test_training_device_names_the_gpu_or_the_cpu(submission, gpu_count):
 
 
 # ---------------------------------------------------------------- make_dataset
+
 
 def _dataset(submission, digits, samples, batch_size, training):
     x, y = digits.x_train[:samples], digits.y_train[:samples]
@@ -201,11 +220,14 @@ def test_make_dataset_element_spec(submission, probes, digits):
     for what, spec, width in zip(("images", "labels"), facts["spec"], (784, 10)):
         hint = ""
         if spec["shape"] and spec["shape"][0] == 64:
-            hint = (": a fixed batch dimension of 64 means the last partial batch is dropped; keep every sample "
-                    "(batch without drop_remainder=True)")
+            hint = (
+                ": a fixed batch dimension of 64 means the last partial batch is dropped; keep every sample "
+                "(batch without drop_remainder=True)"
+            )
         assert spec["shape"] == [None, width] and spec["dtype"] == "float32", (
             f"{what} should come in float32 batches of shape (None, {width}), got {spec['dtype']} batches of shape "
-            f"{_shape(spec['shape'])}{hint}")
+            f"{_shape(spec['shape'])}{hint}"
+        )
 
 
 @pytest.mark.verdict("recomputed")
@@ -216,23 +238,33 @@ def test_make_dataset_batches_keep_every_sample(submission, probes, digits):
     sizes, full = read["sizes"], [batch_size] * (samples // batch_size)
     expected = full + [samples % batch_size]
     if sizes == full:
-        pytest.fail(f"one pass over make_dataset({samples} samples, batch_size={batch_size}) gives batches of {sizes}: "
-                    f"the last partial batch of {samples % batch_size} samples is dropped; keep every sample (batch "
-                    "without drop_remainder=True)", pytrace=False)
-    endless = " (and more: the dataset does not end after one pass; do not repeat it, fit repeats it per epoch)" \
-        if len(sizes) == math.ceil(samples / batch_size) + 3 else ""
+        pytest.fail(
+            f"one pass over make_dataset({samples} samples, batch_size={batch_size}) gives batches of {sizes}: "
+            f"the last partial batch of {samples % batch_size} samples is dropped; keep every sample (batch "
+            "without drop_remainder=True)",
+            pytrace=False,
+        )
+    endless = (
+        " (and more: the dataset does not end after one pass; do not repeat it, fit repeats it per epoch)"
+        if len(sizes) == math.ceil(samples / batch_size) + 3
+        else ""
+    )
     assert sizes == expected, (
         f"one pass over make_dataset({samples} samples, batch_size={batch_size}) gives batches of {sizes}{endless}, "
-        f"expected {expected}: batches of batch_size, keeping every sample")
+        f"expected {expected}: batches of batch_size, keeping every sample"
+    )
     images, labels = read["x"], read["y"]
     assert images.dtype == np.float32 and labels.dtype == np.float32, (
-        f"the batches hold {images.dtype} images and {labels.dtype} labels, expected float32")
+        f"the batches hold {images.dtype} images and {labels.dtype} labels, expected float32"
+    )
     assert images.shape == x.shape and labels.shape == y.shape, (
         f"the batches hold images of shape {images.shape[1:]} and labels of shape {labels.shape[1:]}, expected "
-        f"{x.shape[1:]} and {y.shape[1:]}")
+        f"{x.shape[1:]} and {y.shape[1:]}"
+    )
     assert _rows(images, labels) == _rows(x, y), (
         "the batches do not hold the samples make_dataset was given (each image with its own label): batch the "
-        "(x, y) pairs as they are")
+        "(x, y) pairs as they are"
+    )
 
 
 @pytest.mark.verdict("recomputed")
@@ -243,13 +275,16 @@ def test_make_dataset_shuffles_only_when_training(submission, probes, digits):
         assert in_order, (
             "with training=False the batches are not in the input order"
             + (" (on the second pass over the dataset)" if number == 2 else "")
-            + ": shuffle only when training (validation data keeps its order)")
+            + ": shuffle only when training (validation data keeps its order)"
+        )
     dataset, x, y = _dataset(submission, digits, 256, 64, training=True)
     [read] = _batches(probes, dataset, 256, 64)
     assert _rows(read["x"], read["y"]) == _rows(x, y), (
-        "with training=True the dataset does not hold the same samples (each image with its own label)")
+        "with training=True the dataset does not hold the same samples (each image with its own label)"
+    )
     assert not np.array_equal(read["x"], x), (
-        "with training=True the batches come in the input order: shuffle the training data")
+        "with training=True the batches come in the input order: shuffle the training data"
+    )
 
 
 @pytest.mark.weight(2)
@@ -261,13 +296,16 @@ def test_make_dataset_prefetches_last(submission, probes, digits):
         assert end["is_dataset"], f"make_dataset must return a tf.data.Dataset, got {end['last']}"
         assert end["last"] == "PrefetchDataset", (
             f"the dataset (training={training}) does not end with prefetch (its last step is {end['last']}): end the "
-            "pipeline with .prefetch(tf.data.AUTOTUNE) so the next batch is prepared while the device trains")
+            "pipeline with .prefetch(tf.data.AUTOTUNE) so the next batch is prepared while the device trains"
+        )
         assert end["buffer_size"] == -1, (
             f"prefetch uses a fixed buffer of {end['buffer_size']} (training={training}): use tf.data.AUTOTUNE and let "
-            "tf.data tune it")
+            "tf.data tune it"
+        )
 
 
 # ---------------------------------------------------------------- build_model
+
 
 @pytest.mark.weight(2)
 @pytest.mark.verdict("recomputed")
@@ -277,19 +315,26 @@ def test_build_model_computes_the_network(submission, probes, digits):
     x = digits.x_val[:PROBE_SAMPLES]
     probabilities = probes.outputs(model, x)
     assert probabilities.shape == (len(x), 10), (
-        f"the model maps {len(x)} images to outputs of shape {probabilities.shape}, expected ({len(x)}, 10)")
+        f"the model maps {len(x)} images to outputs of shape {probabilities.shape}, expected ({len(x)}, 10)"
+    )
     difference = gap(probabilities, weights, x)
     if difference <= FLOAT16_ATOL:
         return
     sums = probabilities.astype(np.float64).sum(axis=1)
     assert np.allclose(sums, 1.0, atol=1e-3), (
-        "the outputs are not probabilities (rows do not sum to 1): end with a softmax")
+        "the outputs are not probabilities (rows do not sum to 1): end with a softmax"
+    )
     variant = what_it_computes(probabilities, weights, x)
     if variant is not None:
-        pytest.fail(f"wrong architecture: the model computes {variant} from its own weights, expected {ARCHITECTURE}",
-                    pytrace=False)
-    pytest.fail(f"the model's outputs are not those of {ARCHITECTURE} recomputed from its own weights (largest "
-                f"difference {difference:.3g} on {len(x)} digits)", pytrace=False)
+        pytest.fail(
+            f"wrong architecture: the model computes {variant} from its own weights, expected {ARCHITECTURE}",
+            pytrace=False,
+        )
+    pytest.fail(
+        f"the model's outputs are not those of {ARCHITECTURE} recomputed from its own weights (largest "
+        f"difference {difference:.3g} on {len(x)} digits)",
+        pytrace=False,
+    )
 
 
 def dropout_fit(weights, x, probabilities: np.ndarray, activation: str = "relu") -> tuple[float, float]:
@@ -308,7 +353,7 @@ def dropout_fit(weights, x, probabilities: np.ndarray, activation: str = "relu")
     centred -= centred.mean(axis=1, keepdims=True)
     observed = np.einsum("npk,npl->nkl", centred, centred) / (centred.shape[1] - 1)
     spread = w2 - w2.mean(axis=1, keepdims=True)  # (128, 10)
-    predicted = np.einsum("jk,nj,jl->nkl", spread, hidden ** 2, spread)  # per unit of r / (1 - r)
+    predicted = np.einsum("jk,nj,jl->nkl", spread, hidden**2, spread)  # per unit of r / (1 - r)
     ratio = float((observed * predicted).sum() / (predicted * predicted).sum())
     residual = float(np.linalg.norm(observed - ratio * predicted) / max(np.linalg.norm(observed), 1e-300))
     return ratio / (1 + ratio), residual
@@ -322,22 +367,29 @@ def test_build_model_drops_a_fifth_of_the_hidden_units_in_training(submission, p
     passes = probes.outputs(model, x, training=True, repeat=DROPOUT_PASSES)
     assert passes.shape == (len(x) * DROPOUT_PASSES, 10), f"the model gave outputs of shape {passes.shape}"
     passes = passes.reshape(len(x), DROPOUT_PASSES, 10)
-    layers = ", ".join(f"{fact['class']}" + (f"({fact['rate']:g})" if fact["rate"] is not None else "")
-                       for fact in probes.layers(model))
+    layers = ", ".join(
+        f"{fact['class']}" + (f"({fact['rate']:g})" if fact["rate"] is not None else "")
+        for fact in probes.layers(model)
+    )
     if np.max(np.abs(passes - passes[:, :1])) == 0:
-        pytest.fail(f"wrong architecture: expected {ARCHITECTURE}, but in training mode the outputs never vary, so "
-                    f"nothing is dropped (layers: {layers})", pytrace=False)
+        pytest.fail(
+            f"wrong architecture: expected {ARCHITECTURE}, but in training mode the outputs never vary, so "
+            f"nothing is dropped (layers: {layers})",
+            pytrace=False,
+        )
     # with the hidden activation the model computes (a wrong one is test_build_model_computes_the_network's to say)
     _, _, activation = closest_network(probes.outputs(model, x), weights, x)
     rate, residual = dropout_fit(weights, x, passes, activation)
     assert residual <= DROPOUT_RESIDUAL, (
         f"wrong architecture: expected {ARCHITECTURE}; in training mode the outputs do not vary the way dropout on "
         f"the hidden units makes them vary (their covariance is {residual:.0%} off, dropout there gives "
-        f"< {DROPOUT_RESIDUAL:.0%}): put the Dropout between the two Dense layers (layers: {layers})")
+        f"< {DROPOUT_RESIDUAL:.0%}): put the Dropout between the two Dense layers (layers: {layers})"
+    )
     low, high = DROPOUT_RANGE
     assert low <= rate <= high, (
         f"wrong architecture: expected {ARCHITECTURE}; in training mode the outputs vary as if {rate:.0%} of the "
-        f"hidden units were dropped, expected 20% (layers: {layers})")
+        f"hidden units were dropped, expected 20% (layers: {layers})"
+    )
 
 
 @pytest.mark.verdict("recomputed")
@@ -348,12 +400,14 @@ def test_build_model_is_compiled_with_cross_entropy_and_accuracy(submission, pro
         logged = probes.evaluate(model, x, y)
     except SubmissionError as exc:
         if "compile" in exc.message:
-            pytest.fail(f"build_model must return a compiled model (call model.compile): evaluate raised {exc}",
-                        pytrace=False)
+            pytest.fail(
+                f"build_model must return a compiled model (call model.compile): evaluate raised {exc}", pytrace=False
+            )
         raise
     probabilities = probes.outputs(model, x).astype(np.float64)
     assert probabilities.shape == y.shape and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3), (
-        "the outputs are not probabilities (rows do not sum to 1): end with a softmax")
+        "the outputs are not probabilities (rows do not sum to 1): end with a softmax"
+    )
     # Keras's categorical cross-entropy of these outputs: from the softmax's logits (no clipping), or clipped to
     # [1e-7, 1 - 1e-7] when it is given plain probabilities; the two agree unless an output is that extreme
     exact = float(np.mean(-np.sum(y * np.log(np.clip(probabilities, 1e-300, None)), axis=1)))
@@ -361,14 +415,17 @@ def test_build_model_is_compiled_with_cross_entropy_and_accuracy(submission, pro
     loss = logged.get("loss")
     assert loss is not None and min(abs(loss - exact), abs(loss - clipped)) <= 1e-4 * max(1.0, exact), (
         f"the model's loss on 100 digits is {loss}, but the categorical cross-entropy of its outputs is {exact:.6f} "
-        "(recomputed here): compile with loss='categorical_crossentropy'")
+        "(recomputed here): compile with loss='categorical_crossentropy'"
+    )
     key = next((key for key in ACCURACY_KEYS if key in logged), None)
     assert key is not None, (
-        f"the model does not report accuracy (it logs {sorted(logged)}): compile with metrics=['accuracy']")
+        f"the model does not report accuracy (it logs {sorted(logged)}): compile with metrics=['accuracy']"
+    )
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == np.argmax(y, axis=1)))
     assert abs(logged[key] - accuracy) <= 1 / len(x) + 1e-9, (
         f"the model's {key} on 100 digits is {logged[key]:.3f}, but it classifies {accuracy:.3f} of them right "
-        "(recomputed from its outputs): compile with metrics=['accuracy']")
+        "(recomputed from its outputs): compile with metrics=['accuracy']"
+    )
 
 
 @pytest.mark.verdict("reported")
@@ -397,7 +454,8 @@ def _check_float32(probes, model, digits, what: str, why: str = "") -> None:
     dtypes = sorted({str(array.dtype) for array in arrays} | {str(probabilities.dtype)})
     assert difference <= FLOAT32_ATOL and not reduced and dtypes == ["float32"], (
         f"{what} (layers compute in: {layer_dtypes(facts)}; variables and outputs: {', '.join(dtypes)}; outputs "
-        f"{difference:.0e} off a float32 computation, which gives < {FLOAT32_ATOL:.0e}){why}")
+        f"{difference:.0e} off a float32 computation, which gives < {FLOAT32_ATOL:.0e}){why}"
+    )
 
 
 @pytest.mark.weight(2)
@@ -414,7 +472,8 @@ def test_build_model_mixed_precision_computes_in_float16_with_float32_variables(
     assert hidden["compute_dtype"] == "float16" and difference > FLOAT32_ATOL and variables == ["float32"], (
         f"with mixed precision the hidden Dense layer should compute in float16 and keep float32 variables (policy "
         f"mixed_float16), got compute {hidden['compute_dtype']}, variables {', '.join(variables)}; the outputs "
-        f"differ from a float32 computation by {difference:.1e} (float16 compute gives ~1e-4)")
+        f"differ from a float32 computation by {difference:.1e} (float16 compute gives ~1e-4)"
+    )
 
 
 @pytest.mark.weight(2)
@@ -424,19 +483,24 @@ def test_build_model_mixed_precision_keeps_softmax_output_float32(submission, pr
     probabilities = probes.outputs(model, digits.x_val[:PROBE_SAMPLES])
     facts = probes.layers(model)
     last = facts[-1]["compute_dtype"] if facts else "?"
-    fix = ("give the output layer dtype='float32', e.g. keras.layers.Activation('softmax', dtype='float32'), so the "
-           "probabilities and the loss stay in float32")
+    fix = (
+        "give the output layer dtype='float32', e.g. keras.layers.Activation('softmax', dtype='float32'), so the "
+        "probabilities and the loss stay in float32"
+    )
     assert probabilities.dtype == np.float32, (
-        f"the softmax output is {probabilities.dtype} under mixed precision (last layer computes in {last}): {fix}")
+        f"the softmax output is {probabilities.dtype} under mixed precision (last layer computes in {last}): {fix}"
+    )
     share = float16_values(probabilities)
     assert share < 0.5, (
         f"the softmax output is float16 under mixed precision, cast to float32 afterwards ({share:.0%} of the "
         f"probabilities are float16 numbers; last layer computes in {last}): compute the softmax itself in float32: "
-        f"{fix}")
+        f"{fix}"
+    )
     sums = probabilities.astype(np.float64).sum(axis=1)
     assert np.max(np.abs(sums - 1.0)) <= 1e-5, (
         f"under mixed precision the probabilities sum to 1 only within {np.max(np.abs(sums - 1.0)):.1e} (float32 "
-        f"gives < 1e-5): {fix}")
+        f"gives < 1e-5): {fix}"
+    )
 
 
 @pytest.mark.verdict("reported")
@@ -445,7 +509,8 @@ def test_build_model_mixed_precision_wraps_adam_in_a_loss_scale_optimizer(submis
     assert facts["loss_scale"], (
         f"with mixed precision the optimizer should be wrapped in a LossScaleOptimizer (got {facts['type']}): set the "
         "global policy to mixed_float16 before building the model, and compile will wrap it, or wrap Adam yourself: "
-        "keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam())")
+        "keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam())"
+    )
     assert facts["adam"], f"with mixed precision the LossScaleOptimizer should wrap Adam, it wraps {facts['inner']}"
 
 
@@ -455,16 +520,22 @@ def test_build_model_is_float32_again_after_a_mixed_precision_model(submission, 
     _build(submission, mixed_precision=True)
     left = probes.global_policy()
     model = _build(submission, mixed_precision=False)
-    cause = f": build_model(mixed_precision=True) left Keras's global dtype policy at {left}" if left != "float32" \
-        else ""
-    _check_float32(probes, model, digits,
-                   "build_model(mixed_precision=False) after build_model(mixed_precision=True) in the same process "
-                   "built float16 layers",
-                   f"{cause}; with False everything must be float32 whatever ran before: set the policy to float32 (or "
-                   "restore it), or give the layers their own dtype")
+    cause = (
+        f": build_model(mixed_precision=True) left Keras's global dtype policy at {left}" if left != "float32" else ""
+    )
+    _check_float32(
+        probes,
+        model,
+        digits,
+        "build_model(mixed_precision=False) after build_model(mixed_precision=True) in the same process "
+        "built float16 layers",
+        f"{cause}; with False everything must be float32 whatever ran before: set the policy to float32 (or "
+        "restore it), or give the layers their own dtype",
+    )
 
 
 # ---------------------------------------------------------------- train
+
 
 def trained_network(probes, run, digits) -> list[np.ndarray]:
     """The trained model's weights, once its outputs are checked to be the network's on them (else what is
@@ -473,8 +544,11 @@ def trained_network(probes, run, digits) -> list[np.ndarray]:
     x = digits.x_val[:PROBE_SAMPLES]
     difference = gap(probes.outputs(run.model, x), weights, x)
     if difference > FLOAT16_ATOL:
-        pytest.fail(f"the trained model does not compute {ARCHITECTURE} from its own weights (largest difference "
-                    f"{difference:.3g}), so what it learned cannot be recomputed from them", pytrace=False)
+        pytest.fail(
+            f"the trained model does not compute {ARCHITECTURE} from its own weights (largest difference "
+            f"{difference:.3g}), so what it learned cannot be recomputed from them",
+            pytrace=False,
+        )
     return weights
 
 
@@ -487,7 +561,8 @@ def test_train_learns_the_digits(default_run, probes, digits):
     accuracy = mlp.accuracy(weights, x, y)
     assert accuracy >= ACCURACY_THRESHOLD, (
         f"after {run.epochs} epochs on {run.samples:,} digits the model classifies {accuracy:.3f} of {len(x)} held-out "
-        f"digits right (recomputed from its weights), expected at least {ACCURACY_THRESHOLD}")
+        f"digits right (recomputed from its weights), expected at least {ACCURACY_THRESHOLD}"
+    )
 
 
 @pytest.mark.verdict("recomputed")
@@ -497,28 +572,36 @@ def test_train_returns_the_model_and_what_fit_returned(default_run, probes, digi
     losses = logged.get("loss", [])
     assert len(losses) == run.epochs, (
         f"the history holds {len(losses)} epochs of loss (keys: {sorted(logged)}), expected epochs={run.epochs}: "
-        "return what model.fit returned")
+        "return what model.fit returned"
+    )
     assert logged.get("val_loss"), (
         f"the history has no val_loss (keys: {sorted(logged)}): pass train's validation_data to fit (as a "
-        "make_dataset pipeline)")
+        "make_dataset pipeline)"
+    )
     weights = trained_network(probes, run, digits)
     tolerance = 3e-2 if gpu_count else 1e-4  # mixed precision (the default with a GPU) evaluates in float16
     loss = mlp.cross_entropy(weights, digits.x_val, digits.y_val)
     if abs(logged["val_loss"][-1] - loss) > tolerance * max(1.0, loss):
         kept = len(digits.x_val) // run.batch_size * run.batch_size
         partial = mlp.cross_entropy(weights, digits.x_val[:kept], digits.y_val[:kept])
-        hint = (f"it is the loss on the first {kept} of the {len(digits.x_val)} validation samples: the validation "
-                "pipeline drops its last partial batch; keep every sample (batch without drop_remainder=True)"
-                if abs(logged["val_loss"][-1] - partial) <= tolerance * max(1.0, partial) else
-                "return the trained model and the History its fit returned, validated on validation_data")
-        pytest.fail(f"the history's last val_loss is {logged['val_loss'][-1]:.5f}, but the returned model's loss on "
-                    f"the validation data is {loss:.5f} (recomputed from its weights): {hint}", pytrace=False)
+        hint = (
+            f"it is the loss on the first {kept} of the {len(digits.x_val)} validation samples: the validation "
+            "pipeline drops its last partial batch; keep every sample (batch without drop_remainder=True)"
+            if abs(logged["val_loss"][-1] - partial) <= tolerance * max(1.0, partial)
+            else "return the trained model and the History its fit returned, validated on validation_data"
+        )
+        pytest.fail(
+            f"the history's last val_loss is {logged['val_loss'][-1]:.5f}, but the returned model's loss on "
+            f"the validation data is {loss:.5f} (recomputed from its weights): {hint}",
+            pytrace=False,
+        )
     key = next((f"val_{key}" for key in ACCURACY_KEYS if f"val_{key}" in logged), None)
     assert key is not None, f"the history has no validation accuracy (keys: {sorted(logged)})"
     accuracy = mlp.accuracy(weights, digits.x_val, digits.y_val)
     assert abs(logged[key][-1] - accuracy) <= 2 / len(digits.x_val) + 1e-9, (
         f"the history's last {key} is {logged[key][-1]:.4f}, but the returned model classifies {accuracy:.4f} of the "
-        "validation digits right (recomputed from its weights)")
+        "validation digits right (recomputed from its weights)"
+    )
 
 
 def _training_call(run) -> dict | None:
@@ -535,22 +618,28 @@ def test_train_runs_the_requested_epochs_and_batches(default_run, probes):
     facts = probes.optimizer(run.model)
     if not facts["loss_scale"]:  # a LossScaleOptimizer skips the steps whose float16 gradients overflowed
         steps = probes.optimizer_steps(run.model)
-        hint = "the last partial batch of every epoch was dropped: keep every sample (batch without " \
-            "drop_remainder=True)" if steps == run.epochs * (run.samples // run.batch_size) else \
-            "the returned model was never trained: return the model fit trained" if steps == 0 else \
-            "pass train's batch_size to make_dataset, do not hard-code one"
+        hint = (
+            "the last partial batch of every epoch was dropped: keep every sample (batch without drop_remainder=True)"
+            if steps == run.epochs * (run.samples // run.batch_size)
+            else "the returned model was never trained: return the model fit trained"
+            if steps == 0
+            else "pass train's batch_size to make_dataset, do not hard-code one"
+        )
         assert steps == expected, (
             f"the optimizer took {steps} steps for {run.epochs} epochs of {run.samples} samples, expected {expected} "
-            f"(epochs x ceil(N / batch_size={run.batch_size})): {hint}")
+            f"(epochs x ceil(N / batch_size={run.batch_size})): {hint}"
+        )
     training = _training_call(run)
     if training is not None and training["batches"]:  # what fit read from the make_dataset pipeline
         batches = training["batches"]
         one_epoch = [run.batch_size] * (run.samples // run.batch_size) + [run.samples % run.batch_size] * bool(
-            run.samples % run.batch_size)
+            run.samples % run.batch_size
+        )
         assert batches == one_epoch * run.epochs, (
             f"fit read {len(batches)} batches from the training pipeline (sizes {sorted(set(batches))}), expected "
             f"{run.epochs} epochs of {per_epoch} batches of batch_size={run.batch_size} (the last one "
-            f"{run.samples % run.batch_size})")
+            f"{run.samples % run.batch_size})"
+        )
 
 
 @pytest.mark.verdict("reported")  # what to expect rests on the GPU count the submission's process reports
@@ -560,22 +649,31 @@ def test_train_mixed_precision_defaults_to_on_with_a_gpu_only(default_run, probe
     weights = any_width(probes.weights(run.model))
     x = digits.x_val[:PROBE_SAMPLES]
     difference = rounding(probes.outputs(run.model, x), weights, x)
-    computes = "float16" if hidden["compute_dtype"] == "float16" and difference > FLOAT32_ATOL else \
-        "float32" if hidden["compute_dtype"] == "float32" and difference <= FLOAT32_ATOL else \
-        f"{hidden['compute_dtype']} (its outputs differ from a float32 computation by {difference:.1e})"
+    computes = (
+        "float16"
+        if hidden["compute_dtype"] == "float16" and difference > FLOAT32_ATOL
+        else "float32"
+        if hidden["compute_dtype"] == "float32" and difference <= FLOAT32_ATOL
+        else f"{hidden['compute_dtype']} (its outputs differ from a float32 computation by {difference:.1e})"
+    )
     expected = "float16" if gpu_count else "float32"
-    left = (f" (Keras's global dtype policy was {run.policy} when train was called, left by an earlier "
-            "build_model(mixed_precision=True): build_model(False) must build float32 layers all the same)"
-            if run.policy == "mixed_float16" and expected == "float32" else "")
+    left = (
+        f" (Keras's global dtype policy was {run.policy} when train was called, left by an earlier "
+        "build_model(mixed_precision=True): build_model(False) must build float32 layers all the same)"
+        if run.policy == "mixed_float16" and expected == "float32"
+        else ""
+    )
     assert computes == expected, (
         f"train(mixed_precision=None) built a model computing in {computes} on a machine with {gpu_count} GPU(s), "
-        f"expected {expected}: None means mixed precision on when a GPU is present, off otherwise{left}")
+        f"expected {expected}: None means mixed precision on when a GPU is present, off otherwise{left}"
+    )
 
 
 @pytest.mark.verdict("recomputed")
 def test_train_with_mixed_precision_on_the_cpu(probes, digits, train_once):
-    run = train_once(digits.x_train[:256], digits.y_train[:256], epochs=1, batch_size=64,
-                     mixed_precision=True).require()
+    run = train_once(
+        digits.x_train[:256], digits.y_train[:256], epochs=1, batch_size=64, mixed_precision=True
+    ).require()
     weights = any_width(probes.weights(run.model))  # finite, or it says so
     x = digits.x_val[:PROBE_SAMPLES]
     probabilities = probes.outputs(run.model, x)
@@ -583,10 +681,12 @@ def test_train_with_mixed_precision_on_the_cpu(probes, digits, train_once):
     facts = probes.layers(run.model)
     assert difference > FLOAT32_ATOL, (
         f"train(mixed_precision=True) built a model whose outputs differ from a float32 computation by "
-        f"{difference:.1e}, expected float16 compute (~1e-4); its layers: {layer_dtypes(facts)}")
+        f"{difference:.1e}, expected float16 compute (~1e-4); its layers: {layer_dtypes(facts)}"
+    )
     assert probabilities.dtype == np.float32 and float16_values(probabilities) < 0.5, (
         f"the softmax output of train(mixed_precision=True)'s model is float16 (layers: {layer_dtypes(facts)}): give "
-        "the output layer dtype='float32', e.g. keras.layers.Activation('softmax', dtype='float32')")
+        "the output layer dtype='float32', e.g. keras.layers.Activation('softmax', dtype='float32')"
+    )
     losses = probes.history(run.history)["history"].get("loss", [])
     assert losses and np.isfinite(losses[-1]), f"training with mixed precision gave the losses {losses}"
 
@@ -604,25 +704,31 @@ def test_train_uses_make_dataset_on_the_training_device(default_run, submission,
     training = _training_call(run)
     assert training is not None, (
         "train did not build its input pipeline with make_dataset: call make_dataset(x_train, y_train, batch_size, "
-        f"training=True) and {FEED_THE_DATASET}")
+        f"training=True) and {FEED_THE_DATASET}"
+    )
     assert training["batch_size"] == run.batch_size, (
         f"train called make_dataset with batch_size={training['batch_size']!r}, expected {run.batch_size}: pass "
-        "train's batch_size argument on, do not hard-code one")
+        "train's batch_size argument on, do not hard-code one"
+    )
     assert sum(training["batches"]) > 0, (
-        f"train called make_dataset but fit never read the training dataset it returned: {FEED_THE_DATASET}")
+        f"train called make_dataset but fit never read the training dataset it returned: {FEED_THE_DATASET}"
+    )
     validation = next((call for call in run.records if call["samples"] == len(digits.x_val)), None)
     assert validation is not None and not validation["training"], (
         "train did not build its validation pipeline with make_dataset(x_val, y_val, batch_size, training=False) "
-        "(not shuffled): pass that dataset as fit's validation_data, not the arrays")
+        "(not shuffled): pass that dataset as fit's validation_data, not the arrays"
+    )
     assert sum(validation["batches"]) > 0, (
         "train called make_dataset for the validation data but fit never read that dataset: pass it as fit's "
-        "validation_data, not the numpy arrays")
+        "validation_data, not the numpy arrays"
+    )
     expected = call(submission.training_device)
     devices = probes.variable_devices(run.model)
     elsewhere = [device for device in devices if _device(device) != _device(expected)]
     assert devices and not elsewhere, (
         f"the model's variables are on {elsewhere[0] if elsewhere else 'no device'}, not on training_device() "
-        f"({expected}): build the model and call fit inside `with tf.device(training_device()):`")
+        f"({expected}): build the model and call fit inside `with tf.device(training_device()):`"
+    )
 
 
 @pytest.mark.gpu
@@ -631,11 +737,13 @@ def test_train_places_the_variables_on_the_gpu(default_run, probes):
     run = default_run.require()
     devices = probes.variable_devices(run.model)
     assert devices and all(_device(device) == ("GPU", 0) for device in devices), (
-        f"the model's variables are on {sorted(set(devices))}, expected GPU:0")
+        f"the model's variables are on {sorted(set(devices))}, expected GPU:0"
+    )
 
 
 # ---------------------------------------------------------------- configure_gpus, in a fresh process
 # (started with the first test and checked last, so its TensorFlow import overlaps the tests above)
+
 
 def _gpus(configure_run) -> int:
     found = configure_run["gpus"]
@@ -651,10 +759,15 @@ def _check_call(outcome, text: str, when: str, gpus: int) -> dict:
         raised = f"{error.type_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
         where = f" (raised at {error.where})" if error.where else ""
         if not gpus:
-            pytest.fail(f"{text} raised {raised} {when} on a machine without GPUs: with no GPU it must simply "
-                        f"return []{where}", pytrace=False)
-        pytest.fail(f"{text} raised {raised} {when}: TensorFlow refuses GPU settings once it has initialized; "
-                    f"catch the RuntimeError, warn, and return the visible GPUs{where}", pytrace=False)
+            pytest.fail(
+                f"{text} raised {raised} {when} on a machine without GPUs: with no GPU it must simply return []{where}",
+                pytrace=False,
+            )
+        pytest.fail(
+            f"{text} raised {raised} {when}: TensorFlow refuses GPU settings once it has initialized; "
+            f"catch the RuntimeError, warn, and return the visible GPUs{where}",
+            pytrace=False,
+        )
     if not outcome.value["is_list"]:
         pytest.fail(f"configure_gpus must return a list, it returned {outcome.value['type']}", pytrace=False)
     return outcome.value
@@ -666,7 +779,8 @@ def test_configure_gpus_before_initialization(configure_run):
     before = _check_call(configure_run["before"], "configure_gpus(max_gpus=1)", "in a fresh process", gpus)
     assert len(before["returned"]) == min(gpus, 1), (
         f"configure_gpus(max_gpus=1) returned {before['returned']}, expected "
-        + ("[] on a machine without GPUs" if not gpus else "the first GPU only"))
+        + ("[] on a machine without GPUs" if not gpus else "the first GPU only")
+    )
 
 
 @pytest.mark.verdict("reported")
@@ -675,11 +789,13 @@ def test_configure_gpus_after_initialization_does_not_raise(configure_run):
     op = configure_run["op"]
     if op.error is not None:
         pytest.fail(f"a TensorFlow operation failed after configure_gpus(max_gpus=1): {op.error}", pytrace=False)
-    after = _check_call(configure_run["after"], "configure_gpus(memory_growth=False)",
-                        "after TensorFlow had initialized", gpus)
+    after = _check_call(
+        configure_run["after"], "configure_gpus(memory_growth=False)", "after TensorFlow had initialized", gpus
+    )
     visible = configure_run["state_after"].value["visible"]
     assert len(after["returned"]) == len(visible), (
-        f"after initialization configure_gpus returned {after['returned']}, but the visible GPUs are {visible}")
+        f"after initialization configure_gpus returned {after['returned']}, but the visible GPUs are {visible}"
+    )
 
 
 @pytest.mark.gpu
@@ -689,15 +805,21 @@ def test_configure_gpus_sets_memory_growth_on_every_gpu(configure_run):
     state = configure_run["state"].value
     assert state["memory_growth"] and all(state["memory_growth"]), (
         f"memory growth is not enabled on every GPU ({state['memory_growth']}): call "
-        "tf.config.experimental.set_memory_growth(gpu, True) for each GPU before any TensorFlow operation")
+        "tf.config.experimental.set_memory_growth(gpu, True) for each GPU before any TensorFlow operation"
+    )
     assert len(state["visible"]) == 1, f"max_gpus=1 left {state['visible']} visible, expected the first GPU only"
 
 
 @pytest.mark.gpu
 @pytest.mark.verdict("reported")
 def test_configure_gpus_after_initialization_warns(configure_run):
-    after = _check_call(configure_run["after"], "configure_gpus(memory_growth=False)",
-                        "after TensorFlow had initialized", _gpus(configure_run))
+    after = _check_call(
+        configure_run["after"],
+        "configure_gpus(memory_growth=False)",
+        "after TensorFlow had initialized",
+        _gpus(configure_run),
+    )
     assert after["warnings"], (
         "configure_gpus changed nothing after TensorFlow had initialized its GPUs, and said nothing: warn "
-        "(warnings.warn) that the settings could not be applied")
+        "(warnings.warn) that the settings could not be applied"
+    )

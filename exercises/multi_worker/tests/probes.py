@@ -26,9 +26,14 @@ from quiz.exercises import launcher
 
 IMPORT_SUBMISSION = False  # the workers import it, each in its own process
 OPTIONS = {  # run_cluster's options -> the worker's command line; anything else is refused
-    "probe": "--probe", "one_step": "--one-step", "record_reads": "--record-reads",
-    "epochs": "--epochs", "global_batch_size": "--global-batch-size", "learning_rate": "--learning-rate",
-    "die_during_training": "--die-during-training", "die_after": "--die-after",
+    "probe": "--probe",
+    "one_step": "--one-step",
+    "record_reads": "--record-reads",
+    "epochs": "--epochs",
+    "global_batch_size": "--global-batch-size",
+    "learning_rate": "--learning-rate",
+    "die_during_training": "--die-during-training",
+    "die_after": "--die-after",
 }
 RESULT_LIMIT = 16 * 2**20  # bytes of one worker's result.json this probe reads
 
@@ -66,11 +71,16 @@ def run_cluster(workers: int, options: dict, inputs: dict | None = None, timeout
     if inputs:
         np.savez(folder / "inputs.npz", **{str(key): np.asarray(value) for key, value in inputs.items()})
         flags += ["--inputs", str(folder / "inputs.npz")]
-    outcome = launcher.run_cluster(submission_file(), int(workers), folder / "out", options=flags,
-                                   timeout=float(timeout))
+    outcome = launcher.run_cluster(
+        submission_file(), int(workers), folder / "out", options=flags, timeout=float(timeout)
+    )
     return {
-        "ok": outcome.ok, "reason": outcome.reason, "failed_worker": outcome.failed_worker,
-        "timed_out": outcome.timed_out, "seconds": outcome.seconds, "attempts": outcome.attempts,
+        "ok": outcome.ok,
+        "reason": outcome.reason,
+        "failed_worker": outcome.failed_worker,
+        "timed_out": outcome.timed_out,
+        "seconds": outcome.seconds,
+        "attempts": outcome.attempts,
         "earlier_failures": list(outcome.earlier_failures),
         "tails": [list(tail)[-20:] for tail in outcome.tails],
         "workers": [worker_files(outcome.out_dir / f"worker-{index}") for index in range(int(workers))],

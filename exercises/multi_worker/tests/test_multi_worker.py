@@ -63,6 +63,7 @@ DRAWS = 20  # seeds tried for inputs with the margin; the last one is used regar
 
 # --- the inputs, chosen here ------------------------------------------------------------------------------------
 
+
 def glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
@@ -84,11 +85,18 @@ class Inputs:
 
     def arrays(self) -> dict:
         """What the workers get (quiz.exercises.worker.INPUT_KEYS): arrays, and numbers for the sizes."""
-        return {"features": self.x, "labels": self.y, **dict(zip(WEIGHT_KEYS, self.initial)),
-                "loss_labels": self.loss_labels, "loss_predictions": self.loss_predictions,
-                "loss_global_batch_size": LOSS_GLOBAL_BATCH,
-                "shard_features": self.shard_features, "shard_labels": self.shard_ids,
-                "shard_global_batch_size": SHARD_GLOBAL_BATCH, "shard_pipelines": SHARD_PIPELINES}
+        return {
+            "features": self.x,
+            "labels": self.y,
+            **dict(zip(WEIGHT_KEYS, self.initial)),
+            "loss_labels": self.loss_labels,
+            "loss_predictions": self.loss_predictions,
+            "loss_global_batch_size": LOSS_GLOBAL_BATCH,
+            "shard_features": self.shard_features,
+            "shard_labels": self.shard_ids,
+            "shard_global_batch_size": SHARD_GLOBAL_BATCH,
+            "shard_pipelines": SHARD_PIPELINES,
+        }
 
 
 def choose_inputs(seed: int) -> Inputs:
@@ -104,9 +112,16 @@ def choose_inputs(seed: int) -> Inputs:
             break
     logits = rng.normal(size=(LOSS_BATCH, 10))
     predictions = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    return Inputs(seed, x, digits.y_train[order].astype(np.int32), initial,
-                  rng.integers(0, 10, size=LOSS_BATCH).astype(np.int32), predictions.astype(np.float32),
-                  rng.random((SHARD_EXAMPLES, 784), dtype=np.float32), np.arange(SHARD_EXAMPLES, dtype=np.int32))
+    return Inputs(
+        seed,
+        x,
+        digits.y_train[order].astype(np.int32),
+        initial,
+        rng.integers(0, 10, size=LOSS_BATCH).astype(np.int32),
+        predictions.astype(np.float32),
+        rng.random((SHARD_EXAMPLES, 784), dtype=np.float32),
+        np.arange(SHARD_EXAMPLES, dtype=np.int32),
+    )
 
 
 @dataclass
@@ -142,6 +157,7 @@ def say_the_seed(inputs: Inputs) -> None:
 
 # --- the clusters, run in the submission's sandbox --------------------------------------------------------------
 
+
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -174,13 +190,16 @@ class Run:
     def weights(self, index: int, name: str) -> list[np.ndarray]:
         found = _dict(self.files[index].get("arrays")).get(name)
         if found is None:
-            pytest.fail(f"worker {index} of the {self.workers}-worker run wrote no {name} weights: {self.reason}",
-                        pytrace=False)
+            pytest.fail(
+                f"worker {index} of the {self.workers}-worker run wrote no {name} weights: {self.reason}", pytrace=False
+            )
         try:
             return mlp.check_weights(found)
         except mlp.WeightsError as exc:
-            pytest.fail(f"the model train() returned is not the exercise's network ({exc}): keep build_model() "
-                        "as it is given", pytrace=False)
+            pytest.fail(
+                f"the model train() returned is not the exercise's network ({exc}): keep build_model() as it is given",
+                pytrace=False,
+            )
 
     def arrays(self, index: int, name: str) -> dict:
         return _dict(_dict(self.files[index].get("arrays")).get(name))
@@ -202,8 +221,9 @@ class Run:
         return self.job(index, job).get("reads") or []
 
 
-def run(request: pytest.FixtureRequest, workers: int, options: dict, inputs: Inputs, *,
-        meant_to_fail: bool = False) -> Run:
+def run(
+    request: pytest.FixtureRequest, workers: int, options: dict, inputs: Inputs, *, meant_to_fail: bool = False
+) -> Run:
     probes = ProbeProxy(shared_process(request.config, Path(__file__)))
     try:
         reply = probes.run_cluster(workers, options, inputs.arrays(), timeout=CLUSTER_TIMEOUT)
@@ -221,25 +241,52 @@ def run(request: pytest.FixtureRequest, workers: int, options: dict, inputs: Inp
 @pytest.fixture(scope="module")
 def single(request, inputs) -> Run:
     """1 worker: the probes of compute_loss and make_dataset, and one SGD step on the first global batch."""
-    return run(request, 1, {"probe": True, "one_step": True, "record_reads": True, "epochs": 0,
-                            "global_batch_size": GLOBAL_BATCH, "learning_rate": LEARNING_RATE}, inputs)
+    return run(
+        request,
+        1,
+        {
+            "probe": True,
+            "one_step": True,
+            "record_reads": True,
+            "epochs": 0,
+            "global_batch_size": GLOBAL_BATCH,
+            "learning_rate": LEARNING_RATE,
+        },
+        inputs,
+    )
 
 
 @pytest.fixture(scope="module")
 def pair(request, inputs) -> Run:
     """2 workers: the same SGD step, then EPOCHS epochs on the EXAMPLES digits."""
-    return run(request, 2, {"one_step": True, "record_reads": True, "epochs": EPOCHS,
-                            "global_batch_size": GLOBAL_BATCH, "learning_rate": LEARNING_RATE}, inputs)
+    return run(
+        request,
+        2,
+        {
+            "one_step": True,
+            "record_reads": True,
+            "epochs": EPOCHS,
+            "global_batch_size": GLOBAL_BATCH,
+            "learning_rate": LEARNING_RATE,
+        },
+        inputs,
+    )
 
 
 @pytest.fixture(scope="module")
 def broken_pair(request, inputs) -> Run:
     """2 workers set to train for many epochs; worker 1 ends itself one second into training."""
-    return run(request, 2, {"epochs": 500, "global_batch_size": GLOBAL_BATCH, "die_during_training": 1,
-                            "die_after": 1}, inputs, meant_to_fail=True)
+    return run(
+        request,
+        2,
+        {"epochs": 500, "global_batch_size": GLOBAL_BATCH, "die_during_training": 1, "die_after": 1},
+        inputs,
+        meant_to_fail=True,
+    )
 
 
 # --- what the workers read, and the training recomputed from it -------------------------------------------------
+
 
 @dataclass
 class Layout:
@@ -256,45 +303,63 @@ def layout(finished: Run, job: str, epochs: int, count: int) -> Layout:
     epochs_read = []
     for index in range(workers):
         batches = finished.reads(index, job)
-        if not (isinstance(batches, list) and batches
-                and all(isinstance(b, list) and all(type(i) is int for i in b) for b in batches)):
+        if not (
+            isinstance(batches, list)
+            and batches
+            and all(isinstance(b, list) and all(type(i) is int for i in b) for b in batches)
+        ):
             return Layout(unusable=f"worker {index}'s input pipeline recorded no batches in the {job} job")
         if any(not 0 <= i < count for batch in batches for i in batch):
-            return Layout(unusable=f"worker {index}'s input pipeline yielded examples that are not rows of the "
-                                   "features given to make_dataset: pass them on unchanged (float32, (N, 784))")
+            return Layout(
+                unusable=f"worker {index}'s input pipeline yielded examples that are not rows of the "
+                "features given to make_dataset: pass them on unchanged (float32, (N, 784))"
+            )
         if len(batches) % epochs:
-            return Layout(unusable=f"worker {index}'s input pipeline yielded {len(batches)} batches in {epochs} "
-                                   "epochs: not the same number in every epoch")
+            return Layout(
+                unusable=f"worker {index}'s input pipeline yielded {len(batches)} batches in {epochs} "
+                "epochs: not the same number in every epoch"
+            )
         size = len(batches) // epochs
-        epochs_read.append([batches[e * size:(e + 1) * size] for e in range(epochs)])
+        epochs_read.append([batches[e * size : (e + 1) * size] for e in range(epochs)])
     lengths = [len(read[0]) for read in epochs_read]
     if len(set(lengths)) > 1:
-        return Layout(unusable=f"the workers' input pipelines yield {lengths} batches per epoch: each worker must "
-                               "yield as many batches as the others (shards of equal size)")
+        return Layout(
+            unusable=f"the workers' input pipelines yield {lengths} batches per epoch: each worker must "
+            "yield as many batches as the others (shards of equal size)"
+        )
     found = Layout()
-    found.steps = [np.concatenate([np.asarray(read[e][k], dtype=np.int64) for read in epochs_read])
-                   for e in range(epochs) for k in range(lengths[0])]
+    found.steps = [
+        np.concatenate([np.asarray(read[e][k], dtype=np.int64) for read in epochs_read])
+        for e in range(epochs)
+        for k in range(lengths[0])
+    ]
     sizes = sorted({len(batch) for read in epochs_read for epoch in read for batch in epoch})
     if sizes != [per_replica]:
         found.problems.append(
             f"the input pipelines yield batches of {sizes} examples; with {workers} worker(s) each replica's "
-            f"batch must be input_context.get_per_replica_batch_size({GLOBAL_BATCH}) = {per_replica}")
+            f"batch must be input_context.get_per_replica_batch_size({GLOBAL_BATCH}) = {per_replica}"
+        )
     for e in range(epochs):
         ids = np.concatenate([np.asarray(b, dtype=np.int64) for read in epochs_read for b in read[e]])
         repeated = len(ids) - len(np.unique(ids))
         if repeated:
-            found.problems.append(f"in epoch {e + 1} the workers read {repeated} examples more than once (the "
-                                  "shards overlap: every worker trains on the same data). Shard in make_dataset "
-                                  "with input_context.num_input_pipelines and input_context.input_pipeline_id")
+            found.problems.append(
+                f"in epoch {e + 1} the workers read {repeated} examples more than once (the "
+                "shards overlap: every worker trains on the same data). Shard in make_dataset "
+                "with input_context.num_input_pipelines and input_context.input_pipeline_id"
+            )
         missing = count - len(np.unique(ids))
         if missing:
-            found.problems.append(f"in epoch {e + 1} no worker read {missing} of the {count} examples: the shards "
-                                  "must cover the data")
+            found.problems.append(
+                f"in epoch {e + 1} no worker read {missing} of the {count} examples: the shards must cover the data"
+            )
         for index, read in enumerate(epochs_read):
             own = np.concatenate([np.asarray(b, dtype=np.int64) for b in read[e]])
             if len(own) > 1 and not np.all(np.diff(own) > 0):
-                found.problems.append(f"in epoch {e + 1} worker {index} read its shard out of order: make_dataset "
-                                      "must keep the examples in the order given (no shuffle)")
+                found.problems.append(
+                    f"in epoch {e + 1} worker {index} read its shard out of order: make_dataset "
+                    "must keep the examples in the order given (no shuffle)"
+                )
         if found.problems:
             break
     return found
@@ -311,7 +376,7 @@ class Trajectory:
 
     def epoch_losses(self, epochs: int) -> list[float]:
         per_epoch = len(self.step_losses) // epochs
-        return [float(np.mean(self.step_losses[e * per_epoch:(e + 1) * per_epoch])) for e in range(epochs)]
+        return [float(np.mean(self.step_losses[e * per_epoch : (e + 1) * per_epoch])) for e in range(epochs)]
 
     @property
     def near_a_kink(self) -> bool:
@@ -333,8 +398,10 @@ def trajectory(pair, inputs) -> Trajectory:
         path = sgd(inputs.initial, inputs.x, inputs.y, found.layout.steps)
         found.final, found.step_losses, found.margin = path.final, path.step_losses, path.margin
     if found.near_a_kink:
-        print(f"a ReLU input came within {found.margin:.2g} of 0 in the recomputed training: weights are compared "
-              f"within {KINK_WEIGHTS_ATOL:g} and losses within {KINK_LOSS_ATOL:g}")
+        print(
+            f"a ReLU input came within {found.margin:.2g} of 0 in the recomputed training: weights are compared "
+            f"within {KINK_WEIGHTS_ATOL:g} and losses within {KINK_LOSS_ATOL:g}"
+        )
     return found
 
 
@@ -344,8 +411,11 @@ def require_given_start(finished: Run, job: str) -> None:
     for index in range(finished.workers):
         builds = finished.job(index, job).get("build_model_calls")
         if isinstance(builds, list) and not builds:
-            pytest.fail(f"train() did not call build_model() on worker {index}: build the model with the given "
-                        "build_model() inside strategy.scope()", pytrace=False)
+            pytest.fail(
+                f"train() did not call build_model() on worker {index}: build the model with the given "
+                "build_model() inside strategy.scope()",
+                pytrace=False,
+            )
 
 
 def largest_gap(first: list[np.ndarray], second: list[np.ndarray]) -> float:
@@ -354,6 +424,7 @@ def largest_gap(first: list[np.ndarray], second: list[np.ndarray]) -> float:
 
 def update_ratio(got: list[np.ndarray], expected: list[np.ndarray], start: list[np.ndarray]) -> float:
     """How large the step taken is, relative to the step expected."""
+
     def norm(weights):
         return np.sqrt(sum(float(((w.astype(np.float64) - s) ** 2).sum()) for w, s in zip(weights, start)))
 
@@ -361,6 +432,7 @@ def update_ratio(got: list[np.ndarray], expected: list[np.ndarray], start: list[
 
 
 # --- the pieces, called by a worker on the suite's inputs -------------------------------------------------------
+
 
 @pytest.mark.verdict("recomputed")
 def test_compute_loss_divides_by_the_global_batch(single, inputs):
@@ -372,14 +444,17 @@ def test_compute_loss_divides_by_the_global_batch(single, inputs):
     per_example = -np.log(predictions[np.arange(LOSS_BATCH), labels])
     expected = per_example.sum() / LOSS_GLOBAL_BATCH
     if np.isclose(value, per_example.mean(), rtol=COMPUTE_LOSS_RTOL):
-        pytest.fail(f"compute_loss averages over the {LOSS_BATCH} examples of this replica (a reduce_mean), not "
-                    f"over the global batch of {LOSS_GLOBAL_BATCH}: the all-reduce sums the workers' gradients, so "
-                    "they come out 2x too large with 2 workers. Divide the summed per-example losses by "
-                    "global_batch_size (tf.nn.compute_average_loss(per_example_loss, global_batch_size=...)).",
-                    pytrace=False)
+        pytest.fail(
+            f"compute_loss averages over the {LOSS_BATCH} examples of this replica (a reduce_mean), not "
+            f"over the global batch of {LOSS_GLOBAL_BATCH}: the all-reduce sums the workers' gradients, so "
+            "they come out 2x too large with 2 workers. Divide the summed per-example losses by "
+            "global_batch_size (tf.nn.compute_average_loss(per_example_loss, global_batch_size=...)).",
+            pytrace=False,
+        )
     assert np.isclose(value, expected, rtol=COMPUTE_LOSS_RTOL), (
         f"compute_loss gave {value:.6f}; the per-example cross-entropy summed and divided by the global "
-        f"batch of {LOSS_GLOBAL_BATCH} is {expected:.6f}")
+        f"batch of {LOSS_GLOBAL_BATCH} is {expected:.6f}"
+    )
 
 
 def probe_shards(single: Run, inputs: Inputs) -> list[tuple[np.ndarray, list[int]]]:
@@ -393,18 +468,28 @@ def probe_shards(single: Run, inputs: Inputs) -> list[tuple[np.ndarray, list[int
         x = np.asarray(arrays.get(f"x_{pipeline}", np.zeros((0, 784))))
         y = np.asarray(arrays.get(f"y_{pipeline}", np.zeros(0)))
         if not len(sizes):
-            pytest.fail(f"make_dataset gave input pipeline {pipeline} of {SHARD_PIPELINES} no batch "
-                        f"({probe.get('batches')})", pytrace=False)
+            pytest.fail(
+                f"make_dataset gave input pipeline {pipeline} of {SHARD_PIPELINES} no batch ({probe.get('batches')})",
+                pytrace=False,
+            )
         if y.ndim != 1 or x.shape != (len(y), 784) or int(sizes.sum()) != len(y):
-            pytest.fail(f"make_dataset's batches are not (features (n, 784), labels (n,)) pairs: input pipeline "
-                        f"{pipeline} gave features of shape {x.shape} and labels of shape {y.shape}", pytrace=False)
+            pytest.fail(
+                f"make_dataset's batches are not (features (n, 784), labels (n,)) pairs: input pipeline "
+                f"{pipeline} gave features of shape {x.shape} and labels of shape {y.shape}",
+                pytrace=False,
+            )
         if not (np.issubdtype(y.dtype, np.integer) and ((y >= 0) & (y < SHARD_EXAMPLES)).all()):
-            pytest.fail(f"make_dataset changed the labels it was given (input pipeline {pipeline} yields "
-                        f"{y[:8].tolist()}...)", pytrace=False)
+            pytest.fail(
+                f"make_dataset changed the labels it was given (input pipeline {pipeline} yields {y[:8].tolist()}...)",
+                pytrace=False,
+            )
         ids = y.astype(np.int64)
         if not np.array_equal(x, inputs.shard_features[ids]):
-            pytest.fail(f"input pipeline {pipeline} yields examples whose features are not those of their label: "
-                        "make_dataset must keep each example's features with its label", pytrace=False)
+            pytest.fail(
+                f"input pipeline {pipeline} yields examples whose features are not those of their label: "
+                "make_dataset must keep each example's features with its label",
+                pytrace=False,
+            )
         shards.append((ids, [int(size) for size in sizes]))
     return shards
 
@@ -416,15 +501,19 @@ def test_make_dataset_gives_each_pipeline_its_own_shard(single, inputs):
     for pipeline, (_, sizes) in enumerate(shards):
         assert sorted(set(sizes)) == [per_replica], (
             f"input pipeline {pipeline} yields batches of {sorted(set(sizes))} examples; each replica's batch "
-            f"must be input_context.get_per_replica_batch_size({SHARD_GLOBAL_BATCH}) = {per_replica}")
+            f"must be input_context.get_per_replica_batch_size({SHARD_GLOBAL_BATCH}) = {per_replica}"
+        )
     for pipeline, (ids, _) in enumerate(shards):
         repeated = len(ids) - len(np.unique(ids))
         assert not repeated, f"input pipeline {pipeline} yields {repeated} examples twice"
     shared = sorted(set(shards[0][0].tolist()) & set(shards[1][0].tolist()))
     if shared:
-        pytest.fail(f"input pipelines 0 and 1 both read {len(shared)} of the {SHARD_EXAMPLES} examples (no "
-                    "sharding): every worker trains on the same data. Shard in make_dataset with dataset.shard("
-                    "input_context.num_input_pipelines, input_context.input_pipeline_id).", pytrace=False)
+        pytest.fail(
+            f"input pipelines 0 and 1 both read {len(shared)} of the {SHARD_EXAMPLES} examples (no "
+            "sharding): every worker trains on the same data. Shard in make_dataset with dataset.shard("
+            "input_context.num_input_pipelines, input_context.input_pipeline_id).",
+            pytrace=False,
+        )
     missing = sorted(set(range(SHARD_EXAMPLES)) - {int(i) for ids, _ in shards for i in ids})
     assert not missing, f"no input pipeline read examples {missing[:10]}: the shards must cover the data"
 
@@ -435,23 +524,27 @@ def test_make_dataset_keeps_the_examples_in_order(single, inputs):
         assert len(ids) < 2 or np.all(np.diff(ids) > 0), (
             f"input pipeline {pipeline} yields its examples out of order ({ids[:10].tolist()}...): make_dataset "
             "must read its shard in the order given, without shuffling, so that every global batch is the same "
-            "on every run and every worker")
+            "on every run and every worker"
+        )
 
 
 # --- on real clusters -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.verdict("reported")
 def test_make_strategy_joins_the_cluster_from_tf_config(pair):
     for index in range(2):
         result = pair.result(index)
         if result.get("multi_worker") is False:
-            pytest.fail(f"make_strategy() returned {result.get('strategy')}, not MultiWorkerMirroredStrategy",
-                        pytrace=False)
+            pytest.fail(
+                f"make_strategy() returned {result.get('strategy')}, not MultiWorkerMirroredStrategy", pytrace=False
+            )
         if "replicas" not in result:
             pytest.fail(f"worker {index} did not create its strategy: {pair.reason}", pytrace=False)
         assert result["replicas"] == 2, (
             f"worker {index}'s strategy has {result['replicas']} replica(s) in sync, expected 2 (one per worker): "
-            "create MultiWorkerMirroredStrategy() with the cluster from TF_CONFIG")
+            "create MultiWorkerMirroredStrategy() with the cluster from TF_CONFIG"
+        )
 
 
 @pytest.mark.verdict("reported")
@@ -466,12 +559,18 @@ def test_model_and_optimizer_are_built_inside_the_strategy_scope(pair):
     for index in range(2):
         for job in _dict(pair.result(index).get("jobs")).values():
             variables = _dict(job).get("variables")
-            outside |= {str(_dict(v).get("name")) for v in (variables if isinstance(variables, list) else [])
-                        if not _dict(v).get("in_strategy_scope")}
+            outside |= {
+                str(_dict(v).get("name"))
+                for v in (variables if isinstance(variables, list) else [])
+                if not _dict(v).get("in_strategy_scope")
+            }
     if outside:
-        pytest.fail(f"train() created variables outside strategy.scope() ({', '.join(sorted(outside))}): they are "
-                    "plain per-worker variables, not mirrored, and their gradients are not all-reduced. Build the "
-                    "model and the optimizer inside `with strategy.scope():`.", pytrace=False)
+        pytest.fail(
+            f"train() created variables outside strategy.scope() ({', '.join(sorted(outside))}): they are "
+            "plain per-worker variables, not mirrored, and their gradients are not all-reduced. Build the "
+            "model and the optimizer inside `with strategy.scope():`.",
+            pytrace=False,
+        )
     pair.require_finished()
     types = {str(t) for i in range(2) for t in pair.job(i, "train").get("variable_types") or []}
     assert types == {"MirroredVariable"}, f"the model's variables are {sorted(types)}, expected MirroredVariable"
@@ -492,24 +591,35 @@ def one_step_verdict(finished: Run, inputs: Inputs) -> None:
         steps = layout(finished, "one-step", 1, GLOBAL_BATCH)
         read = [sorted({i for b in finished.reads(w, "one-step") for i in b}) for w in range(workers)]
         if steps.unusable is None and len(steps.steps) != 1:
-            cause = (f"the workers took {len(steps.steps)} steps on the {GLOBAL_BATCH} examples instead of one "
-                     f"(their input pipelines read {[len(r) for r in read]} examples each); "
-                     f"each worker must train on its own shard with a per-replica batch of global_batch_size / "
-                     f"workers = {per_replica}")
+            cause = (
+                f"the workers took {len(steps.steps)} steps on the {GLOBAL_BATCH} examples instead of one "
+                f"(their input pipelines read {[len(r) for r in read]} examples each); "
+                f"each worker must train on its own shard with a per-replica batch of global_batch_size / "
+                f"workers = {per_replica}"
+            )
         elif steps.problems:
             cause = steps.problems[0]
         elif abs(ratio - workers) < 0.05 and workers > 1:
-            cause = (f"the {workers} workers' gradients were summed without dividing by the global batch: scale "
-                     "each replica's loss by the global batch size")
+            cause = (
+                f"the {workers} workers' gradients were summed without dividing by the global batch: scale "
+                "each replica's loss by the global batch size"
+            )
         else:
-            cause = (f"each worker must train on its own shard with a per-replica batch of global_batch_size / "
-                     f"workers = {per_replica}, and take one SGD step on the mean loss of the global batch")
-        what = (f"one SGD step with {workers} workers x {per_replica} examples differs from one step with 1 worker "
-                f"x {GLOBAL_BATCH} examples" if workers > 1 else
-                f"one SGD step with 1 worker x {GLOBAL_BATCH} examples differs from the step")
-        pytest.fail(f"{what}, recomputed here from the same initial weights (worker {index}'s largest gap "
-                    f"{gap:.3g}; the {workers}-worker update is {ratio:.2f}x the expected one): {cause}.",
-                    pytrace=False)
+            cause = (
+                f"each worker must train on its own shard with a per-replica batch of global_batch_size / "
+                f"workers = {per_replica}, and take one SGD step on the mean loss of the global batch"
+            )
+        what = (
+            f"one SGD step with {workers} workers x {per_replica} examples differs from one step with 1 worker "
+            f"x {GLOBAL_BATCH} examples"
+            if workers > 1
+            else f"one SGD step with 1 worker x {GLOBAL_BATCH} examples differs from the step"
+        )
+        pytest.fail(
+            f"{what}, recomputed here from the same initial weights (worker {index}'s largest gap "
+            f"{gap:.3g}; the {workers}-worker update is {ratio:.2f}x the expected one): {cause}.",
+            pytrace=False,
+        )
 
 
 @pytest.mark.verdict("recomputed")
@@ -529,7 +639,8 @@ def test_workers_end_with_identical_weights(pair):
     gap = largest_gap(first, second)
     assert gap <= SAME_WEIGHTS_ATOL, (
         f"after training, workers 0 and 1 hold different weights (largest gap {gap:.3g}): they did not "
-        "apply the same all-reduced updates")
+        "apply the same all-reduced updates"
+    )
 
 
 @pytest.mark.verdict("recomputed")
@@ -541,15 +652,17 @@ def test_training_follows_sgd_over_the_global_batches_in_order(pair, trajectory)
     if steps.unusable:
         pytest.fail(f"the training run's global batches cannot be recomputed: {steps.unusable}", pytrace=False)
     if steps.problems:
-        pytest.fail(f"the 2-worker training run did not read disjoint shards in order: {steps.problems[0]}",
-                    pytrace=False)
+        pytest.fail(
+            f"the 2-worker training run did not read disjoint shards in order: {steps.problems[0]}", pytrace=False
+        )
     for index in range(2):
         gap = largest_gap(pair.weights(index, "train"), trajectory.final)
         assert gap <= trajectory.weights_atol, (
             f"after {EPOCHS} epochs, worker {index}'s weights are not those of {len(steps.steps)} SGD steps "
             f"(learning rate {LEARNING_RATE}) on the mean loss of each global batch the workers read, recomputed "
             f"here from the same initial weights (largest gap {gap:.3g}): take exactly one step per global batch "
-            "with the loss scaled by the global batch size")
+            "with the loss scaled by the global batch size"
+        )
 
 
 @pytest.mark.verdict("recomputed")
@@ -557,17 +670,22 @@ def test_each_epoch_reports_the_mean_of_its_global_batch_losses(pair, trajectory
     pair.require_finished()
     require_given_start(pair, "train")
     if trajectory.final is None:
-        pytest.fail(f"the training run's global batches cannot be recomputed: {trajectory.layout.unusable}",
-                    pytrace=False)
+        pytest.fail(
+            f"the training run's global batches cannot be recomputed: {trajectory.layout.unusable}", pytrace=False
+        )
     if largest_gap(pair.weights(0, "train"), trajectory.final) > trajectory.weights_atol:
-        pytest.fail("the epoch losses cannot be checked: the training itself does not follow the recomputed SGD "
-                    "steps (see test_training_follows_sgd_over_the_global_batches_in_order)", pytrace=False)
+        pytest.fail(
+            "the epoch losses cannot be checked: the training itself does not follow the recomputed SGD "
+            "steps (see test_training_follows_sgd_over_the_global_batches_in_order)",
+            pytrace=False,
+        )
     expected = trajectory.epoch_losses(EPOCHS)
     per_epoch = len(trajectory.step_losses) // EPOCHS
     for index in range(2):
         losses = pair.job(index, "train").get("losses")
-        assert isinstance(losses, list) and len(losses) == EPOCHS and all(
-            type(loss) in (int, float) for loss in losses), f"worker {index}'s train() returned the losses {losses!r}"
+        assert (
+            isinstance(losses, list) and len(losses) == EPOCHS and all(type(loss) in (int, float) for loss in losses)
+        ), f"worker {index}'s train() returned the losses {losses!r}"
         atol = trajectory.loss_atol
         for epoch, (reported, mean) in enumerate(zip(losses, expected)):
             if abs(reported - mean) <= atol:
@@ -576,16 +694,23 @@ def test_each_epoch_reports_the_mean_of_its_global_batch_losses(pair, trajectory
             if abs(reported - last) <= atol:
                 cause = "it is the loss of the epoch's last global batch only"
             elif epoch and abs(reported - mean / (epoch + 1)) <= atol:
-                cause = (f"it is the epoch's summed loss divided by all the global batches since training began "
-                         f"({(epoch + 1) * per_epoch}), not by this epoch's {per_epoch}: reset the count every epoch")
+                cause = (
+                    f"it is the epoch's summed loss divided by all the global batches since training began "
+                    f"({(epoch + 1) * per_epoch}), not by this epoch's {per_epoch}: reset the count every epoch"
+                )
             elif abs(reported - mean / 2) <= atol:
-                cause = (f"it is half the mean: the sum was divided by the number of per-replica batches "
-                         f"({2 * per_epoch}), not by the {per_epoch} global batches")
+                cause = (
+                    f"it is half the mean: the sum was divided by the number of per-replica batches "
+                    f"({2 * per_epoch}), not by the {per_epoch} global batches"
+                )
             else:
                 cause = "average the reduced (summed over replicas) loss of every global batch of the epoch"
-            pytest.fail(f"worker {index}'s train() reported a loss of {reported:.6f} for epoch {epoch + 1}, but the "
-                        f"mean of that epoch's {per_epoch} global-batch losses, recomputed here, is {mean:.6f}: the "
-                        f"reported epoch loss is not the mean of the epoch's batch losses ({cause})", pytrace=False)
+            pytest.fail(
+                f"worker {index}'s train() reported a loss of {reported:.6f} for epoch {epoch + 1}, but the "
+                f"mean of that epoch's {per_epoch} global-batch losses, recomputed here, is {mean:.6f}: the "
+                f"reported epoch loss is not the mean of the epoch's batch losses ({cause})",
+                pytrace=False,
+            )
 
 
 @pytest.mark.verdict("reported")
@@ -594,12 +719,15 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging_it(broken_pair):
     worker 1, long before the cluster's time limit."""
     survivor, dying = broken_pair.result(0), broken_pair.result(1)
     if "train" not in _dict(dying.get("jobs")):
-        pytest.fail(f"the workers never started training, so a worker could not die during it: "
-                    f"{broken_pair.reason}", pytrace=False)
+        pytest.fail(
+            f"the workers never started training, so a worker could not die during it: {broken_pair.reason}",
+            pytrace=False,
+        )
     if dying.get("status") == "failed":
         pytest.fail(f"worker 1 failed on its own before it could die: {dying.get('error')}", pytrace=False)
     assert not broken_pair.reply.get("timed_out"), f"the run hung until the time limit: {broken_pair.reason}"
     assert not broken_pair.ok and broken_pair.reply.get("failed_worker") == 1, broken_pair.reason
     assert f"exit status {DIE_EXIT_STATUS}" in broken_pair.reason, broken_pair.reason
     assert _dict(_dict(survivor.get("jobs")).get("train")).get("status") != "ok", (
-        "worker 0 finished 500 epochs without its peer")
+        "worker 0 finished 500 epochs without its peer"
+    )

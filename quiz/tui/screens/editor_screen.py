@@ -31,8 +31,9 @@ class EditorScreen(Screen):
         self.saved_text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
         language = "python" if "python" in TextArea().available_languages else None
         yield Header(show_clock=False, icon="?")
-        yield TextArea.code_editor(self.saved_text, language=language, read_only=self.read_only, id="editor",
-                                   soft_wrap=False)
+        yield TextArea.code_editor(
+            self.saved_text, language=language, read_only=self.read_only, id="editor", soft_wrap=False
+        )
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:

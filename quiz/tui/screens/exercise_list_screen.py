@@ -19,8 +19,9 @@ class ExerciseListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
         yield Static(id="ex-list-title")
-        yield OptionList(*[Option("", id=name) for name in paths.exercise_names(self.app.exercises_dir())],
-                         id="exercise-list")
+        yield OptionList(
+            *[Option("", id=name) for name in paths.exercise_names(self.app.exercises_dir())], id="exercise-list"
+        )
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -32,11 +33,13 @@ class ExerciseListScreen(Screen):
         self.sub_title = app.tr("e.title")
         empty = not paths.exercise_names(app.exercises_dir())
         self.query_one("#ex-list-title", Static).update(
-            app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]")
+            app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]"
+        )
         listing = self.query_one("#exercise-list", OptionList)
         for index, name in enumerate(paths.exercise_names(app.exercises_dir())):
-            listing.replace_option_prompt_at_index(index, f"{paths.exercise_title(app.exercises_dir(), name, app.lang)}"
-                                                          f" · {name}")
+            listing.replace_option_prompt_at_index(
+                index, f"{paths.exercise_title(app.exercises_dir(), name, app.lang)} · {name}"
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.post_message(OpenExercise(event.option.id))

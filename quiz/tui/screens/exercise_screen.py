@@ -34,8 +34,13 @@ LAST_RESULT = "last_result.json"
 def count_tests(exercise_dir: Path) -> int:
     """A first guess for the progress bar: test functions written in the suite (parametrized ones count once)."""
     pattern = re.compile(r"^\s*(?:async\s+)?def test_", re.M)
-    return sum(len(pattern.findall(p.read_text(encoding="utf-8", errors="replace")))
-               for p in (exercise_dir / "tests").glob("test_*.py")) or 1
+    return (
+        sum(
+            len(pattern.findall(p.read_text(encoding="utf-8", errors="replace")))
+            for p in (exercise_dir / "tests").glob("test_*.py")
+        )
+        or 1
+    )
 
 
 def result_summary(result, lang: str) -> str:
@@ -127,9 +132,14 @@ class ExerciseScreen(Screen):
         except StoreUnavailable:
             return
         self.query_one("#ex-workspace", Static).update(
-            app.tr("e.workspace", path=self.solution) if started else app.tr("e.not_started"))
-        labels = {"start": ("e.start", "s"), "edit": ("e.edit", "e"), "run": ("e.run", "r"),
-                  "reference": ("e.reference", "v")}
+            app.tr("e.workspace", path=self.solution) if started else app.tr("e.not_started")
+        )
+        labels = {
+            "start": ("e.start", "s"),
+            "edit": ("e.edit", "e"),
+            "run": ("e.run", "r"),
+            "reference": ("e.reference", "v"),
+        }
         for action, (key, letter) in labels.items():
             self.query_one(f"#ex-{action}", Button).label = f"{app.tr(key)} ({letter})"
         table = self.query_one("#ex-results", DataTable)
@@ -143,8 +153,12 @@ class ExerciseScreen(Screen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         action = event.button.id.removeprefix("ex-")
-        {"start": self.action_start, "edit": self.action_edit, "run": self.action_run_tests,
-         "reference": self.action_reference}[action]()
+        {
+            "start": self.action_start,
+            "edit": self.action_edit,
+            "run": self.action_run_tests,
+            "reference": self.action_reference,
+        }[action]()
 
     # --- the workspace -----------------------------------------------------------------------------------------
     def action_start(self) -> None:
@@ -182,8 +196,7 @@ class ExerciseScreen(Screen):
         except (OSError, ValueError) as exc:
             self.notify(self.app.tr("e.editor_failed", editor=editor, error=exc), severity="error")
         except SuspendNotSupported as exc:  # e.g. under a test driver: fall back to the built-in editor
-            self.notify(self.app.tr("e.editor_failed", editor=editor, error=type(exc).__name__),
-                        severity="warning")
+            self.notify(self.app.tr("e.editor_failed", editor=editor, error=type(exc).__name__), severity="warning")
             self.action_builtin_editor()
 
     def action_builtin_editor(self) -> None:
@@ -220,8 +233,9 @@ class ExerciseScreen(Screen):
             self.post_message(self.GradingDone(None, self.app.tr("e.no_grader", error=exc)))
             return
         try:
-            result = grade_submission(self.exercise_dir, self.solution,
-                                      on_test=lambda test: self.post_message(self.TestArrived(test)))
+            result = grade_submission(
+                self.exercise_dir, self.solution, on_test=lambda test: self.post_message(self.TestArrived(test))
+            )
         except Exception as exc:  # the grader's own failure: one line, the app keeps running
             self.post_message(self.GradingDone(None, f"{type(exc).__name__}: {exc}"))
             return
@@ -233,8 +247,7 @@ class ExerciseScreen(Screen):
         # status first and the test's name cut short, so the message still shows at 80 columns; the row under
         # the cursor is spelled out in full below the table
         status = f"{STATUS_MARKS.get(test.status, '?')} {self.app.tr(f'status.{test.status}')}"
-        table.add_row(status, test.name.split("::", 1)[-1],
-                      " ".join((test.message or "").split())[:500])
+        table.add_row(status, test.name.split("::", 1)[-1], " ".join((test.message or "").split())[:500])
         bar = self.query_one("#ex-progress", ProgressBar)
         if table.row_count > (bar.total or 0):
             bar.update(total=table.row_count)
@@ -257,8 +270,13 @@ class ExerciseScreen(Screen):
             self.on_exercise_screen_test_arrived(self.TestArrived(test))
         bar = self.query_one("#ex-progress", ProgressBar)
         bar.update(total=max(table.row_count, 1), progress=max(table.row_count, 1))
-        line = app.tr("e.result", status=app.tr(f"status.{result.status}"), score=result.score,
-                      max_score=result.max_score, duration=result.duration)
+        line = app.tr(
+            "e.result",
+            status=app.tr(f"status.{result.status}"),
+            score=result.score,
+            max_score=result.max_score,
+            duration=result.duration,
+        )
         summary = result_summary(result, app.lang)
         if summary:
             line += f" · {summary}"

@@ -17,8 +17,10 @@ def is_ours(binding: Binding) -> bool:
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close help"),
-                Binding("l", "app.toggle_lang", "中/EN", show=False)]  # a modal screen hides the app's bindings
+    BINDINGS = [
+        Binding("escape,question_mark,q", "app.pop_screen", "Close help"),
+        Binding("l", "app.toggle_lang", "中/EN", show=False),
+    ]  # a modal screen hides the app's bindings
 
     def __init__(self, under):
         super().__init__()
@@ -37,8 +39,12 @@ class HelpScreen(ModalScreen):
         seen = set()
         for key, active in self.under.active_bindings.items():
             binding = active.binding
-            if (not binding.description or binding.description in seen or binding.system
-                    or binding.action == "command_palette"):  # listed once, below
+            if (
+                not binding.description
+                or binding.description in seen
+                or binding.system
+                or binding.action == "command_palette"
+            ):  # listed once, below
                 continue
             if not (isinstance(active.node, (Screen, App)) and is_ours(binding)):
                 continue  # a widget's own keys (scrolling, cursor) and Textual's defaults (focus, copy)
@@ -48,5 +54,7 @@ class HelpScreen(ModalScreen):
                 action += f": {tr_binding(binding.tooltip, app.lang)}"
             rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {action} |")
         rows.append(f"| `Ctrl+P` | {tr_binding('Command palette', app.lang)} |")
-        return (f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
-                f"| {app.tr('help.key')} | {app.tr('help.action')} |\n|---|---|\n" + "\n".join(rows))
+        return (
+            f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
+            f"| {app.tr('help.key')} | {app.tr('help.action')} |\n|---|---|\n" + "\n".join(rows)
+        )

@@ -17,8 +17,13 @@ from quiz.tui.errors import StoreUnavailable
 from quiz.tui.widgets.count_table import CountTable
 from quiz.tui.widgets.footer import TranslatedFooter
 
-MODE_BUTTONS = (("practice", "mode.practice", "p"), ("drill", "mode.drill", "d"), ("mock", "mode.mock", "m"),
-                ("exercises", "mode.exercises", "e"), ("stats", "mode.stats", "s"))
+MODE_BUTTONS = (
+    ("practice", "mode.practice", "p"),
+    ("drill", "mode.drill", "d"),
+    ("mock", "mode.mock", "m"),
+    ("exercises", "mode.exercises", "e"),
+    ("stats", "mode.stats", "s"),
+)
 
 
 class HomeScreen(Screen):
@@ -81,22 +86,46 @@ class HomeScreen(Screen):
         self.app.title = app.tr("title")
         bank = app.bank
         counts = self.due or {}
-        deck_rows = [(deck.title(lang), len(deck.questions), _n(counts.get(f"deck:{deck.id}"), "due"),
-                      _n(counts.get(f"deck:{deck.id}"), "unseen")) for deck in bank.decks]
+        deck_rows = [
+            (
+                deck.title(lang),
+                len(deck.questions),
+                _n(counts.get(f"deck:{deck.id}"), "due"),
+                _n(counts.get(f"deck:{deck.id}"), "unseen"),
+            )
+            for deck in bank.decks
+        ]
         self.query_one("#decks", CountTable).show(
-            (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("unseen")), deck_rows)
+            (app.tr("deck"), app.tr("questions"), app.tr("due"), app.tr("unseen")), deck_rows
+        )
         per_topic = Counter(q.topic for q in bank.questions)
-        topic_rows = [(bank.topic_title(topic, lang), per_topic[topic], _n(counts.get(f"topic:{topic}"), "due"))
-                      for topic in bank.topics()]
+        topic_rows = [
+            (bank.topic_title(topic, lang), per_topic[topic], _n(counts.get(f"topic:{topic}"), "due"))
+            for topic in bank.topics()
+        ]
         self.query_one("#topics", CountTable).show((app.tr("topic"), app.tr("questions"), app.tr("due")), topic_rows)
         total = counts.get("")
-        summary = (app.tr("home.summary", questions=len(bank.questions), due=total["due"], new=total["new"],
-                          unseen=total["unseen"], week=total["week"]) if total else
-                   app.tr("home.summary.loading", questions=len(bank.questions)))
+        summary = (
+            app.tr(
+                "home.summary",
+                questions=len(bank.questions),
+                due=total["due"],
+                new=total["new"],
+                unseen=total["unseen"],
+                week=total["week"],
+            )
+            if total
+            else app.tr("home.summary.loading", questions=len(bank.questions))
+        )
         self.query_one("#home-summary", Static).update(summary)
         # clickable links rather than Buttons: the first screen paints sooner without them
-        self.query_one("#modes", Static).update(Content.from_markup("   ".join(
-            f"[@click=screen.{mode}][b]{app.tr(key)}[/b] ({letter})[/]" for mode, key, letter in MODE_BUTTONS)))
+        self.query_one("#modes", Static).update(
+            Content.from_markup(
+                "   ".join(
+                    f"[@click=screen.{mode}][b]{app.tr(key)}[/b] ({letter})[/]" for mode, key, letter in MODE_BUTTONS
+                )
+            )
+        )
 
     def action_practice(self) -> None:
         self.post_message(messages.OpenSetup("practice"))

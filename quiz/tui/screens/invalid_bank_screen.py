@@ -17,8 +17,7 @@ class InvalidBankScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
         yield Static(id="bank-invalid", markup=False)
-        yield ListView(*[ListItem(Label(str(problem), markup=False)) for problem in self.app.problems],
-                       id="problems")
+        yield ListView(*[ListItem(Label(str(problem), markup=False)) for problem in self.app.problems], id="problems")
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -28,5 +27,4 @@ class InvalidBankScreen(Screen):
     def apply_lang(self) -> None:
         app = self.app
         app.title = app.tr("title")
-        self.query_one("#bank-invalid", Static).update(
-            app.tr("bank.invalid", path=app.bank_path, n=len(app.problems)))
+        self.query_one("#bank-invalid", Static).update(app.tr("bank.invalid", path=app.bank_path, n=len(app.problems)))

@@ -70,8 +70,9 @@ class QuestionScreen(Screen):
             yield Markdown(id="prompt")
             if q.type == "choice":
                 if self.multiple:
-                    yield ChoiceList(*[(option_prompt(n, o, self.app.lang), o.id)
-                                          for n, o in enumerate(q.options, 1)], id="choices")
+                    yield ChoiceList(
+                        *[(option_prompt(n, o, self.app.lang), o.id) for n, o in enumerate(q.options, 1)], id="choices"
+                    )
                 else:
                     yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
             yield Static(id="q-hint")
@@ -106,12 +107,21 @@ class QuestionScreen(Screen):
     def apply_lang(self) -> None:
         app, lang, q = self.app, self.app.lang, self.question
         self.sub_title = app.tr(f"mode.{self.session.mode}")
-        self.query_one("#q-header", Static).update(app.tr(
-            "q.header", n=self.session.index + 1,
-            total=len(self.session.items), topic=app.bank.topic_title(q.topic, lang),
-            difficulty=app.tr(f"difficulty.{q.difficulty}"), type=app.tr(f"type.{q.type}"))
-            + (app.tr("q.one_language", language=app.tr(f"language.{q.shown_in(lang)}"))
-               if q.shown_in(lang) != lang else ""))
+        self.query_one("#q-header", Static).update(
+            app.tr(
+                "q.header",
+                n=self.session.index + 1,
+                total=len(self.session.items),
+                topic=app.bank.topic_title(q.topic, lang),
+                difficulty=app.tr(f"difficulty.{q.difficulty}"),
+                type=app.tr(f"type.{q.type}"),
+            )
+            + (
+                app.tr("q.one_language", language=app.tr(f"language.{q.shown_in(lang)}"))
+                if q.shown_in(lang) != lang
+                else ""
+            )
+        )
         self.query_one("#prompt", Markdown).update(prompt_markdown(q, lang))
         hint = ""
         if q.type == "choice":
@@ -162,8 +172,11 @@ class QuestionScreen(Screen):
 
     # --- answering ---------------------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"submit": self.action_submit, "reveal": self.action_reveal,
-                   "open-exercise": self.action_open_exercise}
+        actions = {
+            "submit": self.action_submit,
+            "reveal": self.action_reveal,
+            "open-exercise": self.action_open_exercise,
+        }
         actions[event.button.id]()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -185,8 +198,11 @@ class QuestionScreen(Screen):
     def action_submit(self) -> None:
         q = self.question
         if q.type == "choice":
-            chosen = (list(self.query_one("#choices", SelectionList).selected) if self.multiple else
-                      [q.options[i].id for i in [self.query_one("#choices", OptionList).highlighted] if i is not None])
+            chosen = (
+                list(self.query_one("#choices", SelectionList).selected)
+                if self.multiple
+                else [q.options[i].id for i in [self.query_one("#choices", OptionList).highlighted] if i is not None]
+            )
             if chosen:
                 self.answer_choice(chosen)
             else:

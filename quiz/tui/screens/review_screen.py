@@ -92,11 +92,11 @@ class ReviewScreen(Screen):
         if item.result is None:
             header = app.tr("r.revealed")
         else:
-            header = app.tr("r.score", score=item.result.score,
-                            rating=app.tr(f"rating.{item.result.suggested_rating}"))
+            header = app.tr("r.score", score=item.result.score, rating=app.tr(f"rating.{item.result.suggested_rating}"))
         self.query_one("#r-header", Static).update(f"{self.question.id} · {header}")
         self.query_one("#reference", Markdown).update(
-            f"### {app.tr('r.reference')}\n\n{reference_markdown(self.question, lang)}")
+            f"### {app.tr('r.reference')}\n\n{reference_markdown(self.question, lang)}"
+        )
         if self.question.key_points:
             self.query_one(KeyPointList).set_lang(lang)
         answer = item.answer.strip()
@@ -132,4 +132,3 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
-

@@ -36,8 +36,9 @@ class SetupScreen(Screen):
                 with Grid(id="filters"):
                     yield SelectionList(*[(d.title(lang), d.id) for d in bank.decks], id="pick-decks")
                     yield SelectionList(*[(bank.topic_title(t, lang), t) for t in bank.topics()], id="pick-topics")
-                    yield SelectionList(*[(t, t) for t in sorted({t for q in bank.questions for t in q.tags})],
-                                        id="pick-tags")
+                    yield SelectionList(
+                        *[(t, t) for t in sorted({t for q in bank.questions for t in q.tags})], id="pick-tags"
+                    )
                     yield SelectionList(*[(self.app.tr(f"type.{t}"), t) for t in TYPES], id="pick-types")
             with Horizontal(classes="setup-row"):
                 yield Label(id="count-label")
@@ -83,8 +84,10 @@ class SetupScreen(Screen):
     def filters(self) -> dict:
         if self.mode != "practice":
             return {}
-        return {name: tuple(self.query_one(f"#pick-{name}", SelectionList).selected)
-                for name in ("decks", "topics", "tags", "types")}
+        return {
+            name: tuple(self.query_one(f"#pick-{name}", SelectionList).selected)
+            for name in ("decks", "topics", "tags", "types")
+        }
 
     def update_matching(self) -> None:
         if self.mode == "practice":
@@ -113,10 +116,15 @@ class SetupScreen(Screen):
         app = self.app
         count = self._number("#count", DEFAULT_COUNT[self.mode])
         if self.mode == "practice":
-            questions = sessions.practice_questions(app.bank, count=count, seed=app.seed,
-                                                    shuffle=self.query_one("#shuffle", Switch).value,
-                                                    **self.filters())
+            questions = sessions.practice_questions(
+                app.bank, count=count, seed=app.seed, shuffle=self.query_one("#shuffle", Switch).value, **self.filters()
+            )
             self.post_message(StartSession("practice", questions))
         else:
-            self.post_message(StartSession("mock", sessions.mock_questions(app.bank, count, seed=app.seed),
-                                           budget_s=self._number("#budget", DEFAULT_BUDGET_S)))
+            self.post_message(
+                StartSession(
+                    "mock",
+                    sessions.mock_questions(app.bank, count, seed=app.seed),
+                    budget_s=self._number("#budget", DEFAULT_BUDGET_S),
+                )
+            )

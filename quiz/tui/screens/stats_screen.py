@@ -52,14 +52,28 @@ class StatsScreen(Screen):
         self.query_one("#st-total", Static).update(
             f"[b]{app.tr('st.title')}[/b] · {app.tr('st.accuracy')} {_pct(total['accuracy'])} · "
             f"{app.tr('st.reviews')} {total['reviews']} · {app.tr('st.due_now')} {total['due_now']} · "
-            f"{app.tr('st.due_week')} {total['due_week']}")
+            f"{app.tr('st.due_week')} {total['due_week']}"
+        )
         table = self.query_one("#topic-stats", DataTable)
         table.clear(columns=True)
-        table.add_columns(app.tr("topic"), app.tr("questions"), app.tr("st.accuracy"), app.tr("st.reviews"),
-                          app.tr("st.due_now"), app.tr("st.due_week"))
+        table.add_columns(
+            app.tr("topic"),
+            app.tr("questions"),
+            app.tr("st.accuracy"),
+            app.tr("st.reviews"),
+            app.tr("st.due_now"),
+            app.tr("st.due_week"),
+        )
         for topic, row in sorted(figures["topics"].items()):
-            table.add_row(app.bank.topic_title(topic, app.lang), row["questions"], _pct(row["accuracy"]),
-                          row["reviews"], row["due_now"], row["due_week"], key=topic)
+            table.add_row(
+                app.bank.topic_title(topic, app.lang),
+                row["questions"],
+                _pct(row["accuracy"]),
+                row["reviews"],
+                row["due_now"],
+                row["due_week"],
+                key=topic,
+            )
         per_day = [day["reviews"] for day in figures["reviews_per_day"]]
         ahead = [day["due"] for day in figures["due_per_day"]]
         self.query_one("#per-day-label", Static).update(app.tr("st.per_day", n=sum(per_day)))

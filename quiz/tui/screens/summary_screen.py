@@ -43,8 +43,13 @@ class SummaryScreen(Screen):
         mock = session.mode == "mock"
         title = self.sub_title = app.tr("s.title.mock" if mock else "s.title")
         mean = session.mean_score()
-        totals = app.tr("s.totals", answered=len(session.answered()), total=len(session.items),
-                        mean="-" if mean is None else f"{mean:.0%}", time=clock_text(session.total_s))
+        totals = app.tr(
+            "s.totals",
+            answered=len(session.answered()),
+            total=len(session.items),
+            mean="-" if mean is None else f"{mean:.0%}",
+            time=clock_text(session.total_s),
+        )
         if mock:
             over = sum(item.duration > session.budget_s for item in session.answered())
             totals += " · " + app.tr("s.over_budget", n=over, budget=clock_text(session.budget_s))
@@ -65,8 +70,7 @@ class SummaryScreen(Screen):
             time_text = clock_text(item.duration) if item.done else "-"
             if mock and item.done and item.duration > session.budget_s:
                 time_text += " !"
-            table.add_row(number, _short(inline(q.prompt(lang)).plain, 34), score, rating, time_text,
-                          key=str(number))
+            table.add_row(number, _short(inline(q.prompt(lang)).plain, 34), score, rating, time_text, key=str(number))
             if item.done:
                 missed = [f"**{app.tr('s.wrong')}:** {point}" for point in wrong_points(q, item.result, lang)]
                 missed += missed_points(q, item.result, lang)

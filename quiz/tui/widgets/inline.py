@@ -17,7 +17,7 @@ def inline(text: str, style: str = "") -> Text:
     out = Text(style=style)
     at = 0
     for match in _SPANS.finditer(text):
-        out.append(text[at:match.start()])
+        out.append(text[at : match.start()])
         if match["code"] is not None:
             out.append(match["code"], style=CODE_STYLE)
         elif match["bold"] is not None:

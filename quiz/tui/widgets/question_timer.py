@@ -27,5 +27,12 @@ class QuestionTimer(Static):
         on_question = now - self.session.question_started_at
         total = self.session.total_s + on_question
         self.set_class(on_question > self.session.budget_s, "-over")
-        self.update(tr("q.timer", self.lang, q=clock_text(on_question), budget=clock_text(self.session.budget_s),
-                       total=clock_text(total)))
+        self.update(
+            tr(
+                "q.timer",
+                self.lang,
+                q=clock_text(on_question),
+                budget=clock_text(self.session.budget_s),
+                total=clock_text(total),
+            )
+        )

@@ -28,8 +28,12 @@ class RatingBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(tr("r.rate", self.lang), id="rate-label")
         for rating in RATINGS:
-            button = Button(self._label(rating), id=f"rate-{rating}", compact=True,
-                            classes="rating -suggested" if rating == self.suggested else "rating")
+            button = Button(
+                self._label(rating),
+                id=f"rate-{rating}",
+                compact=True,
+                classes="rating -suggested" if rating == self.suggested else "rating",
+            )
             yield button
 
     def _label(self, rating: int) -> str:
