@@ -1,4 +1,6 @@
-"""Where the packaged question bank and exercises live, in a source checkout and in an installed wheel."""
+"""Where things are: the packaged question bank and exercises (in a source checkout and in an installed wheel),
+the bank in use, the progress store and the exercise workspaces. A path given by the user, on the command line or
+in the environment, may start with ~."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BANK_ENV = "QUIZ_BANK"
+DATA_DIR_ENV = "QUIZ_DATA_DIR"
+STORE_NAME = "progress.sqlite3"
+WORKSPACE = "workspace"  # under the data directory: one folder per exercise started
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -35,10 +40,26 @@ def exercise_names(root: Path | None = None) -> list[str]:
 def bank_dir(explicit: str | os.PathLike | None = None) -> Path:
     """The bank to use: --bank, else $QUIZ_BANK, else the packaged one."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit).expanduser()
     if os.environ.get(BANK_ENV):
-        return Path(os.environ[BANK_ENV])
+        return Path(os.environ[BANK_ENV]).expanduser()
     return packaged_bank_dir()
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Where progress is kept: --data-dir, else $QUIZ_DATA_DIR, else the platform's user data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("quiz", appauthor=False))
+
+
+def workspace_dir(explicit_data_dir: str | os.PathLike | None = None) -> Path:
+    """Where the exercises a user started are kept (their solution.py and last results)."""
+    return data_dir(explicit_data_dir) / WORKSPACE
 
 
 def exercise_title(root: Path, name: str, lang: str) -> str:

@@ -16,7 +16,9 @@ class Text:
     en: str
 
     def __call__(self, lang: str) -> str:
-        """The text in `lang`; in the language it has when it has only one."""
+        """The text in `lang` ("zh" or "en"); in the language it has when it has only one."""
+        if lang not in LANGS:
+            raise ValueError(f"no language {lang!r} (known: {', '.join(LANGS)})")
         return (self.en if lang == "en" else self.zh) or self.zh or self.en
 
     def given(self) -> dict[str, str]:

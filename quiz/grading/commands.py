@@ -11,7 +11,7 @@ from pathlib import Path
 
 from quiz import paths
 from quiz.errors import ExitCode, UsageError
-from quiz.grading import limits
+from quiz.grading import default_limits
 from quiz.grading.layouts import NotAnExercise, read_exercise
 
 FORMATS = ("text", "json", "junit", "gradescope", "exercism")
@@ -64,24 +64,24 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     grade.add_argument(
         "--timeout",
         type=float,
-        default=limits.TIMEOUT_S,
+        default=default_limits.TIMEOUT_S,
         metavar="SECONDS",
-        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})",
+        help=f"wall-clock limit per submission (default {default_limits.TIMEOUT_S:g})",
     )
     grade.add_argument(
         "--memory",
         type=int,
-        default=limits.MEMORY_MB,
+        default=default_limits.MEMORY_MB,
         metavar="MB",
-        help=f"memory limit per submission, all its processes together (default {limits.MEMORY_MB})",
+        help=f"memory limit per submission, all its processes together (default {default_limits.MEMORY_MB})",
     )
     grade.add_argument(
         "--disk",
         type=int,
-        default=limits.DISK_MB,
+        default=default_limits.DISK_MB,
         metavar="MB",
         help=f"size of each submission's own filesystem: its folder, /tmp, /dev/shm and the like "
-        f"(default {limits.DISK_MB})",
+        f"(default {default_limits.DISK_MB})",
     )
     grade.set_defaults(run=run_grade)
 
@@ -97,16 +97,16 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
     bundle.add_argument(
         "--timeout",
         type=float,
-        default=limits.TIMEOUT_S,
+        default=default_limits.TIMEOUT_S,
         metavar="SECONDS",
-        help=f"wall-clock limit per submission (default {limits.TIMEOUT_S:g})",
+        help=f"wall-clock limit per submission (default {default_limits.TIMEOUT_S:g})",
     )
     bundle.add_argument(
         "--memory",
         type=int,
-        default=limits.MEMORY_MB,
+        default=default_limits.MEMORY_MB,
         metavar="MB",
-        help=f"memory limit per submission (default {limits.MEMORY_MB})",
+        help=f"memory limit per submission (default {default_limits.MEMORY_MB})",
     )
     bundle.add_argument(
         "--allow-advisory",

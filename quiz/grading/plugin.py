@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz.grading import limits
+from quiz.grading import default_limits
 from quiz.grading.remote import SubmissionProcess, SubmissionProxy, SubmissionStopped
 from quiz.grading.sandbox import Limits
 
@@ -52,15 +52,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--submission-memory",
         metavar="MB",
         type=int,
-        default=limits.MEMORY_MB,
-        help=f"memory limit of one submission process and its children (default {limits.MEMORY_MB})",
+        default=default_limits.MEMORY_MB,
+        help=f"memory limit of one submission process and its children (default {default_limits.MEMORY_MB})",
     )
     group.addoption(
         "--submission-disk",
         metavar="MB",
         type=int,
-        default=limits.DISK_MB,
-        help=f"size of a submission's own filesystem (default {limits.DISK_MB})",
+        default=default_limits.DISK_MB,
+        help=f"size of a submission's own filesystem (default {default_limits.DISK_MB})",
     )
 
 

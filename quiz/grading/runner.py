@@ -29,16 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from quiz.grading import advisory, limits
+from quiz.grading import advisory, default_limits
 from quiz.grading.layouts import ExerciseFolder, Layout, read_exercise
 from quiz.grading.remote import crash_signal
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
 from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
 from quiz.grading.suite_command import PYTEST_INI, pytest_command
 
-DEFAULT_TIMEOUT = limits.TIMEOUT_S
-DEFAULT_MEMORY_MB = limits.MEMORY_MB
-DEFAULT_DISK_MB = limits.DISK_MB
+DEFAULT_TIMEOUT = default_limits.TIMEOUT_S
+DEFAULT_MEMORY_MB = default_limits.MEMORY_MB
+DEFAULT_DISK_MB = default_limits.DISK_MB
 SUITE_GRACE_S = 30.0  # the suite's own process may outlive the submission's time limit by this much
 SUITE_MEMORY_MB = 4096  # the suite's process (ours: numpy, pytest, the frames it reads)
 MAX_REPORT_LINE = 8 * 2**20  # a line over this is not one the reporter wrote

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz import paths
-from quiz.grading import limits
+from quiz.grading import default_limits
 from quiz.grading.cgroups import ControlGroups, sweep_stale
 from quiz.grading.results import clean_text
 
@@ -55,12 +55,12 @@ _uids = itertools.count()
 
 @dataclass
 class Limits:
-    timeout: float = limits.TIMEOUT_S
-    memory_mb: int = limits.MEMORY_MB
+    timeout: float = default_limits.TIMEOUT_S
+    memory_mb: int = default_limits.MEMORY_MB
     output_bytes: int = 4 * 2**20  # pytest's own terminal output (the submission's prints are captured per test)
     report_bytes: int = 16 * 2**20
     file_mb: int = 64
-    disk_mb: int = limits.DISK_MB  # the sandbox's own filesystem: its box, /tmp, /var/tmp, /run, /home, /dev/shm
+    disk_mb: int = default_limits.DISK_MB  # its own filesystem: its box, /tmp, /var/tmp, /run, /home, /dev/shm
     inodes: int = 65536
     nproc: int = 1024  # threads count too: TensorFlow starts a few per core
     nofile: int = 1024
@@ -75,7 +75,6 @@ class RunOutcome:
     duration: float
     output: str
     isolation: dict = field(default_factory=dict)
-    peak_rss_mb: float = 0.0
 
 
 def _probe(command: list[str]) -> bool:
@@ -326,7 +325,6 @@ class Guard:
                 duration=time.monotonic() - watch.started,
                 output=watch.output_text(),
                 isolation=self.isolation,
-                peak_rss_mb=watch.peak_rss / 2**20,
             )
             self.done.set()
 
@@ -352,7 +350,6 @@ class Watch:
         self.tail = bytearray()
         self.output_total = 0
         self.report_total = 0
-        self.peak_rss = 0
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.own_pidns = _readlink("/proc/self/ns/pid")
 
@@ -370,9 +367,7 @@ class Watch:
                 return self.stop("timeout")
             if now >= next_memory_check:
                 next_memory_check = now + POLL_SECONDS
-                rss = self.tree_rss()
-                self.peak_rss = max(self.peak_rss, rss)
-                if rss > self.limits.memory_mb * 2**20:
+                if self.tree_rss() > self.limits.memory_mb * 2**20:
                     return self.stop("memory")
                 if self.process.poll() is not None:
                     exited_at = exited_at or now

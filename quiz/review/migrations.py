@@ -74,4 +74,3 @@ CREATE TABLE drafts (
 
 SCRIPTS = (V1, V2, V3, V4)
 CURRENT = len(SCRIPTS)
-TABLES = frozenset({"cards", "review_logs", "sessions", "attempts", "settings", "drafts"})

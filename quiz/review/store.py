@@ -22,7 +22,7 @@ from fsrs import Card
 
 from quiz.review import export, migrations, schedule, stats
 from quiz.review.clock import day_start, iso, parse_time
-from quiz.review.paths import STORE_NAME, data_dir as default_data_dir
+from quiz.paths import STORE_NAME, data_dir as default_data_dir
 from quiz.review.scorer import ScoreResult
 
 try:

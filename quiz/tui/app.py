@@ -101,8 +101,9 @@ class QuizApp(App[int]):
         return self._store
 
     def workspace_root(self) -> Path:
-        base = self.data_dir if self.data_dir is not None else self.store.path.parent
-        return base / "workspace"
+        from quiz import paths
+
+        return paths.workspace_dir(self.data_dir)
 
     def exercises_dir(self) -> Path:
         from quiz import paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,16 @@ def test_list_on_an_invalid_bank_says_so_in_one_place(tmp_path):
 @pytest.mark.parametrize("args", [["validate", "--bogus"], ["list", "--type", "essay"], ["nope"]])
 def test_bad_arguments_exit_2(args):
     assert quiz(*args).returncode == 2
+
+
+def test_a_bank_and_a_data_dir_given_with_a_tilde_are_under_home(tmp_path):
+    """`--bank=~/x` reaches quiz unexpanded (the shell expands ~ only at a word's start); so does a ~ in
+    $QUIZ_BANK or $QUIZ_DATA_DIR set in a file. Both paths read it the same way."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "questions", home / "my-bank")
+    listed = quiz("list", "--bank=~/my-bank", env={"HOME": str(home)})
+    assert listed.returncode == 0, listed.stderr
+    assert "cost.open-source-frameworks" in listed.stdout
+    stats = quiz("stats", "--json", env={"HOME": str(home), "QUIZ_BANK": "~/my-bank", "QUIZ_DATA_DIR": "~/progress"})
+    assert stats.returncode == 0, stats.stderr
+    assert (home / "progress" / "progress.sqlite3").is_file()

@@ -3,8 +3,11 @@ is written back and shown whatever --lang says; and a Python snippet kept as a d
 
 from __future__ import annotations
 
+import pytest
+
 from quiz.bank import load_bank
 from quiz.bank.dump import deck_to_dict, write_deck
+from quiz.bank.model import Text
 from quiz.review.scorer import score_answer
 from tests.bank.test_cli import quiz
 
@@ -157,3 +160,9 @@ def test_a_broken_snippet_without_the_mark_fails_and_a_mark_on_code_that_parses_
     result = quiz("validate", str(wrong_mark))
     assert result.returncode == 1
     assert "Python snippet is marked 'broken: true' but parses: remove the mark" in result.stdout
+
+
+def test_a_text_is_given_in_the_language_it_has_and_refuses_one_it_cannot_have():
+    assert Text(zh="免费", en="")("en") == "免费" and Text(zh="", en="free")("zh") == "free"
+    with pytest.raises(ValueError, match="no language 'fr'"):
+        Text(zh="免费", en="free")("fr")  # it used to answer in Chinese

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from quiz.tui.i18n import tr_binding
 
 
 class TranslatedFooter(Footer):
-    """Bindings are declared in English; this footer shows them in `app.lang` and is recomposed on a switch."""
+    """Bindings are declared in English; this footer shows them in `app.lang` and is recomposed on a switch. Its
+    keys are the children with a description (Textual keeps their class, FooterKey, private)."""
 
     def compose(self) -> ComposeResult:
         lang = getattr(self.app, "lang", "en")
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
+            if getattr(widget, "description", None):
                 widget.description = tr_binding(widget.description, lang)
             yield widget
