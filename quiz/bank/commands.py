@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from quiz import paths
+from quiz.bank.model import QuestionType
 from quiz.errors import CommandFailed, ExitCode, UsageError
 
-TYPES = ("open", "choice", "code-review", "exercise")
+TYPES = tuple(QuestionType)
 
 
 def register(sub, parent: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from quiz.bank import cache, locate, yaml_values
-from quiz.bank.model import LANGS, Bank, Deck, KeyPoint, Option, Question, Snippet, Terms, Text
+from quiz.bank.model import LANGS, Bank, Deck, KeyPoint, Option, Question, QuestionType, Snippet, Terms, Text
 from quiz.bank.problems import BankError, Problem
 from quiz.bank.schema import declared_languages, deck_validator, describe, is_valid_deck, leaf_errors
 
@@ -490,7 +490,7 @@ def _deck(parsed: ParsedFile) -> Deck:
 def _question(q: dict, deck_id: str, languages: tuple[str, ...]) -> Question:
     return Question(
         id=q["id"],
-        type=q["type"],
+        type=QuestionType(q["type"]),
         topic=q["topic"],
         tags=tuple(q["tags"]),
         difficulty=q["difficulty"],

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 LANGS = ("zh", "en")
+
+
+class QuestionType(StrEnum):
+    """The kinds of question deck.schema.json allows (its `type` enum)."""
+
+    OPEN = "open"
+    CHOICE = "choice"
+    CODE_REVIEW = "code-review"
+    EXERCISE = "exercise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,7 @@ class Option:
 @dataclass(frozen=True, slots=True)
 class Question:
     id: str
-    type: str  # open | choice | code-review | exercise
+    type: QuestionType
     topic: str
     tags: tuple[str, ...]
     difficulty: str

@@ -98,7 +98,8 @@ def _chosen_options(question, answer: str) -> list[str]:
 
 def run_score(args: argparse.Namespace) -> int:
     from quiz.bank.commands import bank_in_use
-    from quiz.review.scorer import RATING_NAMES, score_answer, score_choice
+    from quiz.review.rating import Rating
+    from quiz.review.scorer import score_answer, score_choice
 
     bank = bank_in_use(args)
     question = bank.by_id.get(args.question_id)
@@ -140,7 +141,7 @@ def run_score(args: argparse.Namespace) -> int:
     wrong = f", {wrong} wrong" if wrong else ""
     print(
         f"{question.id}: score {result.score:.2f} ({len(result.covered)} of {total} {noun}{wrong}), "
-        f"suggested rating: {RATING_NAMES[result.suggested_rating]}"
+        f"suggested rating: {Rating(result.suggested_rating).label}"
     )
     for point_id in result.covered:
         print(f"  + {texts[point_id]}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import zlib
 from datetime import datetime, timezone
 
-from fsrs import Card, Rating, Scheduler
+import fsrs
+from fsrs import Card, Scheduler
 
-RATINGS = {1: Rating.Again, 2: Rating.Hard, 3: Rating.Good, 4: Rating.Easy}
+from quiz.review.rating import Rating
 
 
 def utc(moment: datetime | None) -> datetime:
@@ -33,7 +34,7 @@ def new_card(question_id: str, now: datetime) -> Card:
 
 
 def review(sched: Scheduler, card: Card, rating: int, now: datetime) -> Card:
-    if rating not in RATINGS:
+    if rating not in tuple(Rating) or isinstance(rating, bool):
         raise ValueError(f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating!r}")
-    reviewed, _log = sched.review_card(card, RATINGS[rating], review_datetime=utc(now))
+    reviewed, _log = sched.review_card(card, fsrs.Rating(int(rating)), review_datetime=utc(now))
     return reviewed

@@ -24,9 +24,8 @@ from functools import lru_cache
 
 from quiz.bank.model import Question
 from quiz.review import lists, polarity, text
+from quiz.review.rating import Rating
 
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
-RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 MIN_SUBSTANCE = 2.0  # rough words of the answer's own (see text.substance)
 CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
@@ -51,20 +50,20 @@ class ScoreResult:
     score: float  # 0..1
     covered: tuple[str, ...]  # key point ids (option ids for choice questions)
     missed: tuple[str, ...]
-    suggested_rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    suggested_rating: Rating
     wrong: tuple[str, ...] = ()  # choice questions: options chosen that are not correct, in option order
     contradicted: tuple[str, ...] = ()  # key points whose opposite the answer states (neither covered nor missed)
 
 
-def suggest_rating(score: float) -> int:
+def suggest_rating(score: float) -> Rating:
     """Every point covered is Easy, most is Good, some is Hard, little is Again. The user has the last word."""
     if score >= 0.999:
-        return EASY
+        return Rating.EASY
     if score >= 0.6:
-        return GOOD
+        return Rating.GOOD
     if score >= 0.3:
-        return HARD
-    return AGAIN
+        return Rating.HARD
+    return Rating.AGAIN
 
 
 @dataclass(frozen=True)
@@ -300,7 +299,7 @@ def score_choice(question: Question, chosen: Iterable[str]) -> ScoreResult:
     if len(correct) == 1:
         score = 1.0 if picked == set(correct) else 0.0
     score = round(score, 4)
-    rating = GOOD if score >= 0.999 else suggest_rating(score)
+    rating = Rating.GOOD if score >= 0.999 else suggest_rating(score)
     return ScoreResult(
         question.id, score, tuple(hits), tuple(c for c in correct if c not in picked), rating, wrong=tuple(wrong)
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+import quiz.bank
 from quiz.bank import BankError, check_files, load_bank
+from quiz.bank.model import QuestionType
 from tests.bank.conftest import QUESTION, VALID_BANK
 
 
@@ -195,3 +198,9 @@ def test_topic_titles_load_in_both_languages_and_a_bad_one_is_pointed_at(write):
     )
     problems = problems_of(untranslated)
     assert len(problems) == 1 and problems[0].startswith(f"{untranslated}:5:11:") and "'en'" in problems[0], problems
+
+
+def test_the_question_types_the_schema_allows_are_the_ones_the_code_knows():
+    schema = json.loads((Path(quiz.bank.__file__).parent / "deck.schema.json").read_text(encoding="utf-8"))
+    allowed = schema["$defs"]["question"]["properties"]["type"]["enum"]
+    assert allowed == [t.value for t in QuestionType]

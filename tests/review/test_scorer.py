@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quiz.review.scorer import AGAIN, EASY, GOOD, HARD, score_answer, score_choice, suggest_rating
+from quiz.review.rating import Rating
+from quiz.review.scorer import score_answer, score_choice, suggest_rating
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +26,13 @@ def accel(review_bank):
 def test_a_complete_answer_covers_every_point_in_any_language(accel, answer):
     result = score_answer(accel, answer)
     assert result.covered == ("throughput", "latency", "parallel-hw") and result.missed == ()
-    assert result.score == 1.0 and result.suggested_rating == EASY
+    assert result.score == 1.0 and result.suggested_rating == Rating.EASY
 
 
 def test_a_partial_answer_gets_the_points_it_makes(accel):
     result = score_answer(accel, "主要是吞吐量上去了，一次能处理更多数据。")
     assert result.covered == ("throughput",) and result.missed == ("latency", "parallel-hw")
-    assert 0.3 <= result.score < 0.6 and result.suggested_rating == HARD
+    assert 0.3 <= result.score < 0.6 and result.suggested_rating == Rating.HARD
 
 
 def test_a_point_needs_as_many_concepts_as_it_requires(accel):
@@ -49,7 +50,7 @@ def test_a_point_needs_as_many_concepts_as_it_requires(accel):
 )
 def test_repeating_the_question_scores_nothing(accel, answer):
     result = score_answer(accel, answer)
-    assert result.covered == () and result.score == 0.0 and result.suggested_rating == AGAIN
+    assert result.covered == () and result.score == 0.0 and result.suggested_rating == Rating.AGAIN
 
 
 def test_words_of_the_prompt_do_not_count_but_the_answers_own_words_do(review_bank):
@@ -85,19 +86,19 @@ def test_choice_questions_score_the_chosen_options(review_bank):
     assert score_choice(both, ["a", "b"]).score == 0.0  # a wrong pick cancels a right one
     assert score_choice(both, ["B", "a"]).wrong == ("b",) and score_choice(both, ["c", "a"]).wrong == ()
     single = review_bank.by_id["test.single"]
-    assert score_choice(single, ["a"]).suggested_rating == GOOD
-    assert score_choice(single, ["a", "b"]).score == 0.0 and score_choice(single, []).suggested_rating == AGAIN
+    assert score_choice(single, ["a"]).suggested_rating == Rating.GOOD
+    assert score_choice(single, ["a", "b"]).score == 0.0 and score_choice(single, []).suggested_rating == Rating.AGAIN
 
 
 def test_suggested_ratings_follow_the_score():
     assert [suggest_rating(s) for s in (0.0, 0.29, 0.3, 0.59, 0.6, 0.99, 1.0)] == [
-        AGAIN,
-        AGAIN,
-        HARD,
-        HARD,
-        GOOD,
-        GOOD,
-        EASY,
+        Rating.AGAIN,
+        Rating.AGAIN,
+        Rating.HARD,
+        Rating.HARD,
+        Rating.GOOD,
+        Rating.GOOD,
+        Rating.EASY,
     ]
 
 

@@ -8,11 +8,12 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, SelectionList, Static, Switch
 
+from quiz.bank.model import QuestionType
 from quiz.tui import session as sessions
 from quiz.tui.messages import StartSession
 from quiz.tui.widgets.footer import TranslatedFooter
 
-TYPES = ("open", "choice", "code-review", "exercise")
+TYPES = tuple(QuestionType)
 DEFAULT_COUNT = {"practice": 10, "mock": 5}
 DEFAULT_BUDGET_S = 180
 

@@ -7,9 +7,10 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Label
 
+from quiz.review.rating import Rating
 from quiz.tui.i18n import tr
 
-RATINGS = (1, 2, 3, 4)
+RATINGS = tuple(Rating)
 
 
 class RatingBar(Horizontal):
