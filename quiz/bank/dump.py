@@ -23,7 +23,7 @@ def terms(value: Terms) -> dict:
 
 
 def question_to_dict(q: Question) -> dict:
-    data: dict = {"id": q.id, "type": q.type, "topic": q.topic, "tags": list(q.tags), "difficulty": q.difficulty}
+    data: dict = {"id": q.id, "type": q.type.value, "topic": q.topic, "tags": list(q.tags), "difficulty": q.difficulty}
     if q.source:
         data["source"] = q.source
     data["prompt"], data["answer"] = text(q.prompt), text(q.answer)
