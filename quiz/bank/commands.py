@@ -47,7 +47,7 @@ def run_validate(args: argparse.Namespace) -> int:
         files_with = len({p.path for p in problems})
         print(f"{len(problems)} problem(s) in {files_with} file(s)", file=sys.stderr)
         return ExitCode.INVALID
-    from quiz.bank.loader import broken_snippets
+    from quiz.bank.checks import broken_snippets
 
     for note in (note for parsed in parsed_files for note in broken_snippets(parsed)):
         print(note)

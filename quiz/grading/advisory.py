@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from quiz.grading.layouts import ExerciseFolder
-from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
+from quiz.grading.sandbox import KilledFor, Limits, RunOutcome, Sandbox
 from quiz.grading.suite_command import pytest_command
 
 READ_CHUNK = 65536
@@ -96,12 +96,12 @@ def follow(report_r: int, guard, take: Callable[[bytes], bool], max_line: int, m
         total += len(chunk)
         if total > max_bytes:  # no reporter writes this much: the channel is flooded
             take(b"x" * (max_line + 1))
-            guard.stop("tampering")
+            guard.stop(KilledFor.TAMPERING)
             return
         *lines, pending = (pending + chunk).split(b"\n")
         if len(pending) > max_line:
             lines.append(pending)
         for line in lines:
             if not take(line):
-                guard.stop("tampering")
+                guard.stop(KilledFor.TAMPERING)
                 return

@@ -26,7 +26,7 @@ import numpy as np
 
 from quiz.grading import protocol
 from quiz.grading.protocol import Handle, ProtocolViolation
-from quiz.grading.sandbox import Limits, RunOutcome, Sandbox
+from quiz.grading.sandbox import KilledFor, Limits, RunOutcome, Sandbox
 
 CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
 EXIT_GRACE_S = 5.0  # how long a closed submission process may take to end before it is killed
@@ -197,7 +197,7 @@ class SubmissionProcess:
     def violation(self, what: str, why: str):
         """What the process sent is not what its side of the protocol sends: stop it, and raise SubmissionStopped
         (also for callers that check the data themselves, such as solution_module.py)."""
-        self.guard.stop("protocol")
+        self.guard.stop(KilledFor.PROTOCOL)
         self.stopped = Stop("protocol", f"protocol violation while {_gerund(what)}: {why}")
         raise SubmissionStopped(self.stopped)
 
@@ -256,11 +256,11 @@ class SubmissionProxy:
 
 def describe_stop(outcome: RunOutcome, limits: Limits, what: str, time_limit: float) -> Stop:
     during = f" while {_gerund(what)}"
-    if outcome.killed_for == "timeout":
+    if outcome.killed_for == KilledFor.TIMEOUT:
         return Stop("timeout", f"the time limit of {time_limit:g} s was reached{during}")
-    if outcome.killed_for == "memory":
+    if outcome.killed_for == KilledFor.MEMORY:
         return Stop("memory", f"the submission's processes used more than {limits.memory_mb} MB of memory{during}")
-    if outcome.killed_for == "output":
+    if outcome.killed_for == KilledFor.OUTPUT:
         return Stop("output", f"the submission printed more than {limits.output_bytes // 2**20} MB{during}")
     crash = crash_signal(outcome.exit_code)
     if crash is not None:

@@ -9,10 +9,29 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from importlib import resources
 
-TEST_STATUSES = ("pass", "fail", "error", "skip")
-SUBMISSION_STATUSES = ("pass", "fail", "error", "timeout", "memory")
+
+class TestStatus(StrEnum):
+    __test__ = False  # not a pytest test class
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIP = "skip"
+
+
+class SubmissionStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"  # the grader could not judge it (no tests ran, the suite broke)
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+
+
+TEST_STATUSES = tuple(TestStatus)
+SUBMISSION_STATUSES = tuple(SubmissionStatus)
 FORMAT_VERSION = 1
 
 

@@ -33,7 +33,7 @@ from quiz.grading import advisory, default_limits
 from quiz.grading.layouts import ExerciseFolder, Layout, read_exercise
 from quiz.grading.remote import crash_signal
 from quiz.grading.results import TEST_STATUSES, SubmissionResult, TestResult, clean_text, first_line
-from quiz.grading.sandbox import Limits, RunOutcome, Watch, isolation_mode, remove_tree
+from quiz.grading.sandbox import KilledFor, Limits, RunOutcome, Watch, isolation_mode, remove_tree
 from quiz.grading.suite_command import PYTEST_INI, pytest_command
 
 DEFAULT_TIMEOUT = default_limits.TIMEOUT_S
@@ -169,8 +169,8 @@ def graded_advisory(
     finally:
         remove_tree(workdir)
     result = assemble(exercise.name, str(submission), report, outcome, limits, grace=0)
-    if outcome.killed_for in ("timeout", "memory"):  # the whole run was the submission's: its limit, its status
-        result.status = outcome.killed_for
+    if outcome.killed_for in (KilledFor.TIMEOUT, KilledFor.MEMORY):  # the whole run was the submission's
+        result.status = str(outcome.killed_for)  # its limit, its status
     result.advisory = True
     for test in result.tests:
         test.verdict = "reported"
@@ -532,15 +532,15 @@ def collect_error_summary(text: str) -> str:
 
 def stop_reason(outcome: RunOutcome, limits: Limits, grace: float = SUITE_GRACE_S) -> str:
     """Why the suite's own process ended as it did (`grace`: what it had beyond the submission's time limit)."""
-    if outcome.killed_for == "timeout":
+    if outcome.killed_for == KilledFor.TIMEOUT:
         return f"the time limit of {limits.timeout:g} s was reached" + (
             f" (and {grace:g} s more for the suite)" if grace else ""
         )
-    if outcome.killed_for == "memory":
+    if outcome.killed_for == KilledFor.MEMORY:
         return f"the suite's own process used more than {SUITE_MEMORY_MB} MB of memory"
-    if outcome.killed_for == "output":
+    if outcome.killed_for == KilledFor.OUTPUT:
         return f"the suite printed more than {limits.output_bytes // 2**20} MB"
-    if outcome.killed_for == "tampering":
+    if outcome.killed_for == KilledFor.TAMPERING:
         return "the report channel carried something the reporter did not write"
     crash = crash_signal(outcome.exit_code)
     if crash is not None:

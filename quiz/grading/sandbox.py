@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from quiz import paths
@@ -66,12 +67,22 @@ class Limits:
     nofile: int = 1024
 
 
+class KilledFor(StrEnum):
+    """Why the watch ended a process tree before it was done."""
+
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    OUTPUT = "output"  # more output than the limit
+    TAMPERING = "tampering"  # the report channel carried what the reporter did not write
+    PROTOCOL = "protocol"  # the submission's process broke the wire protocol (remote.py)
+
+
 @dataclass
 class RunOutcome:
     """What the watch saw: the exit, why it killed (if it did), pytest's output, and the isolation used."""
 
     exit_code: int | None
-    killed_for: str | None  # None, "timeout", "memory" or "output"
+    killed_for: KilledFor | None
     duration: float
     output: str
     isolation: dict = field(default_factory=dict)
@@ -303,7 +314,7 @@ class Guard:
         self.thread.start()
 
     @property
-    def killed_for(self) -> str | None:
+    def killed_for(self) -> KilledFor | None:
         return self.watch.killed_for
 
     def _watch(self) -> None:
@@ -316,7 +327,7 @@ class Guard:
             watch.process.stdout.close()
             watch.process.wait()
             if watch.killed_for is None and self.groups is not None and self.groups.oom_killed():
-                watch.killed_for = "memory"  # the memory controller's kill: its tmpfs and memfds count there
+                watch.killed_for = KilledFor.MEMORY  # the memory controller's kill: its tmpfs and memfds count there
             self.isolation["problems"] = read_notes(self.notes_r) + (self.groups.missing if self.groups else [])
             os.close(self.notes_r)
             self.outcome = RunOutcome(
@@ -345,7 +356,7 @@ class Watch:
         self.limits = limits
         self.started = started
         self.deadline = started + limits.timeout
-        self.killed_for: str | None = None
+        self.killed_for: KilledFor | None = None
         self.head = bytearray()
         self.tail = bytearray()
         self.output_total = 0
@@ -364,11 +375,11 @@ class Watch:
         while open_fds:
             now = time.monotonic()
             if now >= self.deadline:
-                return self.stop("timeout")
+                return self.stop(KilledFor.TIMEOUT)
             if now >= next_memory_check:
                 next_memory_check = now + POLL_SECONDS
                 if self.tree_rss() > self.limits.memory_mb * 2**20:
-                    return self.stop("memory")
+                    return self.stop(KilledFor.MEMORY)
                 if self.process.poll() is not None:
                     exited_at = exited_at or now
                     if now - exited_at > 2.0:  # pipes held open by leftovers of a finished run
@@ -382,18 +393,18 @@ class Watch:
                 if fd == out_fd:
                     self.keep_output(chunk)
                     if self.output_total > self.limits.output_bytes:
-                        return self.stop("output")
+                        return self.stop(KilledFor.OUTPUT)
                     continue
                 self.report_total += len(chunk)
                 if self.report_total > self.limits.report_bytes:
-                    return self.stop("output")
+                    return self.stop(KilledFor.OUTPUT)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     if not on_report_line(line):
-                        return self.stop("tampering")
+                        return self.stop(KilledFor.TAMPERING)
         if pending and not on_report_line(pending):
-            self.stop("tampering")
+            self.stop(KilledFor.TAMPERING)
 
     def keep_output(self, chunk: bytes) -> None:
         self.output_total += len(chunk)
@@ -406,8 +417,8 @@ class Watch:
             return self.head.decode(errors="replace")
         return self.head.decode(errors="replace") + "\n[...]\n" + self.tail.decode(errors="replace")
 
-    def stop(self, reason: str) -> None:
-        self.killed_for = self.killed_for or reason
+    def stop(self, reason: KilledFor) -> None:
+        self.killed_for = self.killed_for or KilledFor(reason)
         self.kill_all()
 
     def members(self) -> list[int]:

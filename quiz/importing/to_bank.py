@@ -18,7 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from quiz.bank.loader import syntax_error
+from quiz.bank.checks import syntax_error
 from quiz.importing import words
 from quiz.importing.document import Document, Found, plain_title
 from quiz.importing.thesaurus import Thesaurus
