@@ -19,7 +19,9 @@ HARD_CODED = {"queued_answers.py"}
 ADVISORY_ATTACKS = ["advisory_weight_overflow.py", "advisory_report_flood.py"]
 
 
-def grade(exercise: str, files: list[Path]) -> tuple[dict[str, dict], subprocess.CompletedProcess]:
+def grade(
+    exercise: str, files: list[Path], timeout_s: float = 4
+) -> tuple[dict[str, dict], subprocess.CompletedProcess]:
     done = subprocess.run(
         [
             sys.executable,
@@ -33,7 +35,7 @@ def grade(exercise: str, files: list[Path]) -> tuple[dict[str, dict], subprocess
             "--format",
             "json",
             "--timeout",
-            "4",
+            str(timeout_s),
             "--memory",
             "512",
         ],
@@ -75,9 +77,11 @@ def test_no_attack_is_a_trusted_pass_and_the_correct_solution_keeps_its_own():
 def test_an_advisory_run_cannot_flood_the_grader_or_break_its_formats():
     """Where the tests do run in the submission's process, what it sends the grader is still bounded: weights
     that add up to infinity, or an endless stream of valid report lines, make that run an error, and the
-    correct solution beside it keeps its (advisory) pass."""
+    correct solution beside it keeps its (advisory) pass. A time limit the attacks never reach: the split run
+    before the advisory one takes its share of the limit, and on a loaded machine 4 s left the advisory run no
+    time at all ("the time limit left no time to run the tests in the submission's process", advisory False)."""
     files = [ATTACKS / name for name in (*ADVISORY_ATTACKS, "reference_advisory.py")]
-    results, done = grade("exercise_advisory", files)
+    results, done = grade("exercise_advisory", files, timeout_s=30)
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-2000:]
     assert results["reference_advisory.py"]["status"] == "pass" and results["reference_advisory.py"]["advisory"]
     for name in ADVISORY_ATTACKS:
