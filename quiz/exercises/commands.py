@@ -92,17 +92,15 @@ def start_exercise(args: argparse.Namespace) -> int:
     names = paths.exercise_names()
     if args.name not in names:
         raise UsageError(f"no exercise named '{args.name}' (there are: {', '.join(names)})")
-    source = paths.exercises_dir() / args.name
+    from quiz.exercises.workspace import Workspace
+
     folder = Path(args.folder or args.name)
-    solution = folder / "solution.py"
+    workspace = Workspace(paths.exercises_dir() / args.name, folder)
+    solution = workspace.solution
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "README.md").write_bytes((source / "README.md").read_bytes())
-        if solution.exists() and not solution.is_file():
-            raise UsageError(f"{solution} exists and is not a file")
-        kept = solution.exists()
-        if not kept:
-            solution.write_bytes((source / "starter.py").read_bytes())
+        kept = not workspace.start(with_statement=True)
+    except IsADirectoryError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from None
     zh = args.lang == "zh"

@@ -7,9 +7,7 @@ so this process never imports TensorFlow. Results arrive one by one through `cal
 
 from __future__ import annotations
 
-import re
 import shlex
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -21,26 +19,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Markdown, ProgressBar, Static
 
-from quiz.tui.errors import StoreUnavailable
+from quiz.exercises.workspace import Workspace
 from quiz.tui.messages import OpenEditor
 from quiz.tui.widgets.footer import TranslatedFooter
 
 TEST_NAME_WIDTH = 30
 STATUS_MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skip": "-"}
-SOLUTION = "solution.py"
-LAST_RESULT = "last_result.json"
-
-
-def count_tests(exercise_dir: Path) -> int:
-    """A first guess for the progress bar: test functions written in the suite (parametrized ones count once)."""
-    pattern = re.compile(r"^\s*(?:async\s+)?def test_", re.M)
-    return (
-        sum(
-            len(pattern.findall(p.read_text(encoding="utf-8", errors="replace")))
-            for p in (exercise_dir / "tests").glob("test_*.py")
-        )
-        or 1
-    )
 
 
 def result_summary(result, lang: str) -> str:
@@ -93,12 +77,12 @@ class ExerciseScreen(Screen):
         return self.app.exercises_dir() / self.exercise
 
     @property
-    def workspace(self) -> Path:
-        return self.app.workspace_root() / self.exercise
+    def workspace(self) -> Workspace:
+        return Workspace(self.exercise_dir, self.app.workspace_root() / self.exercise)
 
     @property
     def solution(self) -> Path:
-        return self.workspace / SOLUTION
+        return self.workspace.solution
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
@@ -127,12 +111,8 @@ class ExerciseScreen(Screen):
     def apply_lang(self) -> None:
         app = self.app
         self.sub_title = f"{app.tr('e.title')} · {self.exercise}"
-        try:
-            started = self.solution.exists()
-        except StoreUnavailable:
-            return
         self.query_one("#ex-workspace", Static).update(
-            app.tr("e.workspace", path=self.solution) if started else app.tr("e.not_started")
+            app.tr("e.workspace", path=self.solution) if self.workspace.started else app.tr("e.not_started")
         )
         labels = {
             "start": ("e.start", "s"),
@@ -163,17 +143,12 @@ class ExerciseScreen(Screen):
     # --- the workspace -----------------------------------------------------------------------------------------
     def action_start(self) -> None:
         """Copy the starter into the workspace; an existing attempt is never overwritten."""
-        solution = self.solution
-        if solution.exists():
-            self.notify(self.app.tr("e.kept", path=solution))
-        else:
-            solution.parent.mkdir(parents=True, exist_ok=True)
-            starter = self.exercise_dir / "starter.py"
-            if starter.exists():
-                shutil.copyfile(starter, solution)
-            else:
-                solution.write_text(f"# {self.exercise}: write your solution here\n", encoding="utf-8")
-            self.notify(self.app.tr("e.started", path=solution))
+        try:
+            started = self.workspace.start()
+        except OSError as exc:
+            self.notify(f"{self.solution}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(self.app.tr("e.started" if started else "e.kept", path=self.solution))
         self.apply_lang()
 
     def _need_solution(self) -> bool:
@@ -204,10 +179,10 @@ class ExerciseScreen(Screen):
             self.post_message(OpenEditor(self.solution))
 
     def action_reference(self) -> None:
-        if not (self.workspace / LAST_RESULT).exists():
+        if not self.workspace.tests_were_run:
             self.notify(self.app.tr("e.reference_locked"), severity="warning")
             return
-        self.post_message(OpenEditor(self.exercise_dir / "reference.py", read_only=True))
+        self.post_message(OpenEditor(self.workspace.reference, read_only=True))
 
     # --- grading -----------------------------------------------------------------------------------------------
     def action_run_tests(self) -> None:
@@ -218,7 +193,7 @@ class ExerciseScreen(Screen):
         table.clear()
         self.query_one("#ex-detail", Static).update("")
         bar = self.query_one("#ex-progress", ProgressBar)
-        bar.update(total=count_tests(self.exercise_dir), progress=0)
+        bar.update(total=self.workspace.count_tests(), progress=0)
         bar.add_class("-running")
         self.query_one("#ex-result", Static).update(self.app.tr("e.running"))
         threading.Thread(target=self.grade, name="quiz-grading", daemon=True).start()
@@ -281,6 +256,4 @@ class ExerciseScreen(Screen):
         if summary:
             line += f" · {summary}"
         self.query_one("#ex-result", Static).update(line)
-        import json
-
-        (self.workspace / LAST_RESULT).write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+        self.workspace.save_result(result.to_dict())
