@@ -1,4 +1,5 @@
-"""The Textual app: holds the bank, the language and the review store, and opens the first screen.
+"""The Textual app: holds the bank, the language and the review store, opens the first screen, and hands what a
+screen asks (messages.py) to flows.py, which knows which screen comes next.
 
 The review store (and with it fsrs and the scorer) is opened after the first screen is painted, so the quiz
 starts about as fast as a bare Textual app. Nothing here imports TensorFlow: grading runs in a subprocess.

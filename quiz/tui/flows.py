@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from quiz.tui import messages
 from quiz.tui import session as sessions
 from quiz.tui.errors import StoreUnavailable
 from quiz.tui.screens.editor_screen import EditorScreen
@@ -116,8 +117,6 @@ def end_session(app: QuizApp, session: sessions.Session) -> None:
 
 def open_place(app: QuizApp, message) -> None:
     """Push the screen a message names."""
-    from quiz.tui import messages
-
     screens = {
         messages.OpenSetup: lambda m: SetupScreen(m.mode),
         messages.OpenStats: lambda m: StatsScreen(),
