@@ -87,6 +87,9 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 # "use prefetch instead of waiting", "用 cache 代替重复解码": the thing before is what the answer recommends.
 _SUBSTITUTES = re.compile(r"instead of|rather than|而不是|而非|代替|取代|而不用", re.IGNORECASE)
+_SUPPOSITION = re.compile(
+    r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
+)
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
 
@@ -150,6 +153,11 @@ class Reading:
     def _near(self, start: int, end: int) -> bool:
         words = _WORDS.findall(self.text, start, end)
         return sum(word.lower() not in text.ENGLISH_STOP_WORDS for word in words) <= NEGATION_REACH
+
+    def supposed(self, offset: int) -> bool:
+        """Whether the clause at this offset only supposes what it says: a condition ("如果直接全部解冻，……",
+        "if you cache after shuffling") or a denied reason ("not because the code is free")."""
+        return _SUPPOSITION.search(self.text, *self.clauses[self.clause_of(offset)]) is not None
 
     def rejected(self, start: int, end: int) -> bool:
         """Whether the statement at this span is reported only to be rejected, within its sentence: after a

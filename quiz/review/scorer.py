@@ -36,11 +36,6 @@ OPEN_DENIALS = ALL_NEGATIONS
 CODE_REVIEW_DENIALS = frozenset(
     {polarity.Family.DISMISS}
 )  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
-# A misconception stated as a hypothesis ("如果直接全部解冻，……", "if you cache after shuffling, ...") or a reason
-# denied ("not because the code is free") is not the answer's belief.
-_HYPOTHESIS = re.compile(
-    r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
-)
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 
 
@@ -201,9 +196,6 @@ class _Answer:
     def _negated(self, term: _Term, start: int, end: int, families: frozenset[str], both_ways=False) -> bool:
         return (self.reading.negations(start, end, families, both_ways) - term.own_negations) % 2 == 1
 
-    def _clause(self, offset: int) -> tuple[int, int]:
-        return self.reading.clauses[self.reading.clause_of(offset)]
-
     def asserts(self, term: _Term) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
         negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
@@ -217,16 +209,17 @@ class _Answer:
 
     def states(self, term: _Term) -> bool:
         """Whether the answer states a misconception as its own: within one list item and not across "and" /
-        "but", not negated, and not reported only to be rejected ("有人以为……，其实不对")."""
+        "but", not negated, not a supposition ("如果直接全部解冻，……"), and not reported only to be rejected
+        ("有人以为……，其实不对")."""
         families = self.denials if term.negated else ALL_NEGATIONS
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
             if (
                 self.reading.segment_of(start) != self.reading.segment_of(end - 1)
                 or _CONJUNCTION.search(self.normalised, start, end)
-                or _HYPOTHESIS.search(self.normalised, *self._clause(start))
+                or self.reading.supposed(start)
             ):
-                continue  # "not because it is free"; "如果直接全部解冻，……" states a condition, not a belief
+                continue
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
                 return True
         return False

@@ -27,6 +27,11 @@ class StatsRows:
     reviews_per_day: dict[str, int]  # "YYYY-MM-DD" -> reviews that day, from the first of HISTORY_DAYS days
 
 
+def history_start(now: datetime) -> datetime:
+    """The first of the HISTORY_DAYS days whose reviews are counted: the store reads from it, the figures show it."""
+    return day_start(now) - timedelta(days=HISTORY_DAYS - 1)
+
+
 def _empty() -> dict:
     return {
         "questions": 0,
@@ -79,7 +84,7 @@ def compute_stats(rows: StatsRows, bank, now: datetime) -> dict:
     total = topics.pop("__total__", _empty())
 
     today = day_start(now)
-    first_day = today - timedelta(days=HISTORY_DAYS - 1)
+    first_day = history_start(now)
     reviews_per_day = [
         {"date": d, "reviews": rows.reviews_per_day.get(d, 0)}
         for d in ((first_day + timedelta(days=i)).date().isoformat() for i in range(HISTORY_DAYS))

@@ -341,7 +341,7 @@ class ReviewStore:
     def stats(self, bank, now: datetime | None = None) -> dict:
         """Progress figures per topic and per day (see stats.compute_stats)."""
         now = schedule.utc(now)
-        return stats.compute_stats(self._stats_rows(day_start(now) - timedelta(days=stats.HISTORY_DAYS - 1)), bank, now)
+        return stats.compute_stats(self._stats_rows(stats.history_start(now)), bank, now)
 
     def _stats_rows(self, since: datetime) -> stats.StatsRows:
         with self._lock:
