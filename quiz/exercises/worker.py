@@ -20,40 +20,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib.util
 import json
 import math
 import os
 import signal
 import sys
-import threading
 import time
-import traceback
 from pathlib import Path
 
+from quiz.exercises.worker_inputs import INPUT_KEYS, WEIGHT_KEYS, load_inputs, training_data
+from quiz.exercises.worker_probes import probe_pieces, record_reads
+from quiz.exercises.worker_submission import (
+    call,
+    describe_error,
+    import_submission,
+    print_submission_traceback,
+)
 from quiz.exercises.worker_wire import FAILED_MARK, LAUNCHER_PID_ENV
 from quiz.fast_exit import leave
 
 READY_MARK = "strategy ready:"
-SUBMISSION_MODULE = "submission"
 RESULT_FILE = "result.json"
 ONE_STEP, TRAIN = "one-step", "train"
-DIE_EXIT_STATUS = 86  # --die-during-training: how the chosen worker ends, so the suite can tell it from a crash
-PROBE_DATASET_FILE = "make_dataset.npz"  # --probe: per input pipeline, x_<p> and y_<p> (its batches one after
-# the other) and sizes_<p> (how many examples each batch held)
-WEIGHT_KEYS = ("initial_W1", "initial_b1", "initial_W2", "initial_b2")
-INPUT_KEYS = {  # what --inputs FILE.npz may hold; every key is optional
-    "features": "float32 (N, 784): the training data (instead of the shipped digits)",
-    "labels": "int32 (N,): their labels",
-    **{key: "the weights build_model()'s model is set to (all four or none)" for key in WEIGHT_KEYS},
-    "loss_labels": "--probe: int32 (n,) labels for compute_loss",
-    "loss_predictions": "--probe: float32 (n, 10) probabilities for compute_loss",
-    "loss_global_batch_size": "--probe: the global batch size compute_loss is given",
-    "shard_features": "--probe: float32 (m, 784) for make_dataset",
-    "shard_labels": "--probe: int32 (m,) for make_dataset",
-    "shard_global_batch_size": "--probe: the global batch size make_dataset is given",
-    "shard_pipelines": "--probe: how many input pipelines to ask make_dataset for",
-}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -79,14 +67,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="first run one SGD step on the first global batch (the suite compares it across clusters)",
     )
     parser.add_argument(
-        "--die-during-training",
-        type=int,
-        metavar="INDEX",
-        help=f"worker INDEX ends itself (exit status {DIE_EXIT_STATUS}) --die-after seconds into its "
-        "training job: the suite's check that a dead worker fails the run instead of hanging it",
-    )
-    parser.add_argument("--die-after", type=float, default=1.0, metavar="SECONDS")
-    parser.add_argument(
         "--inputs",
         metavar="FILE.npz",
         help="the training data, initial weights and probe inputs to use (keys: " + ", ".join(INPUT_KEYS) + ")",
@@ -110,85 +90,6 @@ def cluster_place(environ: dict[str, str] | None = None) -> tuple[int, int]:
     task = config.get("task", {})
     index = int(task.get("index", 0)) + (len(cluster.get("chief", [])) if task.get("type") == "worker" else 0)
     return index, max(workers, 1)
-
-
-def practice_data(count: int):
-    """The first `count` shipped digits as float32 (count, 784) in [0, 1] and int32 labels: the same on every host."""
-    import numpy as np
-
-    from quiz.exercises.datasets import load_digits
-
-    digits = load_digits()
-    if not 1 <= count <= len(digits.y_train):
-        raise ValueError(f"--examples must be between 1 and {len(digits.y_train)}")
-    features = digits.x_train[:count].reshape(count, -1).astype(np.float32) / 255.0
-    return features, digits.y_train[:count].astype(np.int32)
-
-
-def load_inputs(path: str | None) -> dict:
-    """The arrays of --inputs (plain .npy data only: never unpickled), checked against INPUT_KEYS."""
-    if not path:
-        return {}
-    import numpy as np
-
-    with np.load(path, allow_pickle=False) as arrays:
-        inputs = {key: arrays[key] for key in arrays.files}
-    unknown = sorted(set(inputs) - set(INPUT_KEYS))
-    if unknown:
-        raise ValueError(f"--inputs holds unknown arrays: {', '.join(unknown)}")
-    given = [key in inputs for key in WEIGHT_KEYS]
-    if any(given) and not all(given):
-        raise ValueError(f"--inputs must hold all of {', '.join(WEIGHT_KEYS)} or none")
-    if ("features" in inputs) != ("labels" in inputs) or (
-        "features" in inputs and len(inputs["features"]) != len(inputs["labels"])
-    ):
-        raise ValueError("--inputs must hold features and labels of the same length, or neither")
-    return inputs
-
-
-def scalar(value) -> int:
-    """An integer given in --inputs as a number (a 0-d array, or a 1-element one)."""
-    import numpy as np
-
-    array = np.asarray(value)
-    if array.size != 1:
-        raise ValueError(f"expected a number in --inputs, got an array of shape {array.shape}")
-    return int(array.reshape(()))
-
-
-def training_data(args: argparse.Namespace, inputs: dict):
-    if "features" in inputs:
-        import numpy as np
-
-        return (
-            np.asarray(inputs["features"], dtype=np.float32).reshape(len(inputs["features"]), -1),
-            np.asarray(inputs["labels"], dtype=np.int32),
-        )
-    return practice_data(args.examples)
-
-
-class SubmissionError(Exception):
-    """A function of the submission raised, or is missing: the message names the function."""
-
-
-def call(module, name: str, *args, **kwargs):
-    function = getattr(module, name, None)
-    if not callable(function):
-        raise SubmissionError(f"the submission has no function {name}()")
-    try:
-        return function(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - reported with the function's name; the traceback is printed too
-        raise SubmissionError(f"{name}() raised {describe_error(exc)}") from exc
-
-
-def import_submission(path: Path):
-    spec = importlib.util.spec_from_file_location(SUBMISSION_MODULE, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path} is not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[SUBMISSION_MODULE] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @contextlib.contextmanager
@@ -277,9 +178,6 @@ def run_job(
             return model
 
         module.build_model = build_model
-    if job == TRAIN and args.die_during_training == report.data["index"]:
-        print(f"worker {report.data['index']} will end itself {args.die_after:g} s into training", flush=True)
-        threading.Timer(args.die_after, os._exit, args=(DIE_EXIT_STATUS,)).start()
     started = time.monotonic()
     try:
         with tf.variable_creator_scope(record_variables):
@@ -310,109 +208,6 @@ def run_job(
         + ", ".join(f"{loss:.4f}" for loss in losses),
         flush=True,
     )
-
-
-def record_reads(dataset, rows: dict[bytes, int], reads: list[list[int]]):
-    """`dataset` unchanged, except that each element it yields first appends the ids of its feature rows (their
-    index in the data given to make_dataset, -1 for a row that is not there) to `reads`: what this input pipeline
-    read, batch by batch, in order. The features are the element's float tensor of shape (batch, 784)."""
-    import numpy as np
-    import tensorflow as tf
-
-    if not isinstance(dataset, tf.data.Dataset):
-        return dataset  # train() will say what is wrong with it
-
-    def note(batch) -> np.int64:
-        batch = np.asarray(batch, dtype=np.float32)
-        reads.append([rows.get(row.tobytes(), -1) for row in batch.reshape(len(batch), -1)])
-        return np.int64(len(reads))
-
-    def tapped(*element):
-        structure = element[0] if len(element) == 1 else element
-        flat = tf.nest.flatten(structure)
-        features = next(
-            (
-                t
-                for t in flat
-                if isinstance(t, tf.Tensor) and t.dtype.is_floating and t.shape.rank == 2 and t.shape[-1] == 784
-            ),
-            None,
-        )
-        if features is None:
-            return structure
-        token = tf.py_function(note, [features], tf.int64)
-        with tf.control_dependencies([token]):
-            flat = [tf.identity(t) for t in flat]
-        return tf.nest.pack_sequence_as(structure, flat)
-
-    return dataset.map(tapped)
-
-
-def default_probe_inputs() -> dict:
-    """The probes' inputs when --inputs gives none: 8 labels and softmax rows for compute_loss (global batch 16),
-    and 64 examples whose labels are their ids, for make_dataset over 2 input pipelines (global batch 16)."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    logits = rng.normal(size=(8, 10))
-    count = 64
-    return {
-        "loss_labels": rng.integers(0, 10, size=8).astype(np.int32),
-        "loss_predictions": (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32),
-        "loss_global_batch_size": np.array(16),
-        "shard_features": np.repeat(np.arange(count)[:, None], 28 * 28, axis=1).astype(np.float32) / count,
-        "shard_labels": np.arange(count, dtype=np.int32),
-        "shard_global_batch_size": np.array(16),
-        "shard_pipelines": np.array(2),
-    }
-
-
-def probe_pieces(module, inputs: dict, folder: Path) -> dict:
-    """Call compute_loss and make_dataset on small inputs (the caller's, or default_probe_inputs) and record what
-    they give: compute_loss's value and shape in the result; every batch make_dataset yields, per input pipeline,
-    in folder/PROBE_DATASET_FILE. Runs here rather than in the suite's process so that process never loads
-    TensorFlow (and never runs the submission)."""
-    import numpy as np
-    import tensorflow as tf
-
-    given = {**default_probe_inputs(), **{k: v for k, v in inputs.items() if k.startswith(("loss_", "shard_"))}}
-    labels, predictions = given["loss_labels"].astype(np.int32), given["loss_predictions"].astype(np.float32)
-    global_batch_size = scalar(given["loss_global_batch_size"])
-    loss: dict = {"examples": int(len(labels)), "global_batch_size": global_batch_size}
-    try:
-        value = np.asarray(
-            module.compute_loss(tf.constant(labels), tf.constant(predictions), global_batch_size), dtype=np.float64
-        )
-        loss.update(shape=list(value.shape), value=value.tolist())
-    except Exception as exc:  # noqa: BLE001 - recorded for the suite to report
-        loss["error"] = describe_error(exc)
-
-    features = given["shard_features"].astype(np.float32)
-    ids = given["shard_labels"].astype(np.int32)
-    pipelines, global_batch_size = scalar(given["shard_pipelines"]), scalar(given["shard_global_batch_size"])
-    shards: dict = {
-        "count": int(len(ids)),
-        "pipelines": pipelines,
-        "global_batch_size": global_batch_size,
-        "batches": [],
-    }
-    arrays: dict[str, np.ndarray] = {}
-    try:
-        for pipeline in range(pipelines):
-            context = tf.distribute.InputContext(
-                num_input_pipelines=pipelines, input_pipeline_id=pipeline, num_replicas_in_sync=pipelines
-            )
-            dataset = module.make_dataset(context, features, ids, global_batch_size)
-            read = [(np.asarray(x), np.asarray(y)) for x, y in dataset.take(len(ids) + 1)]
-            shards["batches"].append(len(read))
-            if read:  # one array per pipeline and part, and the batch sizes: a frame holds few arrays
-                arrays[f"x_{pipeline}"] = np.concatenate([x for x, _ in read])
-                arrays[f"y_{pipeline}"] = np.concatenate([y for _, y in read])
-            arrays[f"sizes_{pipeline}"] = np.array([len(y) for _, y in read], dtype=np.int64)
-    except Exception as exc:  # noqa: BLE001
-        shards["error"] = describe_error(exc)
-    np.savez(folder / PROBE_DATASET_FILE, **arrays)
-    return {"compute_loss": loss, "make_dataset": shards}
 
 
 def check_returned(returned, epochs: int):
@@ -447,28 +242,6 @@ def die_with_launcher() -> None:
         return
     if os.getppid() != int(launcher):  # the launcher died before we asked
         os._exit(1)
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line: the exception's type and its first line; for TensorFlow's "in user code:" errors, the last line,
-    which names the error that was raised in the traced function."""
-    if isinstance(exc, SubmissionError):
-        return str(exc)
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[-1] if lines and lines[0] == "in user code:" else (lines[0] if lines else "")
-    name = type(exc).__name__
-    text = text if text.startswith(name) else f"{name}: {text}"
-    return text.strip().rstrip(":")
-
-
-def print_submission_traceback(exc: BaseException) -> None:
-    """The traceback of what the submission raised, without the worker's frames that wrapped it: that is what the
-    candidate can fix. A missing function has no traceback worth showing; the FAILED_MARK line says it all."""
-    if isinstance(exc, SubmissionError):
-        if exc.__cause__ is None:
-            return
-        exc = exc.__cause__
-    traceback.print_exception(exc)
 
 
 def outside_scope_hint(report: Report) -> str:
@@ -515,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         if not multi_worker:
             raise TypeError(f"make_strategy() returned {type(strategy).__name__}, not MultiWorkerMirroredStrategy")
         print(f"{READY_MARK} worker {index} of {workers}, {strategy.num_replicas_in_sync} replicas in sync", flush=True)
-        features, labels = training_data(args, inputs)
+        features, labels = training_data(inputs, args.examples)
         initial = [inputs[key].astype(np.float32) for key in WEIGHT_KEYS] if WEIGHT_KEYS[0] in inputs else None
         jobs = ([ONE_STEP] if args.one_step else []) + ([TRAIN] if args.epochs > 0 else [])
         for job in jobs:

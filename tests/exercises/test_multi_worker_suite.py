@@ -31,11 +31,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "multi_worker"
 SUITE_TIMEOUT = 600
 GRADE_TIMEOUT = 300  # quiz grade's own limit for the submission (the default 120 s is tight on a busy 2-core CI)
 ALL_ENV = "QUIZ_MULTI_WORKER_ALL"
-# -k selections by the clusters the tests use (test_multi_worker.py's fixtures single, pair, broken_pair)
+# -k selections by the clusters the tests use (test_multi_worker.py's fixtures single and pair; "": every test)
 CHEAP = {
     "pair": "make_strategy or scope or two_workers or identical or training_follows or each_epoch",
     "single": "compute_loss or make_dataset or one_worker_takes",
-    "single+pair": "not dies",
+    "single+pair": "",
 }
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def outcomes(output: str) -> dict[str, str]:
 
 
 def selection(clusters: str) -> list[str]:
-    return [] if os.environ.get(ALL_ENV) else ["-k", CHEAP[clusters]]
+    return [] if os.environ.get(ALL_ENV) or not CHEAP[clusters] else ["-k", CHEAP[clusters]]
 
 
 def run_suite_in_place(submission: Path | None, *extra: str) -> subprocess.CompletedProcess:
@@ -92,7 +92,7 @@ def test_the_reference_passes_every_test_and_quiz_grade_agrees(tmp_path):
     result = run_suite_in_place(None)
     statuses = outcomes(result.stdout)
     assert result.returncode == 0, describe(result)
-    assert len(statuses) >= 12 and set(statuses.values()) == {"PASSED"}, statuses
+    assert len(statuses) >= 11 and set(statuses.values()) == {"PASSED"}, statuses
 
     report = tmp_path / "grade.json"
     graded = subprocess.run(
@@ -277,7 +277,7 @@ def test_each_cheap_selection_starts_only_its_clusters():
     import ast
 
     tree = ast.parse((EXERCISE / "tests" / "test_multi_worker.py").read_text(encoding="utf-8"))
-    clusters = {"single": "single", "pair": "pair", "trajectory": "pair", "broken_pair": "broken_pair"}
+    clusters = {"single": "single", "pair": "pair", "trajectory": "pair"}
     uses = {
         node.name: {clusters[arg.arg] for arg in node.args.args if arg.arg in clusters}
         for node in tree.body
@@ -285,8 +285,8 @@ def test_each_cheap_selection_starts_only_its_clusters():
     }
 
     def selected(expression: str) -> set[str]:
-        if expression.startswith("not "):
-            return {name for name in uses if expression[4:] not in name}
+        if not expression:
+            return set(uses)
         words = expression.split(" or ")
         return {name for name in uses if any(word in name for word in words)}
 

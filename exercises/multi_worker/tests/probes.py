@@ -32,8 +32,6 @@ OPTIONS = {  # run_cluster's options -> the worker's command line; anything else
     "epochs": "--epochs",
     "global_batch_size": "--global-batch-size",
     "learning_rate": "--learning-rate",
-    "die_during_training": "--die-during-training",
-    "die_after": "--die-after",
 }
 RESULT_LIMIT = 16 * 2**20  # bytes of one worker's result.json this probe reads
 
@@ -63,7 +61,7 @@ def command_line(options: dict) -> list[str]:
 
 def run_cluster(workers: int, options: dict, inputs: dict | None = None, timeout: float = 240.0) -> dict:
     """Run `workers` worker processes of the submission to the end (quiz.exercises.launcher.run_cluster) with
-    `options` (see OPTIONS) and `inputs` (arrays, see quiz.exercises.worker.INPUT_KEYS); return how the run ended
+    `options` (see OPTIONS) and `inputs` (arrays, see quiz.exercises.worker_inputs.INPUT_KEYS); return how the run ended
     and what every worker wrote: its result.json and its .npz files (weights as lists of arrays, the make_dataset
     probe's batches as a dict of arrays)."""
     folder = Path(tempfile.mkdtemp(prefix=f"cluster-{int(workers)}-"))

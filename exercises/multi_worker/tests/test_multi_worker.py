@@ -29,7 +29,7 @@ import pytest
 
 from quiz.exercises import mlp
 from quiz.exercises.datasets import load_digits
-from quiz.exercises.worker import DIE_EXIT_STATUS, WEIGHT_KEYS
+from quiz.exercises.worker_inputs import WEIGHT_KEYS
 from quiz.grading.plugin import ProbeProxy, shared_process
 from quiz.grading.remote import SubmissionError
 
@@ -84,7 +84,7 @@ class Inputs:
         return f"<inputs of seed {self.seed}>"
 
     def arrays(self) -> dict:
-        """What the workers get (quiz.exercises.worker.INPUT_KEYS): arrays, and numbers for the sizes."""
+        """What the workers get (quiz.exercises.worker_inputs.INPUT_KEYS): arrays, and numbers for the sizes."""
         return {
             "features": self.x,
             "labels": self.y,
@@ -270,18 +270,6 @@ def pair(request, inputs) -> Run:
             "learning_rate": LEARNING_RATE,
         },
         inputs,
-    )
-
-
-@pytest.fixture(scope="module")
-def broken_pair(request, inputs) -> Run:
-    """2 workers set to train for many epochs; worker 1 ends itself one second into training."""
-    return run(
-        request,
-        2,
-        {"epochs": 500, "global_batch_size": GLOBAL_BATCH, "die_during_training": 1, "die_after": 1},
-        inputs,
-        meant_to_fail=True,
     )
 
 
@@ -711,23 +699,3 @@ def test_each_epoch_reports_the_mean_of_its_global_batch_losses(pair, trajectory
                 f"reported epoch loss is not the mean of the epoch's batch losses ({cause})",
                 pytrace=False,
             )
-
-
-@pytest.mark.verdict("reported")
-def test_a_worker_that_dies_fails_the_run_instead_of_hanging_it(broken_pair):
-    """Worker 0 is left waiting in an all-reduce for a peer that is gone: the run must end, failed, naming
-    worker 1, long before the cluster's time limit."""
-    survivor, dying = broken_pair.result(0), broken_pair.result(1)
-    if "train" not in _dict(dying.get("jobs")):
-        pytest.fail(
-            f"the workers never started training, so a worker could not die during it: {broken_pair.reason}",
-            pytrace=False,
-        )
-    if dying.get("status") == "failed":
-        pytest.fail(f"worker 1 failed on its own before it could die: {dying.get('error')}", pytrace=False)
-    assert not broken_pair.reply.get("timed_out"), f"the run hung until the time limit: {broken_pair.reason}"
-    assert not broken_pair.ok and broken_pair.reply.get("failed_worker") == 1, broken_pair.reason
-    assert f"exit status {DIE_EXIT_STATUS}" in broken_pair.reason, broken_pair.reason
-    assert _dict(_dict(survivor.get("jobs")).get("train")).get("status") != "ok", (
-        "worker 0 finished 500 epochs without its peer"
-    )
