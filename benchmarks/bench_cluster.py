@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--tf", type=int, default=4, help="data_parallel reference copies in the second batch")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from quiz.grading.sandbox import isolation_mode
+    from quiz.grading.isolation import isolation_mode
 
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

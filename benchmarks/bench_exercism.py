@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from quiz.grading.isolation import isolation_mode  # noqa: E402
 from quiz.grading.runner import grade_batch, grade_submission  # noqa: E402
-from quiz.grading.sandbox import isolation_mode  # noqa: E402
 
 SPLIT_CASE = ROOT / "tests" / "grading" / "exercism" / "subtests-partial"  # 21 results: 4 tests, 17 subtests
 ADVISORY_CASE = ROOT / "tests" / "data" / "exercises" / "clock_live"

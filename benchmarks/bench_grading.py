@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from quiz import paths  # noqa: E402
+from quiz.grading.isolation import isolation_mode  # noqa: E402
 from quiz.grading.runner import grade_batch, grade_submission  # noqa: E402
-from quiz.grading.sandbox import isolation_mode  # noqa: E402
 
 
 def exercise_folder(name: str) -> Path:

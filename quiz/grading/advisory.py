@@ -15,9 +15,11 @@ import select
 from collections.abc import Callable
 from pathlib import Path
 
+from quiz.grading.isolation import Limits
 from quiz.grading.layouts import ExerciseFolder
-from quiz.grading.sandbox import KilledFor, Limits, RunOutcome, Sandbox
+from quiz.grading.sandbox import Sandbox
 from quiz.grading.suite_command import pytest_command
+from quiz.grading.watch import KilledFor, RunOutcome
 
 READ_CHUNK = 65536
 

@@ -111,7 +111,7 @@ def fit_to_grade(identity: Identity, allow_weak_isolation: bool) -> tuple[Path |
     folder, why = local_exercise(identity)
     if folder is None:
         return None, why
-    from quiz.grading.sandbox import isolation_mode
+    from quiz.grading.isolation import isolation_mode
 
     if isolation_mode() == "session" and not allow_weak_isolation:
         return None, (

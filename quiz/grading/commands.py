@@ -338,9 +338,9 @@ def run_gradescope(args: argparse.Namespace) -> int:
 def refuse_advisory_bundle(exercise: Path, args: argparse.Namespace) -> None:
     """Gradescope records the score, not our `advisory` mark: an exercise whose tests need the solution's own
     objects is bundled only when asked to be."""
+    from quiz.grading.isolation import Limits
     from quiz.grading.layouts import Layout
     from quiz.grading.runner import UndecidedMode, advisory_decider, needs_live_objects
-    from quiz.grading.sandbox import Limits
 
     folder = read_exercise(exercise)
     if folder.layout is not Layout.EXERCISM or args.allow_advisory:

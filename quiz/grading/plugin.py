@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from quiz.grading import default_limits
+from quiz.grading.isolation import Limits
 from quiz.grading.remote import SubmissionProcess, SubmissionProxy, SubmissionStopped
-from quiz.grading.sandbox import Limits
 
 PROBES_FILE = "probes.py"  # in an exercise's tests/ folder: its probes, run in the submission's process
 VERDICTS = ("recomputed", "reported")

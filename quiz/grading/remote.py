@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from quiz.grading import protocol
+from quiz.grading.isolation import Limits
 from quiz.grading.protocol import Handle, ProtocolViolation
-from quiz.grading.sandbox import KilledFor, Limits, RunOutcome, Sandbox
+from quiz.grading.sandbox import Sandbox
+from quiz.grading.watch import KilledFor, RunOutcome
 
 CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
 EXIT_GRACE_S = 5.0  # how long a closed submission process may take to end before it is killed

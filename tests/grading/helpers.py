@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz.grading.sandbox import isolation_mode
+from quiz.grading.isolation import isolation_mode
 from tests.exercises.suite_process import UNUSED_PLUGINS  # noqa: F401 - off in the learner-style runs here too
 
 HERE = Path(__file__).parent

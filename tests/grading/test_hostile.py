@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from quiz.grading.isolation import MODE_ENV, isolation_mode
 from quiz.grading.runner import grade_batch
-
-from quiz.grading.sandbox import MODE_ENV, isolation_mode
 
 from .helpers import HOSTILE, MEMORY_MB, TIMEOUT, TOY, UNUSED_PLUGINS, processes_of, snapshot
 

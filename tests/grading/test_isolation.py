@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from quiz.grading.cleanup import sweep_stale_sandboxes
+from quiz.grading.isolation import MODE_ENV, available_mode
 from quiz.grading.runner import grade_submission
-from quiz.grading.sandbox import MODE_ENV, UID_BASE, available_mode, sweep_stale_sandboxes
+from quiz.grading.sandbox import UID_BASE
 
 from .helpers import BENIGN, HOSTILE, MEMORY_MB, TIMEOUT, TOY, alive, descendants, needs_namespaces, processes_of
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from quiz.grading.cgroups import ControlGroups, own_group
-from quiz.grading.runner import ReportReader, grade_batch
-from quiz.grading.sandbox import remove_tree
+from quiz.grading.cleanup import remove_tree
+from quiz.grading.report_channel import ReportReader
+from quiz.grading.runner import grade_batch
 
 from .helpers import MEMORY_MB, TIMEOUT, TOY, needs_namespaces, processes_of
 
