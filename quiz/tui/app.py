@@ -1,5 +1,6 @@
-"""The Textual app: holds the bank, the language and the review store, opens the first screen, and hands what a
-screen asks (messages.py) to flows.py, which knows which screen comes next.
+"""The Textual app: builds the screens' Context (context.py: the bank, the language, the store, the clock, the
+folders), opens the first screen, and hands what a screen asks (messages.py) to flows.py, which knows which screen
+comes next.
 
 The review store (and with it fsrs and the scorer) is opened after the first screen is painted, so the quiz
 starts about as fast as a bare Textual app. Nothing here imports TensorFlow: grading runs in a subprocess.
@@ -12,18 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from quiz import paths
 from quiz.tui import cjk_wrap, messages
-from quiz.tui.errors import StoreUnavailable
+from quiz.tui.context import Clock, Context, Places
 from quiz.tui.i18n import other_lang, tr
 from quiz.tui.widgets.footer import TranslatedFooter
 
 if TYPE_CHECKING:
     from quiz.bank import Bank, Problem
+    from quiz.review.store import ReviewStore
 
 
 class QuizApp(App[int]):
@@ -52,24 +55,26 @@ class QuizApp(App[int]):
     ):
         super().__init__()
         cjk_wrap.install()  # Chinese text breaks between characters, as it should, in every widget
-        self.bank = bank
-        self.bank_path = Path(bank_path)
-        self.problems = list(problems)
-        self.lang = lang
-        self.data_dir = Path(data_dir) if data_dir else None
-        self.fixed_now = now  # tests and snapshots pin the date; None means the real clock
-        self.clock = clock
-        self.seed = seed
-        self.editor = editor  # $EDITOR, read by launch()
-        self.exercises_root = Path(exercises_root) if exercises_root else None  # tests point at toy exercises
-        self.error_line: str | None = None
-        self._store = None
+        self.context = Context(
+            bank=bank,
+            places=Places(
+                bank=Path(bank_path),
+                exercises=Path(exercises_root) if exercises_root else paths.exercises_dir(),
+                data=Path(data_dir) if data_dir else None,
+            ),
+            clock=Clock(fixed_now=now, monotonic=clock),
+            problems=list(problems),
+            lang=lang,
+            editor=editor,
+            seed=seed,
+        )
+        self.error_line: str | None = None  # why the app ended early (the store could not be opened)
         self._silent_keys_told: dict[int, set[str]] = {}  # screen -> keys already said to do nothing there
         self._keys_bound: set[str] = set()
 
     # --- the first screen -------------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
-        if self.problems or self.bank is None:
+        if self.bank_is_invalid:
             from quiz.tui.screens.invalid_bank_screen import InvalidBankScreen
 
             return InvalidBankScreen()
@@ -77,42 +82,47 @@ class QuizApp(App[int]):
 
         return HomeScreen()
 
+    @property
+    def bank_is_invalid(self) -> bool:
+        return bool(self.context.problems) or self.context.bank is None
+
     def tr(self, key: str, **values: object) -> str:
-        return tr(key, self.lang, **values)
+        return tr(key, self.context.lang, **values)
 
-    # --- the review store -------------------------------------------------------------------------------------
-    @property
-    def store_is_open(self) -> bool:
-        return self._store is not None
+    # --- the review store: opened once, after the first paint -------------------------------------------------
+    def on_mount(self) -> None:
+        if not self.bank_is_invalid:
+            self.call_after_refresh(self.warm_up)  # once the first screen is painted
 
-    @property
-    def store(self):
-        """The review store, opened on first use; a store that cannot open ends the app with one line."""
-        if self._store is None:
+    @work(thread=True, exit_on_error=False)
+    def warm_up(self) -> None:
+        """Import the review store (fsrs, sqlite) and the scorer off the UI thread, so the first paint is not held
+        up by them (0.2 s here); then open the store on the UI thread, which uses it."""
+        import quiz.review.scorer  # noqa: F401
+        import quiz.review.store  # noqa: F401
+
+        self.call_from_thread(self.open_store)
+
+    def open_store(self) -> ReviewStore | None:
+        """The store, opened on the first call (the warm-up's, or a session started sooner). A store that cannot be
+        opened ends the app with its one line (None); a damaged one moved aside is said once. Screens get
+        StoreOpened."""
+        if self.context.store is None and self.error_line is None:
             from quiz.review.store import ReviewStore, StoreError
 
             try:
-                self._store = ReviewStore.open(self.data_dir)
+                self.context.store = ReviewStore.open(self.context.places.data)
             except StoreError as exc:
                 self.error_line = str(exc)
                 self.exit(return_code=1)
-                raise StoreUnavailable(str(exc)) from None
-            if self._store.recovered_from is not None:
-                self.notify(self.tr("store.recovered", path=self._store.recovered_from), severity="warning", timeout=15)
-        return self._store
-
-    def workspace_root(self) -> Path:
-        from quiz import paths
-
-        return paths.workspace_dir(self.data_dir)
-
-    def exercises_dir(self) -> Path:
-        from quiz import paths
-
-        return self.exercises_root or paths.exercises_dir()
-
-    def now(self) -> datetime | None:
-        return self.fixed_now
+                return None
+            if self.context.store.recovered_from is not None:
+                self.notify(
+                    self.tr("store.recovered", path=self.context.store.recovered_from), severity="warning", timeout=15
+                )
+            for screen in self.screen_stack:
+                screen.post_message(messages.StoreOpened())
+        return self.context.store
 
     # --- what screens ask (quiz/tui/messages.py), done by quiz/tui/flows.py ----------------------------------------
     @property
@@ -152,7 +162,7 @@ class QuizApp(App[int]):
     # --- actions on every screen ------------------------------------------------------------------------------
     def action_toggle_lang(self) -> None:
         """Switch zh <-> en on every open screen; answers typed so far stay as they are."""
-        self.lang = other_lang(self.lang)
+        self.context.lang = other_lang(self.context.lang)
         for screen in self.screen_stack:
             apply = getattr(screen, "apply_lang", None)
             if apply is not None:
@@ -231,5 +241,5 @@ class QuizApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self.context.store is not None:
+            self.context.store.close()

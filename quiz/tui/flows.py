@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from quiz.tui import messages
 from quiz.tui import session as sessions
-from quiz.tui.errors import StoreUnavailable
 from quiz.tui.screens.editor_screen import EditorScreen
 from quiz.tui.screens.exercise_list_screen import ExerciseListScreen
 from quiz.tui.screens.exercise_screen import ExerciseScreen
@@ -28,10 +27,10 @@ def begin(app: QuizApp, mode: str, questions, budget_s: float = 180.0) -> None:
     if not questions:
         app.notify(app.tr("drill.empty" if mode == "drill" else "setup.none"), severity="warning")
         return
-    try:
-        session_id = app.store.start_session(mode)
-    except StoreUnavailable:
+    store = app.open_store()
+    if store is None:  # it could not be opened: the app is ending with the reason
         return
+    session_id = store.start_session(mode)
     run = sessions.Session(
         mode=mode, items=[sessions.Item(q) for q in questions], session_id=session_id, budget_s=budget_s
     )
@@ -42,11 +41,11 @@ def begin(app: QuizApp, mode: str, questions, budget_s: float = 180.0) -> None:
 
 
 def start_drill(app: QuizApp) -> None:
-    try:
-        store = app.store
-    except StoreUnavailable:
+    store = app.open_store()
+    if store is None:
         return
-    begin(app, "drill", sessions.drill_questions(app.bank, store, limit=DRILL_LIMIT, now=app.now()))
+    context = app.context
+    begin(app, "drill", sessions.drill_questions(context.bank, store, limit=DRILL_LIMIT, now=context.clock.now()))
 
 
 def record_answer(app: QuizApp, session: sessions.Session, answer: str, result) -> None:
@@ -54,23 +53,18 @@ def record_answer(app: QuizApp, session: sessions.Session, answer: str, result) 
     item = session.current
     if item.done:
         return
-    item.duration = max(0.0, app.clock() - session.question_started_at)
+    item.duration = max(0.0, app.context.clock.monotonic() - session.question_started_at)
     item.answer, item.result, item.done = answer, result, True
     session.total_s += item.duration
-    try:
-        item.attempt_id = app.store.record_attempt(session.session_id, item.question.id, answer, result, item.duration)
-    except StoreUnavailable:
-        return
+    store = app.context.opened_store
+    item.attempt_id = store.record_attempt(session.session_id, item.question.id, answer, result, item.duration)
     app.switch_screen(ReviewScreen(session))
 
 
 def rate(app: QuizApp, session: sessions.Session, rating: int) -> None:
     """Save the rating, then go on to the next question or the summary."""
     item = session.current
-    try:
-        due = app.store.rate(item.question.id, rating, now=app.now())
-    except StoreUnavailable:
-        return
+    due = app.context.opened_store.rate(item.question.id, rating, now=app.context.clock.now())
     item.rating = rating
     app.notify(app.tr("r.saved", rating=app.tr(f"rating.{rating}"), due=_when(due)), timeout=3)
     session.index += 1
@@ -83,10 +77,7 @@ def rate(app: QuizApp, session: sessions.Session, rating: int) -> None:
 def undo_rating(app: QuizApp, session: sessions.Session) -> None:
     """Take back the last rating saved; when it belongs to this session, go back to that question's review (a
     summary's session is reopened)."""
-    try:
-        question_id = app.store.undo_last_rating()
-    except StoreUnavailable:
-        return
+    question_id = app.context.opened_store.undo_last_rating()
     if question_id is None:
         app.notify(app.tr("undo.none"), severity="warning")
         return
@@ -105,10 +96,7 @@ def end_session(app: QuizApp, session: sessions.Session) -> None:
     """Close the session in the store and show its summary (or go home when nothing was answered)."""
     if not session.ended:
         session.ended = True
-        try:
-            app.store.end_session(session.session_id)
-        except StoreUnavailable:
-            return
+        app.context.opened_store.end_session(session.session_id)
     if session.answered():
         app.switch_screen(SummaryScreen(session))
     else:
@@ -116,7 +104,9 @@ def end_session(app: QuizApp, session: sessions.Session) -> None:
 
 
 def open_place(app: QuizApp, message) -> None:
-    """Push the screen a message names."""
+    """Push the screen a message names (the stats once the store is open)."""
+    if isinstance(message, messages.OpenStats) and app.open_store() is None:
+        return
     screens = {
         messages.OpenSetup: lambda m: SetupScreen(m.mode),
         messages.OpenStats: lambda m: StatsScreen(),

@@ -51,7 +51,7 @@ def launch(args: argparse.Namespace) -> int:
     if app.return_code is not None and app.return_code != 0:
         code = app.return_code
     else:
-        code = ExitCode.INVALID if app.problems else ExitCode.OK
+        code = ExitCode.INVALID if app.bank_is_invalid else ExitCode.OK
     if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
         # a grading run is still going (the user quit while tests ran): end now, without tearing down the
         # interpreter under its thread; the grader's lifeline ends the suite and the submission.

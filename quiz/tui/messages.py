@@ -1,6 +1,6 @@
-"""What a screen asks of the app. Screens post these and render; the app (quiz/tui/flows.py) decides what they
-do to the store and which screen comes next, so no screen module imports another. Dataclasses, as Textual allows
-(eq=False: a message is compared by identity)."""
+"""What a screen asks of the app, and the one thing the app tells screens (StoreOpened). Screens post these and
+render; the app (quiz/tui/flows.py) decides what they do to the store and which screen comes next, so no screen
+module imports another. Dataclasses, as Textual allows (eq=False: a message is compared by identity)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,9 @@ class OpenExercise(Message):
 class OpenEditor(Message):
     path: Path
     read_only: bool = False
+
+
+# --- what the app tells screens -----------------------------------------------------------------------------------
+@dataclass(eq=False)
+class StoreOpened(Message):
+    """The progress store is open (context.store): screens that show progress can fill it in."""

@@ -476,7 +476,7 @@ class TestFeel:
             assert any("…" in line for line in lines)
             return lines
 
-        assert len(drive(app, scenario)) == len(app.bank.decks) + 1
+        assert len(drive(app, scenario)) == len(app.context.bank.decks) + 1
 
     def test_buttons_fit_their_labels_after_a_language_switch(self, make_app):
         app = make_app("zh")

@@ -9,18 +9,19 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz import paths
+from quiz.tui.context import UsesContext
 from quiz.tui.messages import OpenExercise
 from quiz.tui.widgets.footer import TranslatedFooter
 
 
-class ExerciseListScreen(Screen):
+class ExerciseListScreen(UsesContext, Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
         yield Static(id="ex-list-title")
         yield OptionList(
-            *[Option("", id=name) for name in paths.exercise_names(self.app.exercises_dir())], id="exercise-list"
+            *[Option("", id=name) for name in paths.exercise_names(self.context.places.exercises)], id="exercise-list"
         )
         yield TranslatedFooter(compact=True)
 
@@ -31,14 +32,14 @@ class ExerciseListScreen(Screen):
     def apply_lang(self) -> None:
         app = self.app
         self.sub_title = app.tr("e.title")
-        empty = not paths.exercise_names(app.exercises_dir())
+        empty = not paths.exercise_names(self.context.places.exercises)
         self.query_one("#ex-list-title", Static).update(
-            app.tr("e.none", path=app.exercises_dir()) if empty else f"[b]{app.tr('e.title')}[/b]"
+            app.tr("e.none", path=self.context.places.exercises) if empty else f"[b]{app.tr('e.title')}[/b]"
         )
         listing = self.query_one("#exercise-list", OptionList)
-        for index, name in enumerate(paths.exercise_names(app.exercises_dir())):
+        for index, name in enumerate(paths.exercise_names(self.context.places.exercises)):
             listing.replace_option_prompt_at_index(
-                index, f"{paths.exercise_title(app.exercises_dir(), name, app.lang)} · {name}"
+                index, f"{paths.exercise_title(self.context.places.exercises, name, self.context.lang)} · {name}"
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Markdown, ProgressBar, Static
 
 from quiz.exercises.workspace import Workspace
+from quiz.tui.context import UsesContext
 from quiz.tui.messages import OpenEditor
 from quiz.tui.widgets.footer import TranslatedFooter
 
@@ -46,7 +47,7 @@ def result_summary(result, lang: str) -> str:
     return line
 
 
-class ExerciseScreen(Screen):
+class ExerciseScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("e", "edit", "Edit"),
@@ -74,11 +75,11 @@ class ExerciseScreen(Screen):
 
     @property
     def exercise_dir(self) -> Path:
-        return self.app.exercises_dir() / self.exercise
+        return self.context.places.exercises / self.exercise
 
     @property
     def workspace(self) -> Workspace:
-        return Workspace(self.exercise_dir, self.app.workspace_root() / self.exercise)
+        return Workspace(self.exercise_dir, self.context.places.workspace(self.exercise))
 
     @property
     def solution(self) -> Path:
@@ -161,7 +162,7 @@ class ExerciseScreen(Screen):
         """$EDITOR in the real terminal (the app is suspended meanwhile), else the built-in editor."""
         if not self._need_solution():
             return
-        editor = self.app.editor
+        editor = self.context.editor
         if not editor:
             self.action_builtin_editor()
             return
@@ -252,7 +253,7 @@ class ExerciseScreen(Screen):
             max_score=result.max_score,
             duration=result.duration,
         )
-        summary = result_summary(result, app.lang)
+        summary = result_summary(result, self.context.lang)
         if summary:
             line += f" · {summary}"
         self.query_one("#ex-result", Static).update(line)

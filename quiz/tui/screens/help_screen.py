@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
+from quiz.tui.context import UsesContext
 from quiz.tui.i18n import BINDING_WORDS, tr_binding
 
 
@@ -16,7 +17,7 @@ def is_ours(binding: Binding) -> bool:
     return binding.description in BINDING_WORDS and not binding.action.startswith(("app.focus_", "screen.copy"))
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(UsesContext, ModalScreen):
     BINDINGS = [
         Binding("escape,question_mark,q", "app.pop_screen", "Close help"),
         Binding("l", "app.toggle_lang", "中/EN", show=False),
@@ -49,11 +50,11 @@ class HelpScreen(ModalScreen):
             if not (isinstance(active.node, (Screen, App)) and is_ours(binding)):
                 continue  # a widget's own keys (scrolling, cursor) and Textual's defaults (focus, copy)
             seen.add(binding.description)
-            action = tr_binding(binding.description, app.lang)
+            action = tr_binding(binding.description, self.context.lang)
             if binding.tooltip:
-                action += f": {tr_binding(binding.tooltip, app.lang)}"
+                action += f": {tr_binding(binding.tooltip, self.context.lang)}"
             rows.append(f"| `{binding.key_display or app.get_key_display(binding)}` | {action} |")
-        rows.append(f"| `Ctrl+P` | {tr_binding('Command palette', app.lang)} |")
+        rows.append(f"| `Ctrl+P` | {tr_binding('Command palette', self.context.lang)} |")
         return (
             f"## {app.tr('help.title')}\n\n{app.tr('help.body')}\n\n### {app.tr('help.keys')}\n\n"
             f"| {app.tr('help.key')} | {app.tr('help.action')} |\n|---|---|\n" + "\n".join(rows)

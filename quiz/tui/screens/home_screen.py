@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from textual import work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from quiz.tui import messages
-from quiz.tui.errors import StoreUnavailable
+from quiz.tui.context import UsesContext
 from quiz.tui.widgets.count_table import CountTable
 from quiz.tui.widgets.footer import TranslatedFooter
 
@@ -26,7 +26,7 @@ MODE_BUTTONS = (
 )
 
 
-class HomeScreen(Screen):
+class HomeScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("p", "practice", "Practice"),
         Binding("d", "drill", "Drill"),
@@ -51,28 +51,18 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.apply_lang()
-        self.warm_up()
-
-    @work(thread=True, exit_on_error=False)
-    def warm_up(self) -> None:
-        """Import the review store (fsrs, sqlite) off the UI thread, so the first paint is not held up; then
-        open it and fill in the due counts on the UI thread."""
-        import quiz.review.scorer  # noqa: F401
-        import quiz.review.store  # noqa: F401
-
-        self.app.call_from_thread(self.load_progress)
 
     def on_screen_resume(self) -> None:
-        if self.app.store_is_open:
-            self.load_progress()
+        self.show_progress()
 
-    def load_progress(self) -> None:
-        """Due counts per deck and topic, after the first paint (the store pulls in fsrs)."""
-        bank, now = self.app.bank, self.app.now()
-        try:
-            store = self.app.store
-        except StoreUnavailable:
+    @on(messages.StoreOpened)
+    def show_progress(self) -> None:
+        """Due counts per deck and topic, once the store is open (the app opens it after the first paint) and
+        whenever this screen is shown again."""
+        store = self.context.store
+        if store is None:
             return
+        bank, now = self.context.bank, self.context.clock.now()
         groups: dict[str, list[str]] = {"": [q.id for q in bank.questions]}
         for deck in bank.decks:
             groups[f"deck:{deck.id}"] = [q.id for q in deck.questions]
@@ -82,9 +72,9 @@ class HomeScreen(Screen):
         self.apply_lang()
 
     def apply_lang(self) -> None:
-        app, lang = self.app, self.app.lang
+        app, lang = self.app, self.context.lang
         self.app.title = app.tr("title")
-        bank = app.bank
+        bank = self.context.bank
         counts = self.due or {}
         deck_rows = [
             (

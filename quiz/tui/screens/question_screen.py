@@ -12,7 +12,7 @@ from textual.widgets import Button, Header, Markdown, OptionList, SelectionList,
 from textual.widgets.option_list import Option
 
 from quiz.tui import messages
-from quiz.tui.errors import StoreUnavailable
+from quiz.tui.context import UsesContext
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.inline import option_prompt
 from quiz.tui.widgets.question_timer import QuestionTimer
@@ -36,7 +36,7 @@ class ChoiceList(SelectionList, inherit_bindings=False):
     BINDINGS = OptionList.BINDINGS
 
 
-class QuestionScreen(Screen):
+class QuestionScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit"),
         Binding("space", "reveal", "Reveal"),
@@ -65,13 +65,14 @@ class QuestionScreen(Screen):
         with Horizontal(id="q-top"):
             yield Static(id="q-header")
             if self.session.mode == "mock":
-                yield QuestionTimer(self.session, self.app.clock, self.app.lang, id="timer")
+                yield QuestionTimer(self.session, self.context.clock.monotonic, self.context.lang, id="timer")
         with VerticalScroll(id="q-body"):
             yield Markdown(id="prompt")
             if q.type == "choice":
                 if self.multiple:
                     yield ChoiceList(
-                        *[(option_prompt(n, o, self.app.lang), o.id) for n, o in enumerate(q.options, 1)], id="choices"
+                        *[(option_prompt(n, o, self.context.lang), o.id) for n, o in enumerate(q.options, 1)],
+                        id="choices",
                     )
                 else:
                     yield OptionList(*[Option("", id=o.id) for o in q.options], id="choices")
@@ -86,11 +87,11 @@ class QuestionScreen(Screen):
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.session.question_started_at = self.app.clock()
+        self.session.question_started_at = self.context.clock.monotonic()
         self.apply_lang()
         if self.question.type in ("open", "code-review"):
             self.query_one("#answer", TextArea).focus()
-            self.call_after_refresh(self.restore_draft)  # after the first paint: the store opens lazily
+            self.call_after_refresh(self.restore_draft)  # after the first paint
             self.set_interval(DRAFT_SAVE_S, self.save_draft)
         elif self.question.type == "choice":
             self.query_one("#choices").focus()
@@ -105,14 +106,14 @@ class QuestionScreen(Screen):
         return True
 
     def apply_lang(self) -> None:
-        app, lang, q = self.app, self.app.lang, self.question
+        app, lang, q = self.app, self.context.lang, self.question
         self.sub_title = app.tr(f"mode.{self.session.mode}")
         self.query_one("#q-header", Static).update(
             app.tr(
                 "q.header",
                 n=self.session.index + 1,
                 total=len(self.session.items),
-                topic=app.bank.topic_title(q.topic, lang),
+                topic=self.context.bank.topic_title(q.topic, lang),
                 difficulty=app.tr(f"difficulty.{q.difficulty}"),
                 type=app.tr(f"type.{q.type}"),
             )
@@ -142,10 +143,7 @@ class QuestionScreen(Screen):
 
     # --- drafts: what is typed is in the store within DRAFT_SAVE_S, and comes back when the question does ----------
     def restore_draft(self) -> None:
-        try:
-            text = self.app.store.draft(self.question.id)
-        except StoreUnavailable:
-            return
+        text = self.context.opened_store.draft(self.question.id)
         box = self.query_one("#answer", TextArea)
         if text and not box.text.strip():
             box.load_text(text)
@@ -164,10 +162,7 @@ class QuestionScreen(Screen):
         self.unsaved = False
         if text == self.saved_text:
             return
-        try:
-            self.app.store.save_draft(self.question.id, text)
-        except StoreUnavailable:
-            return
+        self.context.opened_store.save_draft(self.question.id, text)
         self.saved_text = text
 
     # --- answering ---------------------------------------------------------------------------------------------

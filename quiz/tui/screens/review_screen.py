@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 
 from quiz.tui import messages
+from quiz.tui.context import UsesContext
 from quiz.tui.i18n import tr
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.inline import option_label, option_prompt
@@ -49,7 +50,7 @@ def choices_review(question, picked: set[str], lang: str) -> Text:
     return text
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("1", "rate(1)", "Again"),
         Binding("2", "rate(2)", "Hard"),
@@ -75,10 +76,10 @@ class ReviewScreen(Screen):
         yield Static(id="r-header")
         with VerticalScroll(id="r-body"):  # what was missed first: the reference answer can be long
             if self.question.key_points:
-                yield KeyPointList(self.question, result, self.app.lang, id="key-points")
+                yield KeyPointList(self.question, result, self.context.lang, id="key-points")
             yield Static(id="your-answer")
             yield Markdown(id="reference")
-        yield RatingBar(self.app.lang, result.suggested_rating if result is not None else None, id="ratings")
+        yield RatingBar(self.context.lang, result.suggested_rating if result is not None else None, id="ratings")
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -87,7 +88,7 @@ class ReviewScreen(Screen):
             self.query_one("#r-body").focus()
 
     def apply_lang(self) -> None:
-        app, lang, item = self.app, self.app.lang, self.item
+        app, lang, item = self.app, self.context.lang, self.item
         self.sub_title = app.tr(f"mode.{self.session.mode}")
         if item.result is None:
             header = app.tr("r.revealed")

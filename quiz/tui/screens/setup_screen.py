@@ -10,6 +10,7 @@ from textual.widgets import Button, Header, Input, Label, SelectionList, Static,
 
 from quiz.bank.model import QuestionType
 from quiz.tui import session as sessions
+from quiz.tui.context import UsesContext
 from quiz.tui.messages import StartSession
 from quiz.tui.widgets.footer import TranslatedFooter
 
@@ -18,7 +19,7 @@ DEFAULT_COUNT = {"practice": 10, "mock": 5}
 DEFAULT_BUDGET_S = 180
 
 
-class SetupScreen(Screen):
+class SetupScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start"),
         Binding("escape", "app.pop_screen", "Back"),
@@ -29,7 +30,7 @@ class SetupScreen(Screen):
         self.mode = mode
 
     def compose(self) -> ComposeResult:
-        bank, lang = self.app.bank, self.app.lang
+        bank, lang = self.context.bank, self.context.lang
         yield Header(show_clock=False, icon="?")
         with VerticalScroll(id="setup"):
             yield Static(id="setup-intro")
@@ -73,11 +74,11 @@ class SetupScreen(Screen):
             for index, kind in enumerate(TYPES):
                 types.replace_option_prompt_at_index(index, app.tr(f"type.{kind}"))
             decks = self.query_one("#pick-decks", SelectionList)
-            for index, deck in enumerate(app.bank.decks):
-                decks.replace_option_prompt_at_index(index, deck.title(app.lang))
+            for index, deck in enumerate(self.context.bank.decks):
+                decks.replace_option_prompt_at_index(index, deck.title(self.context.lang))
             topics = self.query_one("#pick-topics", SelectionList)
-            for index, topic in enumerate(app.bank.topics()):
-                topics.replace_option_prompt_at_index(index, app.bank.topic_title(topic, app.lang))
+            for index, topic in enumerate(self.context.bank.topics()):
+                topics.replace_option_prompt_at_index(index, self.context.bank.topic_title(topic, self.context.lang))
         else:
             self.query_one("#budget-label", Label).update(app.tr("setup.budget"))
         self.update_matching()
@@ -92,9 +93,9 @@ class SetupScreen(Screen):
 
     def update_matching(self) -> None:
         if self.mode == "practice":
-            n = len(sessions.matching(self.app.bank, **self.filters()))
+            n = len(sessions.matching(self.context.bank, **self.filters()))
         else:
-            n = len(sessions.mock_pool(self.app.bank))
+            n = len(sessions.mock_pool(self.context.bank))
         self.query_one("#matching", Static).update(self.app.tr("setup.matching", n=n))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
@@ -114,18 +115,21 @@ class SetupScreen(Screen):
             return default
 
     def action_start(self) -> None:
-        app = self.app
         count = self._number("#count", DEFAULT_COUNT[self.mode])
         if self.mode == "practice":
             questions = sessions.practice_questions(
-                app.bank, count=count, seed=app.seed, shuffle=self.query_one("#shuffle", Switch).value, **self.filters()
+                self.context.bank,
+                count=count,
+                seed=self.context.seed,
+                shuffle=self.query_one("#shuffle", Switch).value,
+                **self.filters(),
             )
             self.post_message(StartSession("practice", questions))
         else:
             self.post_message(
                 StartSession(
                     "mock",
-                    sessions.mock_questions(app.bank, count, seed=app.seed),
+                    sessions.mock_questions(self.context.bank, count, seed=self.context.seed),
                     budget_s=self._number("#budget", DEFAULT_BUDGET_S),
                 )
             )

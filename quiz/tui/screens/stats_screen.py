@@ -10,11 +10,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from quiz.tui.errors import StoreUnavailable
+from quiz.tui.context import UsesContext
 from quiz.tui.widgets.footer import TranslatedFooter
 
 
-class StatsScreen(Screen):
+class StatsScreen(UsesContext, Screen):
+    """Opened once the store is (flows.open_place)."""
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def compose(self) -> ComposeResult:
@@ -35,19 +37,14 @@ class StatsScreen(Screen):
         yield TranslatedFooter(compact=True)
 
     def on_mount(self) -> None:
-        try:
-            self.figures = self.app.store.stats(self.app.bank, now=self.app.now())
-        except StoreUnavailable:
-            self.figures = None
-            return
+        context = self.context
+        self.figures = context.opened_store.stats(context.bank, now=context.clock.now())
         self.apply_lang()
         self.query_one("#topic-stats").focus()
 
     def apply_lang(self) -> None:
         app, figures = self.app, self.figures
         self.sub_title = app.tr("st.title")
-        if figures is None:
-            return
         total = figures["total"]
         self.query_one("#st-total", Static).update(
             f"[b]{app.tr('st.title')}[/b] · {app.tr('st.accuracy')} {_pct(total['accuracy'])} · "
@@ -66,7 +63,7 @@ class StatsScreen(Screen):
         )
         for topic, row in sorted(figures["topics"].items()):
             table.add_row(
-                app.bank.topic_title(topic, app.lang),
+                self.context.bank.topic_title(topic, self.context.lang),
                 row["questions"],
                 _pct(row["accuracy"]),
                 row["reviews"],

@@ -10,12 +10,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Markdown, Static
 
 from quiz.tui import messages
+from quiz.tui.context import UsesContext
 from quiz.tui.i18n import clock_text
 from quiz.tui.widgets.footer import TranslatedFooter
 from quiz.tui.widgets.inline import inline
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(UsesContext, Screen):
     BINDINGS = [
         Binding("escape,enter", "home", "Home"),
         Binding("s", "stats", "Stats"),
@@ -39,7 +40,7 @@ class SummaryScreen(Screen):
         self.query_one("#summary").focus()
 
     def apply_lang(self) -> None:
-        app, lang, session = self.app, self.app.lang, self.session
+        app, lang, session = self.app, self.context.lang, self.session
         mock = session.mode == "mock"
         title = self.sub_title = app.tr("s.title.mock" if mock else "s.title")
         mean = session.mean_score()

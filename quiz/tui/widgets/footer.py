@@ -5,15 +5,16 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Footer
 
+from quiz.tui.context import UsesContext
 from quiz.tui.i18n import tr_binding
 
 
-class TranslatedFooter(Footer):
-    """Bindings are declared in English; this footer shows them in `app.lang` and is recomposed on a switch. Its
-    keys are the children with a description (Textual keeps their class, FooterKey, private)."""
+class TranslatedFooter(UsesContext, Footer):
+    """Bindings are declared in English; this footer shows them in the context's language and is recomposed on a
+    switch. Its keys are the children with a description (Textual keeps their class, FooterKey, private)."""
 
     def compose(self) -> ComposeResult:
-        lang = getattr(self.app, "lang", "en")
+        lang = self.context.lang
         for widget in super().compose():
             if getattr(widget, "description", None):
                 widget.description = tr_binding(widget.description, lang)
