@@ -166,30 +166,30 @@ def run_stats(args: argparse.Namespace) -> int:
     with store:
         figures = store.stats(bank)
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
         return ExitCode.OK
     zh = args.lang == "zh"
     table = [[header[0 if zh else 1] for header in STATS_HEADERS]]
-    topics = [(bank.topic_title(topic, args.lang), row) for topic, row in figures["topics"].items()]
-    for name, row in [*topics, ("全部" if zh else "all", figures["total"])]:
+    topics = [(bank.topic_title(topic, args.lang), row) for topic, row in figures.topics.items()]
+    for name, row in [*topics, ("全部" if zh else "all", figures.total)]:
         table.append(
             [
                 name,
-                row["questions"],
-                row["attempts"],
-                _percent(row["accuracy"]),
-                row["reviews"],
-                _percent(row["pass_rate"]),
-                row["due_now"],
-                row["due_week"],
-                row["new"],
+                row.questions,
+                row.attempts,
+                _percent(row.accuracy),
+                row.reviews,
+                _percent(row.pass_rate),
+                row.due_now,
+                row.due_week,
+                row.new,
             ]
         )
     print(_aligned(table))
-    last_week = sum(day["reviews"] for day in figures["reviews_per_day"][-7:])
+    last_week = sum(n for _, n in figures.reviews_per_day[-7:])
     print(f"最近 7 天复习：{last_week}" if zh else f"reviews in the last 7 days: {last_week}")
-    if figures["removed_questions"]:
-        removed = ", ".join(figures["removed_questions"])
+    if figures.removed_questions:
+        removed = ", ".join(figures.removed_questions)
         print(
             f"已不在题库中的题目的记录：{removed}" if zh else f"history of questions no longer in the bank: {removed}"
         )
@@ -267,6 +267,6 @@ def run_settings(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         current = store.settings()
-    print(f"new_per_day: {current['new_per_day']}")
-    print(f"desired_retention: {current['desired_retention']}")
+    print(f"new_per_day: {current.new_per_day}")
+    print(f"desired_retention: {current.desired_retention}")
     return ExitCode.OK

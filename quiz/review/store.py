@@ -20,6 +20,7 @@ from fsrs import Card
 
 from quiz.review import export, schedule, stats
 from quiz.review.clock import day_start, iso, parse_time
+from quiz.review.progress import DueCounts, Settings
 from quiz.paths import STORE_NAME, data_dir as default_data_dir
 from quiz.review.scorer import ScoreResult
 from quiz.review.store_file import (
@@ -32,7 +33,6 @@ from quiz.review.store_file import (
 )
 
 MODES = ("practice", "drill", "mock")
-DEFAULT_SETTINGS = {"new_per_day": 20, "desired_retention": 0.9}
 
 
 class ReviewStore:
@@ -180,7 +180,7 @@ class ReviewStore:
     def rate(self, question_id: str, rating: int, now: datetime | None = None) -> datetime:
         """Apply the user's rating to the question's card; returns when it is due next (UTC)."""
         now = schedule.utc(now)
-        sched = schedule.scheduler(self.settings()["desired_retention"])
+        sched = schedule.scheduler(self.settings().desired_retention)
         with self._lock:  # the review joins this instance's undo stack only once it is committed
             with self._write() as conn:
                 row = conn.execute(
@@ -235,7 +235,7 @@ class ReviewStore:
         """Set the card to `card_before` with the `later` reviews applied again, in order, and give each of them
         its new card_before (so its own undo stays right). No card and no review left: the question is new."""
         card = Card.from_json(card_before) if card_before else None
-        sched = schedule.scheduler(self.settings()["desired_retention"])
+        sched = schedule.scheduler(self.settings().desired_retention)
         first_review = later[0][2] if card is None and later else None  # the undone one was the first
         for review_id, rating, reviewed_at in later:
             moment = parse_time(reviewed_at)
@@ -266,7 +266,7 @@ class ReviewStore:
 
     def _new_left_today(self, now: datetime) -> int:
         started = self._query("SELECT COUNT(*) FROM cards WHERE first_review >= ?", (iso(day_start(now)),))[0][0]
-        return max(0, int(self.settings()["new_per_day"]) - started)
+        return max(0, self.settings().new_per_day - started)
 
     def due_queue(self, question_ids: Iterable[str], now: datetime | None = None) -> list[str]:
         """Due cards, most overdue first; then cards never rated, in the given order, up to what is left of
@@ -279,14 +279,13 @@ class ReviewStore:
         new = [q for q in ids if q not in cards][: self._new_left_today(now)]
         return [q for _, q in due] + new
 
-    def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> dict[str, int]:
-        """{"due": due now, "new": new cards a drill takes today (never seen, up to what is left of the day's
-        allowance), "unseen": never rated at all, "week": due within 7 days (including now)}."""
+    def due_counts(self, question_ids: Iterable[str], now: datetime | None = None) -> DueCounts:
+        """How many of these cards are due now, new today, never rated, and due within the week."""
         return self.due_counts_by_group({"": question_ids}, now=now)[""]
 
     def due_counts_by_group(
         self, groups: dict[str, Iterable[str]], now: datetime | None = None
-    ) -> dict[str, dict[str, int]]:
+    ) -> dict[str, DueCounts]:
         """due_counts for each group of question ids, reading the cards and today's allowance once (the home
         screen asks for the whole bank, every deck and every topic at once)."""
         now = schedule.utc(now)
@@ -297,22 +296,22 @@ class ReviewStore:
         for key, question_ids in groups.items():
             ids = list(dict.fromkeys(question_ids))
             unseen = sum(1 for q in ids if q not in cards)
-            counts[key] = {
-                "due": sum(1 for q in ids if q in cards and cards[q] <= cutoff),
-                "new": min(unseen, new_left),
-                "unseen": unseen,
-                "week": sum(1 for q in ids if q in cards and cards[q] <= week),
-            }
+            counts[key] = DueCounts(
+                due=sum(1 for q in ids if q in cards and cards[q] <= cutoff),
+                new=min(unseen, new_left),
+                unseen=unseen,
+                week=sum(1 for q in ids if q in cards and cards[q] <= week),
+            )
         return counts
 
     # --- settings -------------------------------------------------------------------------------------------
 
-    def settings(self) -> dict:
-        values = dict(DEFAULT_SETTINGS)
-        for key, value in self._query("SELECT key, value FROM settings"):
-            if key in values:
-                values[key] = json.loads(value)
-        return values
+    def settings(self) -> Settings:
+        known = Settings.names()
+        saved = {
+            key: json.loads(value) for key, value in self._query("SELECT key, value FROM settings") if key in known
+        }
+        return Settings(**saved)
 
     def update_settings(self, **values) -> None:
         """new_per_day: 0..1000 new cards a UTC day; desired_retention: 0.70..0.99 (FSRS's target recall)."""
@@ -326,7 +325,7 @@ class ReviewStore:
                     raise ValueError(f"desired_retention must be between 0.70 and 0.99, not {value!r}")
                 value = float(value)
             else:
-                raise ValueError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_SETTINGS)})")
+                raise ValueError(f"unknown setting {key!r} (known: {', '.join(Settings.names())})")
             checked[key] = value
         with self._write() as conn:
             for key, value in checked.items():
@@ -338,7 +337,7 @@ class ReviewStore:
 
     # --- history --------------------------------------------------------------------------------------------
 
-    def stats(self, bank, now: datetime | None = None) -> dict:
+    def stats(self, bank, now: datetime | None = None) -> stats.Stats:
         """Progress figures per topic and per day (see stats.compute_stats)."""
         now = schedule.utc(now)
         return stats.compute_stats(self._stats_rows(stats.history_start(now)), bank, now)

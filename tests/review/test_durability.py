@@ -217,7 +217,7 @@ def test_a_v1_store_is_migrated_keeping_its_history(tmp_path):
         assert old["answer"] == "免费，有预训练模型" and old["covered"] == ["free", "pretrained"]
         assert old["missed"] == [] and old["suggested_rating"] is None  # v2 columns, unknown for v1 rows
         assert old["contradicted"] == []  # v3
-        assert store.settings()["new_per_day"] == 5
+        assert store.settings().new_per_day == 5
         assert store.due_queue(["cost.open-source"], now=datetime(2026, 1, 9, tzinfo=timezone.utc)) == [
             "cost.open-source"
         ]

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from quiz.review.progress import DueCounts, Settings
 from quiz.review.scorer import ScoreResult
+from quiz.review.stats import TopicFigures
 from quiz.review.store import ReviewStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -69,19 +71,19 @@ def test_due_queue_puts_most_overdue_first_then_new_cards_up_to_the_daily_limit(
     # two cards were first rated on an earlier day; "fresh" used one of today's three new cards (day of T0)
     assert store.due_queue(ids, now=T0) == ["later", "late", "n1", "n2"]
     assert store.due_queue(ids, now=day) == ["later", "late", "n1", "n2", "n3"]
-    assert store.due_counts(ids, now=day) == {"due": 2, "new": 3, "unseen": 4, "week": 3}  # 3 of 4 unseen today
+    assert store.due_counts(ids, now=day) == DueCounts(due=2, new=3, unseen=4, week=3)  # 3 of 4 unseen today
     # the home screen asks for every deck and topic at once: each group counts as if asked alone
     groups = {"all": ids, "old": ["late", "later", "fresh"], "unseen": ["n1", "n2", "n3", "n4"], "none": []}
     assert store.due_counts_by_group(groups, now=day) == {
-        "all": {"due": 2, "new": 3, "unseen": 4, "week": 3},
-        "old": {"due": 2, "new": 0, "unseen": 0, "week": 3},
-        "unseen": {"due": 0, "new": 3, "unseen": 4, "week": 0},
-        "none": {"due": 0, "new": 0, "unseen": 0, "week": 0},
+        "all": DueCounts(due=2, new=3, unseen=4, week=3),
+        "old": DueCounts(due=2, new=0, unseen=0, week=3),
+        "unseen": DueCounts(due=0, new=3, unseen=4, week=0),
+        "none": DueCounts(due=0, new=0, unseen=0, week=0),
     }
 
 
 def test_settings_change_the_schedule_and_are_checked(store):
-    assert store.settings() == {"new_per_day": 20, "desired_retention": 0.9}
+    assert store.settings() == Settings(new_per_day=20, desired_retention=0.9)
     relaxed = store.rate("a", 3, now=T0)
     relaxed = store.rate("a", 3, now=relaxed)
     store.update_settings(desired_retention=0.97, new_per_day=0)
@@ -92,7 +94,7 @@ def test_settings_change_the_schedule_and_are_checked(store):
     for bad in ({"new_per_day": -1}, {"new_per_day": 2.5}, {"desired_retention": 1.5}, {"colour": "red"}):
         with pytest.raises(ValueError):
             store.update_settings(**bad)
-    assert store.settings() == {"new_per_day": 0, "desired_retention": 0.97}
+    assert store.settings() == Settings(new_per_day=0, desired_retention=0.97)
 
 
 def test_undo_restores_the_card_and_drops_the_review(store):
@@ -104,7 +106,7 @@ def test_undo_restores_the_card_and_drops_the_review(store):
     assert store.rate("q", 1, now=first) == second  # and rating again gives the same result
     assert store.undo_last_rating() == "q"
     assert store.undo_last_rating() == "q"  # back to a new card, counted as new again
-    assert store.due_counts(["q"], now=T0) == {"due": 0, "new": 1, "unseen": 1, "week": 0}
+    assert store.due_counts(["q"], now=T0) == DueCounts(due=0, new=1, unseen=1, week=0)
     assert store.undo_last_rating() is None
 
 
@@ -114,12 +116,9 @@ def test_undo_takes_back_this_instances_rating_not_the_newest_in_the_file(tmp_pa
         other.rate("other.q", 1, now=T0 + timedelta(minutes=1))  # the newest rating in the file is not mine
         assert mine.undo_last_rating() == "mine.q"
         assert [(r["question_id"], r["rating"]) for r in mine.history()["reviews"]] == [("other.q", 1)]
-        assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) == {
-            "due": 1,
-            "new": 1,
-            "unseen": 1,
-            "week": 1,
-        }  # mine is new again, the other one is still there
+        assert mine.due_counts(["mine.q", "other.q"], now=T0 + timedelta(days=1)) == DueCounts(
+            due=1, new=1, unseen=1, week=1
+        )  # mine is new again, the other one is still there
         assert mine.undo_last_rating() is None  # nothing of mine is left, though the file has a rating
         assert other.undo_last_rating() == "other.q"
         assert other.history()["reviews"] == []
@@ -137,9 +136,9 @@ def test_undoing_my_rating_keeps_a_later_rating_of_the_same_question_by_another_
         assert kept["rating"] == 1 and datetime.fromisoformat(kept["due_after"]) == due_alone
         assert other.due_queue(["q"], now=due_alone) == ["q"]
         assert other.due_queue(["q"], now=due_alone - timedelta(seconds=1)) == []
-        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 0, "unseen": 0, "week": 1}  # rated once
+        assert other.due_counts(["q"], now=later) == DueCounts(due=0, new=0, unseen=0, week=1)  # rated once
         assert other.undo_last_rating() == "q"  # and the other's own undo still makes it new
-        assert other.due_counts(["q"], now=later) == {"due": 0, "new": 1, "unseen": 1, "week": 0}
+        assert other.due_counts(["q"], now=later) == DueCounts(due=0, new=1, unseen=1, week=0)
         assert other.history()["reviews"] == []
 
 
@@ -152,20 +151,19 @@ def test_stats_per_topic_and_history_of_removed_questions(store, review_bank):
     store.rate("test.pick", 1, now=T0 - timedelta(days=1))
     store.rate("removed.question", 3, now=T0)
     figures = store.stats(review_bank, now=T0)
-    speed = figures["topics"]["speed"]
-    assert speed["questions"] == 2 and speed["attempts"] == 2 and speed["accuracy"] == 0.5
-    assert speed["reviews"] == 2 and speed["pass_rate"] == 0.5
-    assert speed["due_now"] == 1 and speed["due_week"] == 2 and speed["new"] == 0
-    assert figures["topics"]["cost"]["new"] == 2 and figures["topics"]["cost"]["accuracy"] is None
-    assert figures["total"]["attempts"] == 2  # the removed question is not counted under a topic...
-    assert figures["removed_questions"] == ["removed.question"]  # ...but its history is kept and listed
-    assert len(figures["reviews_per_day"]) == 30 and figures["reviews_per_day"][-1] == {
-        "date": "2026-03-02",
-        "reviews": 1,
-    }
-    assert [d["reviews"] for d in figures["reviews_per_day"][-3:]] == [1, 1, 1]
-    assert len(figures["due_per_day"]) == 14 and figures["due_per_day"][0] == {"date": "2026-03-02", "due": 1}
-    json.dumps(figures)  # plain values only
+    assert figures.topics["speed"] == TopicFigures(
+        questions=2, attempts=2, accuracy=0.5, reviews=2, pass_rate=0.5, due_now=1, due_week=2, new=0
+    )
+    assert figures.topics["cost"].new == 2 and figures.topics["cost"].accuracy is None
+    assert figures.total.attempts == 2  # the removed question is not counted under a topic...
+    assert figures.removed_questions == ["removed.question"]  # ...but its history is kept and listed
+    assert len(figures.reviews_per_day) == 30 and figures.reviews_per_day[-1] == ("2026-03-02", 1)
+    assert [n for _, n in figures.reviews_per_day[-3:]] == [1, 1, 1]
+    assert len(figures.due_per_day) == 14 and figures.due_per_day[0] == ("2026-03-02", 1)
+    shown = json.loads(json.dumps(figures.to_json()))  # what `quiz stats --json` prints: plain values only
+    assert shown["topics"]["speed"]["pass_rate"] == 0.5 and shown["total"]["attempts"] == 2
+    assert shown["reviews_per_day"][-1] == {"date": "2026-03-02", "reviews": 1}
+    assert shown["due_per_day"][0] == {"date": "2026-03-02", "due": 1}
 
 
 def test_without_overrides_the_store_goes_to_the_xdg_data_dir(tmp_path, monkeypatch):

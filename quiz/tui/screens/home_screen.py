@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +17,9 @@ from quiz.tui import messages
 from quiz.tui.context import UsesContext
 from quiz.tui.widgets.count_table import CountTable
 from quiz.tui.widgets.footer import TranslatedFooter
+
+if TYPE_CHECKING:
+    from quiz.review.progress import DueCounts
 
 MODE_BUTTONS = (
     ("practice", "mode.practice", "p"),
@@ -38,7 +42,7 @@ class HomeScreen(UsesContext, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.due: dict[str, dict] | None = None
+        self.due: dict[str, DueCounts] | None = None  # per group: '' (the bank), deck:<id>, topic:<id>
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="?")
@@ -99,10 +103,10 @@ class HomeScreen(UsesContext, Screen):
             app.tr(
                 "home.summary",
                 questions=len(bank.questions),
-                due=total["due"],
-                new=total["new"],
-                unseen=total["unseen"],
-                week=total["week"],
+                due=total.due,
+                new=total.new,
+                unseen=total.unseen,
+                week=total.week,
             )
             if total
             else app.tr("home.summary.loading", questions=len(bank.questions))
@@ -133,5 +137,5 @@ class HomeScreen(UsesContext, Screen):
         self.post_message(messages.OpenStats())
 
 
-def _n(counts: dict | None, key: str) -> str | int:
-    return "…" if counts is None else counts.get(key, 0)
+def _n(counts: DueCounts | None, field: str) -> str | int:
+    return "…" if counts is None else getattr(counts, field)

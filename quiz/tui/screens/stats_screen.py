@@ -45,11 +45,11 @@ class StatsScreen(UsesContext, Screen):
     def apply_lang(self) -> None:
         app, figures = self.app, self.figures
         self.sub_title = app.tr("st.title")
-        total = figures["total"]
+        total = figures.total
         self.query_one("#st-total", Static).update(
-            f"[b]{app.tr('st.title')}[/b] · {app.tr('st.accuracy')} {_pct(total['accuracy'])} · "
-            f"{app.tr('st.reviews')} {total['reviews']} · {app.tr('st.due_now')} {total['due_now']} · "
-            f"{app.tr('st.due_week')} {total['due_week']}"
+            f"[b]{app.tr('st.title')}[/b] · {app.tr('st.accuracy')} {_pct(total.accuracy)} · "
+            f"{app.tr('st.reviews')} {total.reviews} · {app.tr('st.due_now')} {total.due_now} · "
+            f"{app.tr('st.due_week')} {total.due_week}"
         )
         table = self.query_one("#topic-stats", DataTable)
         table.clear(columns=True)
@@ -61,18 +61,18 @@ class StatsScreen(UsesContext, Screen):
             app.tr("st.due_now"),
             app.tr("st.due_week"),
         )
-        for topic, row in sorted(figures["topics"].items()):
+        for topic, row in figures.topics.items():
             table.add_row(
                 self.context.bank.topic_title(topic, self.context.lang),
-                row["questions"],
-                _pct(row["accuracy"]),
-                row["reviews"],
-                row["due_now"],
-                row["due_week"],
+                row.questions,
+                _pct(row.accuracy),
+                row.reviews,
+                row.due_now,
+                row.due_week,
                 key=topic,
             )
-        per_day = [day["reviews"] for day in figures["reviews_per_day"]]
-        ahead = [day["due"] for day in figures["due_per_day"]]
+        per_day = [n for _, n in figures.reviews_per_day]
+        ahead = [n for _, n in figures.due_per_day]
         self.query_one("#per-day-label", Static).update(app.tr("st.per_day", n=sum(per_day)))
         self.query_one("#ahead-label", Static).update(app.tr("st.ahead", n=sum(ahead)))
         self.query_one("#per-day", Sparkline).data = per_day
