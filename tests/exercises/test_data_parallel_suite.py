@@ -3,9 +3,10 @@ and the way a grader does (`quiz grade data_parallel F`): both go through the sa
 process and the submission in a sandboxed one, so they must give the same verdicts.
 
 It must pass the reference and every correct solution under fixtures/data_parallel/correct/ (written from the
-exercise's README alone, in other styles), fail every test of the starter, and reject each wrong solution
-(fixtures/data_parallel/*.py and wrong/*.py) in the test that names its mistake. A wrong solution is run on that
-one test only (`-k`): the whole suite per fixture would cost minutes of CI.
+exercise's README alone, in other styles), fail every test of the starter, and reject each wrong solution (the
+reference with one mistake, from mutants.py, and the whole files under fixtures/data_parallel/wrong/) in the test
+that names its mistake. A wrong solution is run on that one test only (`-k`): the whole suite per wrong solution
+would cost minutes of CI.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from .mutants import MUTANTS, wrong_solution
 from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +115,7 @@ def test_the_starter_fails_every_test_as_not_implemented():
     assert "not implemented yet" in result.stdout
 
 
-# (fixture, the test that must fail, words its message must contain)
+# (a mutant's name or wrong/<file>, the test that must fail, words its message must contain)
 WRONG_SOLUTIONS = [
     (
         "seed_program",
@@ -168,18 +170,17 @@ WRONG_SOLUTIONS = [
 ]
 
 
-def test_every_wrong_fixture_is_checked():
-    on_disk = {str(path.relative_to(FIXTURES).with_suffix("")) for path in FIXTURES.glob("*.py")} | {
-        str(path.relative_to(FIXTURES).with_suffix("")) for path in (FIXTURES / "wrong").glob("*.py")
-    }
-    assert {fixture for fixture, *_ in WRONG_SOLUTIONS} == on_disk
+def test_every_wrong_solution_is_checked():
+    kept = {f"wrong/{path.stem}" for path in (FIXTURES / "wrong").glob("*.py")} | set(MUTANTS["data_parallel"])
+    assert {name for name, *_ in WRONG_SOLUTIONS} == kept
+    assert not list(FIXTURES.glob("*.py")), "a wrong solution near the reference belongs in mutants.py"
 
 
 @pytest.mark.parametrize(
-    ("fixture", "failing_test", "message"), WRONG_SOLUTIONS, ids=[fixture for fixture, *_ in WRONG_SOLUTIONS]
+    ("name", "failing_test", "message"), WRONG_SOLUTIONS, ids=[name for name, *_ in WRONG_SOLUTIONS]
 )
-def test_suite_rejects_the_wrong_solution_and_names_the_mistake(fixture, failing_test, message):
-    result = run_suite(FIXTURES / f"{fixture}.py", "-k", failing_test)
+def test_suite_rejects_the_wrong_solution_and_names_the_mistake(name, failing_test, message, tmp_path):
+    result = run_suite(wrong_solution("data_parallel", name, tmp_path), "-k", failing_test)
     assert result.returncode == 1, f"the suite did not fail:\n{describe(result)}"
     assert outcomes(result.stdout).get(failing_test) == "FAILED", (
         f"{failing_test} did not fail:\n{result.stdout[-3000:]}"

@@ -2,9 +2,10 @@
 the way a grader does (`quiz grade gpu_training F`): both go through the same split.
 
 It must pass the reference and every correct solution under fixtures/gpu_training/correct/, fail every functional
-test of starter.py, and reject each wrong solution (fixtures/gpu_training/*.py and wrong/*.py) with a message that
-names the mistake. These tests are slow (TensorFlow in a subprocess, 10-30 s each) and independent, so xdist
-spreads them over workers. (data_parallel has its own file: test_data_parallel_suite.py.)
+test of starter.py, and reject each wrong solution (the reference with one mistake, from mutants.py, and the whole
+files under fixtures/gpu_training/wrong/) with a message that names the mistake. These tests are slow (TensorFlow
+in a subprocess, 10-30 s each) and independent, so xdist spreads them over workers. (data_parallel has its own
+file: test_data_parallel_suite.py.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from .mutants import MUTANTS, wrong_solution
 from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +66,7 @@ def _has_gpu() -> bool:
     return shutil.which("nvidia-smi") is not None
 
 
-ONLY_WITHOUT_GPU = {("gpu_training", "configure_raises")}  # gpus[0] exists on a GPU machine
+ONLY_WITHOUT_GPU = {"configure_raises"}  # gpus[0] exists on a GPU machine
 
 
 # ---------------------------------------------------------------- gpu_training: correct and wrong solutions
@@ -77,7 +79,7 @@ GPU_TRAINING_FIXTURES = FIXTURES / "gpu_training"
 GPU_TRAINING_TESTS = "exercises/gpu_training/tests/test_gpu_training.py"
 GPU_TRAINING_CORRECT = sorted(path.stem for path in (GPU_TRAINING_FIXTURES / "correct").glob("*.py"))
 
-# fixture (under fixtures/gpu_training/) -> [(the test that must fail, words its message must contain), ...]
+# a mutant's name or wrong/<file> -> [(the test that must fail, words its message must contain), ...]
 GPU_TRAINING_WRONG = {
     "wrong/policy_left_mixed": [
         (
@@ -226,12 +228,13 @@ def test_gpu_training_grader_gives_the_points_and_verdicts_the_readme_documents(
     assert graded == documented_tests()
 
 
-def test_every_gpu_training_fixture_is_checked():
-    on_disk = {
+def test_every_gpu_training_solution_is_checked():
+    kept = {
         str(path.relative_to(GPU_TRAINING_FIXTURES).with_suffix("")) for path in GPU_TRAINING_FIXTURES.rglob("*.py")
-    }
+    } | set(MUTANTS["gpu_training"])
     listed = set(GPU_TRAINING_WRONG) | {f"correct/{name}" for name in GPU_TRAINING_CORRECT}
-    assert listed == on_disk and len(GPU_TRAINING_CORRECT) == 5
+    assert listed == kept and len(GPU_TRAINING_CORRECT) == 5
+    assert not list(GPU_TRAINING_FIXTURES.glob("*.py")), "a wrong solution near the reference belongs in mutants.py"
 
 
 @pytest.mark.parametrize("fixture", GPU_TRAINING_CORRECT)
@@ -244,12 +247,13 @@ def test_gpu_training_suite_passes_every_correct_solution(fixture, tmp_path):
     assert imported.strip() == "[]", f"the suite's own process imported {imported.strip()}"
 
 
-@pytest.mark.parametrize("fixture", sorted(GPU_TRAINING_WRONG), ids=lambda fixture: fixture.replace("/", "-"))
-def test_gpu_training_suite_rejects_the_wrong_solution_and_names_the_mistake(fixture, tmp_path):
-    if ("gpu_training", fixture) in ONLY_WITHOUT_GPU and _has_gpu():
+@pytest.mark.parametrize("name", sorted(GPU_TRAINING_WRONG), ids=lambda name: name.replace("/", "-"))
+def test_gpu_training_suite_rejects_the_wrong_solution_and_names_the_mistake(name, tmp_path):
+    if name in ONLY_WITHOUT_GPU and _has_gpu():
         pytest.skip("this mistake only shows on a machine without GPUs")
-    expected = GPU_TRAINING_WRONG[fixture]
-    result = run_gpu_training(GPU_TRAINING_FIXTURES / f"{fixture}.py", tmp_path, [test for test, _ in expected])
+    expected = GPU_TRAINING_WRONG[name]
+    submission = wrong_solution("gpu_training", name, tmp_path)
+    result = run_gpu_training(submission, tmp_path, [test for test, _ in expected])
     assert result.returncode == 1, f"the suite did not fail:\n{describe(result)}"
     assert "TRUSTED-IMPORTS []" in result.stdout, result.stdout[-500:]
     for failing_test, message in expected:

@@ -23,9 +23,10 @@ import pytest
 
 from quiz.exercises.launcher import free_ports, run_cluster, tf_config, worker_environment
 
+from .mutants import write_mutant
+
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "exercises" / "multi_worker" / "reference.py"
-CRASHING = Path(__file__).resolve().parent / "fixtures" / "multi_worker" / "worker_one_crashes.py"
 RUN = [sys.executable, "-m", "quiz", "exercise", "run", "multi_worker"]
 WAIT = 240  # seconds: bounds every wait below; a run takes about 15 s
 
@@ -160,7 +161,8 @@ def test_two_workers_train_and_the_run_says_their_weights_agree(tmp_path):
 
 
 def test_a_worker_that_dies_stops_the_run_and_is_named(live_runs, tmp_path):
-    run = live_runs("--out", str(tmp_path), "--workers", "2", "--epochs", "50", str(CRASHING))
+    crashing = write_mutant("multi_worker", "worker_one_crashes", tmp_path)
+    run = live_runs("--out", str(tmp_path), "--workers", "2", "--epochs", "50", str(crashing))
     pids = run.worker_pids(2)
     code = run.finish()
     assert code == 1, "\n".join(run.lines[-30:])

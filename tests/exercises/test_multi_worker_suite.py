@@ -3,12 +3,12 @@ correct solution (however it shards, loops or averages, as long as it keeps the 
 starter and each classic mistake with a message that names the mistake. `quiz grade` reaches the same verdicts as
 `pytest exercises/multi_worker`.
 
-Each run of the suite starts its clusters inside the submission's sandbox (three of them, one after the other:
-30-40 s on 2 cores). To keep CI's time, the reference and the starter run the whole suite, and each fixture runs only
-the tests its verdict needs, chosen with `-k` by the clusters those tests use (CHEAP: one or two clusters, never
-the dying-worker run, which is the launcher's behaviour and the same for every training loop); three of the six
-correct fixtures run only on demand (CORRECT). `QUIZ_MULTI_WORKER_ALL=1` runs every fixture through the whole
-suite instead.
+Each run of the suite starts its clusters inside the submission's sandbox (two of them, one after the other: about
+20 s on 2 cores). To keep CI's time, the reference and the starter run the whole suite, and each other solution runs
+only the tests its verdict needs, chosen with `-k` by the clusters those tests use (CHEAP: the 1-worker cluster, the
+2-worker one, or both); three of the six correct fixtures run only on demand (CORRECT). The wrong solutions are the
+reference with one mistake (mutants.py) and whole files under fixtures/multi_worker/wrong/.
+`QUIZ_MULTI_WORKER_ALL=1` runs every solution through the whole suite instead.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from .mutants import MUTANTS, wrong_solution
 from .suite_process import UNUSED_PLUGINS, describe, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,10 +157,10 @@ def test_a_correct_solution_passes(fixture):
     assert len(statuses) >= 6 and set(statuses.values()) == {"PASSED"}, statuses
 
 
-# wrong fixture -> (the clusters it runs by default, the test that must fail, [(the clusters a phrase needs, a phrase
-# its report must contain)])
+# a mutant's name or wrong/<file> -> (the clusters it runs by default, the test that must fail, [(the clusters a
+# phrase needs, a phrase its report must contain)])
 WRONG = {
-    "wrong/last_batch_loss.py": (
+    "wrong/last_batch_loss": (
         "pair",
         "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
         [
@@ -167,7 +168,7 @@ WRONG = {
             ("pair", "it is the loss of the epoch's last global batch only"),
         ],
     ),
-    "wrong/loss_count_not_reset.py": (
+    "wrong/loss_count_not_reset": (
         "pair",
         "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
         [
@@ -176,7 +177,7 @@ WRONG = {
             ("pair", "divided by all the global batches since training began (32), not by this epoch's 16: reset"),
         ],
     ),
-    "wrong/loss_mean_over_replica_batches.py": (
+    "wrong/loss_mean_over_replica_batches": (
         "pair",
         "test_each_epoch_reports_the_mean_of_its_global_batch_losses",
         [
@@ -184,7 +185,7 @@ WRONG = {
             ("pair", "divided by the number of per-replica batches (32), not by the 16 global batches"),
         ],
     ),
-    "wrong/shuffled_shards.py": (
+    "wrong/shuffled_shards": (
         "single",
         "test_make_dataset_keeps_the_examples_in_order",
         [
@@ -193,7 +194,7 @@ WRONG = {
             ("pair", "worker 0 read its shard out of order: make_dataset must keep the examples in the order given"),
         ],
     ),
-    "reduce_mean_loss.py": (
+    "reduce_mean_loss": (
         "single",
         "test_compute_loss_divides_by_the_global_batch",
         [
@@ -205,7 +206,7 @@ WRONG = {
             ),
         ],
     ),
-    "model_outside_scope.py": (
+    "model_outside_scope": (
         "pair",
         "test_model_and_optimizer_are_built_inside_the_strategy_scope",
         [
@@ -213,7 +214,7 @@ WRONG = {
             ("pair", "Build the model and the optimizer inside `with strategy.scope():`"),
         ],
     ),
-    "no_sharding.py": (
+    "no_sharding": (
         "single",
         "test_make_dataset_gives_each_pipeline_its_own_shard",
         [
@@ -222,7 +223,7 @@ WRONG = {
             ("pair", "the workers read 1024 examples more than once (the shards overlap"),
         ],
     ),
-    "worker_one_crashes.py": (
+    "worker_one_crashes": (
         "pair",
         "test_workers_end_with_identical_weights",
         [("pair", "the 2-worker run did not finish: worker 1 failed (exit status 3)")],
@@ -230,15 +231,20 @@ WRONG = {
 }
 
 
-def test_every_fixture_is_checked():
-    on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*.py")}
-    assert on_disk == set(WRONG) | {f"correct/{name}" for name in CORRECT}
+def test_every_solution_is_checked():
+    kept = {f"wrong/{path.stem}" for path in (FIXTURES / "wrong").glob("*.py")} | set(MUTANTS["multi_worker"])
+    assert set(WRONG) == kept
+    assert {path.name for path in (FIXTURES / "correct").glob("*.py")} == set(CORRECT)
+    assert not list(FIXTURES.glob("*.py")), "a wrong solution near the reference belongs in mutants.py"
 
 
-@pytest.mark.parametrize("fixture", sorted(WRONG))
-def test_the_suite_names_the_mistake_of_a_wrong_solution(fixture, tmp_path):
-    clusters, test_name, messages = WRONG[fixture]
-    result = run_suite_like_the_grader(FIXTURES / fixture, tmp_path, *selection(clusters))
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_the_suite_names_the_mistake_of_a_wrong_solution(name, tmp_path):
+    clusters, test_name, messages = WRONG[name]
+    written = tmp_path / "mutant"
+    written.mkdir()
+    submission = wrong_solution("multi_worker", name, written)
+    result = run_suite_like_the_grader(submission, tmp_path / "suite", *selection(clusters))
     statuses = outcomes(result.stdout)
     assert result.returncode == 1, describe(result)
     assert statuses.get(test_name) == "FAILED", statuses

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.exercises.mutants import write_mutant
 from tests.grading.helpers import alive, descendants
 
 ROOT = Path(__file__).parents[2]
 TOY = ROOT / "tests" / "data" / "exercises" / "toy"
 BENIGN = sorted((ROOT / "tests" / "grading" / "fixtures" / "benign").glob("*.py"))
-TF_SUBMISSION = ROOT / "tests" / "exercises" / "fixtures" / "data_parallel" / "outside_scope.py"
 SLOW_CORRECT = """import time
 time.sleep({seconds})
 
@@ -151,7 +151,8 @@ def slow_submissions(folder: Path, count: int, seconds: float) -> list[Path]:
 def test_a_cluster_grades_exactly_as_this_machine_does(cluster, tmp_path):
     cluster.add_worker("w1")
     cluster.add_worker("w2")
-    for exercise, batch in ((TOY, BENIGN), ("data_parallel", [TF_SUBMISSION])):
+    tf_submission = write_mutant("data_parallel", "outside_scope", tmp_path)  # passes some tests, fails others
+    for exercise, batch in ((TOY, BENIGN), ("data_parallel", [tf_submission])):
         local = grade(exercise, *batch, "--jobs", "2", "--format", "json", "--csv", tmp_path / "local.csv")
         remote = grade(
             exercise, *batch, "--cluster", cluster.address, "--format", "json", "--csv", tmp_path / "remote.csv"
