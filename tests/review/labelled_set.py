@@ -16,12 +16,15 @@ frozen-3/ is a third held-out set, 70 answers written on 2026-12-02 by a writer 
 key point statements (never the scorer or its synonyms), in candidates' own words; committed before any tuning on
 it, for the next round of scorer work (frozen/ has been looked at five times). frozen-4/ is a fourth, 136 answers
 written the same way by another writer, committed with nothing else before round4.yaml (a tuning set from a third
-writer) was tuned on.
+writer) was tuned on. frozen-5/ is a fifth, 113 answers to all 25 open and code-review questions, written on
+2026-12-03 by another writer from the same kind of brief (prompts, the code under review, key point statements),
+committed unscored: nobody has looked at its figures yet, so its first look is the next honest measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
     python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
     python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only (not looked at yet)
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ ANSWERS = REPO / "tests" / "data" / "answers"
 FROZEN = ANSWERS / "frozen"
 FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written before the next round of tuning
 FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
+FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
 NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
