@@ -119,7 +119,7 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4"])
+@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5"])
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, request):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
@@ -150,6 +150,8 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, requ
 # 0.727 (one more wrong point found, one right one marked wrong: 8 of 11 against 7 of 9), its floor lowered to it.
 # Measured on frozen-4 after round 4 (README): precision 0.871, recall 0.942, Spearman 0.815, wrong-headed answers
 # at most 0.67, good answers at least 0.75, contradicted precision 1.000.
+# Measured on frozen-5 at its first look (the scorer of round 4, before any tuning on it): precision 0.819, recall
+# 0.949, Spearman 0.774, a denial scoring 1.00, good answers at least 0.80, contradicted precision 1.000.
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -173,6 +175,14 @@ FLOORS = {
         "spearman": 0.81,
         "wrong_headed_max": 0.67,
         "good_min": 0.75,
+        "contradicted_precision": 0.95,
+    },
+    "frozen_5": {
+        "precision": 0.81,
+        "recall": 0.94,
+        "spearman": 0.77,
+        "wrong_headed_max": 1.0,
+        "good_min": 0.8,
         "contradicted_precision": 0.95,
     },
 }
