@@ -63,8 +63,8 @@ def write_mutant(exercise: str, name: str, folder: Path) -> Path:
 
 
 def wrong_solution(exercise: str, name: str, folder: Path) -> Path:
-    """A wrong solution of `exercise` as a file: the mutant `name` written into `folder`, or, for a name under
-    wrong/, the file fixtures/<exercise>/wrong/<name>.py."""
+    """A wrong solution of `exercise` as a file: the mutant `name` written into `folder`, or, for a name such as
+    "wrong/forged_history", the whole file fixtures/<exercise>/wrong/forged_history.py."""
     if name in MUTANTS[exercise]:
         return write_mutant(exercise, name, folder)
     path = FIXTURES / exercise / f"{name}.py"
@@ -74,6 +74,7 @@ def wrong_solution(exercise: str, name: str, folder: Path) -> Path:
 
 
 def one(name: str, mistake: str, *edits: tuple[str, str]) -> tuple[str, Mutant]:
+    """A (name, mutant) entry of the tables below."""
     return name, Mutant(name, mistake, edits)
 
 
