@@ -73,6 +73,11 @@ def wrong_solution(exercise: str, name: str, folder: Path) -> Path:
     return path
 
 
+def wrong_solutions(exercise: str) -> set[str]:
+    """The names of every wrong solution of `exercise`: its mutants, and wrong/<stem> for each whole file."""
+    return set(MUTANTS[exercise]) | {f"wrong/{path.stem}" for path in (FIXTURES / exercise / "wrong").glob("*.py")}
+
+
 def one(name: str, mistake: str, *edits: tuple[str, str]) -> tuple[str, Mutant]:
     """A (name, mutant) entry of the tables below."""
     return name, Mutant(name, mistake, edits)

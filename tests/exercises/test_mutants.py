@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .mutants import MUTANTS, Mutant, MutantDoesNotApply, reference_path, write_mutant
+from .mutants import FIXTURES, MUTANTS, ROOT, Mutant, MutantDoesNotApply, reference_path, write_mutant
 
 EVERY_MUTANT = [(exercise, name) for exercise, mutants in MUTANTS.items() for name in mutants]
 
@@ -26,6 +26,12 @@ def test_a_mutant_is_its_reference_with_its_edits_made(exercise, name, tmp_path)
     assert code != [ast.dump(statement) for statement in ast.parse(reference).body[1:]], "the edits changed no code"
     for _, new in MUTANTS[exercise][name].edits:
         assert new in source
+
+
+@pytest.mark.parametrize("exercise", sorted(MUTANTS))
+def test_no_wrong_solution_lies_loose_beside_correct_and_wrong(exercise):
+    loose = sorted(path.name for path in (FIXTURES / exercise).glob("*.py"))
+    assert not loose, f"{loose}: a wrong solution near the reference belongs in mutants.py, others under wrong/"
 
 
 def test_an_edit_whose_text_the_reference_lost_names_the_mutant_and_the_text():
@@ -45,7 +51,7 @@ def test_the_command_writes_every_mutant_of_an_exercise(tmp_path):
         [sys.executable, "-m", "tests.exercises.mutants", "gpu_training", str(tmp_path / "out")],
         capture_output=True,
         text=True,
-        cwd=reference_path("gpu_training").parents[2],
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     assert sorted(path.stem for path in (tmp_path / "out").glob("*.py")) == sorted(MUTANTS["gpu_training"])

@@ -138,7 +138,7 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, requ
     below = {
         name: value
         for name, value in numbers.items()
-        if (value > floors[name] if name == "wrong_headed_max" else value < floors[name])
+        if name in floors and (value > floors[name] if name == "wrong_headed_max" else value < floors[name])
     }
     assert not below, f"worse than measured on the {part} set: {below} (floors {floors})"
 
@@ -180,8 +180,7 @@ FLOORS = {
     "frozen_5": {
         "precision": 0.81,
         "recall": 0.94,
-        "spearman": 0.77,
-        "wrong_headed_max": 1.0,
+        "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00, the most there is
         "good_min": 0.8,
         "contradicted_precision": 0.95,
     },
