@@ -319,3 +319,34 @@ def test_an_unreachable_scheduler_is_one_line():
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith("quiz: cannot reach the cluster's scheduler at tcp://127.0.0.1:1: ")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+ORPHANED_ERROR = """
+import asyncio, gc, sys
+from quiz.grading.cluster import connect
+
+client = connect(sys.argv[1])
+
+
+def drop_a_failed_future():  # what a heartbeat that timed out under load leaves behind (seen in CI)
+    future = asyncio.get_running_loop().create_future()
+    future.set_exception(TimeoutError("Timeout"))
+    del future
+    gc.collect()
+
+
+client.sync(asyncio.sleep, 0)
+client.loop.add_callback(drop_a_failed_future)
+client.sync(asyncio.sleep, 0.2)
+client.close(timeout=5)
+gc.collect()
+"""
+
+
+def test_an_error_nothing_awaited_on_the_clients_loop_prints_nothing(cluster):
+    """asyncio prints 'Future exception was never retrieved' and a traceback for such an error; the grader's stderr
+    carries its progress lines only."""
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHANED_ERROR, cluster.address], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert (done.returncode, done.stderr) == (0, "")
