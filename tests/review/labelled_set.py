@@ -16,15 +16,16 @@ frozen-3/ is a third held-out set, 70 answers written on 2026-12-02 by a writer 
 key point statements (never the scorer or its synonyms), in candidates' own words; committed before any tuning on
 it, for the next round of scorer work (frozen/ has been looked at five times). frozen-4/ is a fourth, 136 answers
 written the same way by another writer, committed with nothing else before round4.yaml (a tuning set from a third
-writer) was tuned on. frozen-5/ is a fifth, 113 answers to all 25 open and code-review questions, written on
-2026-12-03 by another writer from the same kind of brief (prompts, the code under review, key point statements),
-committed unscored: nobody has looked at its figures yet, so its first look is the next honest measure.
+writer) was tuned on; on 2026-12-03 its answers and the scorer's mistakes on them were read, so it is tuning
+material now (its floors stay). frozen-5/ is a fifth, 113 answers to all 25 open and code-review questions, written
+on 2026-12-03 by another writer from the same kind of brief (prompts, the code under review, key point statements),
+committed unscored; its figures were looked at twice (round 4's scorer, then round 5's), never its answers.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
     python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
     python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
-    python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only (not looked at yet)
+    python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only
 """
 
 from __future__ import annotations
