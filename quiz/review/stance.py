@@ -5,7 +5,7 @@ follows it (a wrong cause, a misconception in the points' own words) covers none
 Only the first sentence counts, and only when it opens with the denial (after a "honestly" or "说实话"). An answer
 that then concedes a problem ("顺序基本没问题……唯一要改的是 prefetch", "looks fine, but compile is outside the
 scope") is not a denial: it names the bug after all. On the tuning answers and frozen-4 (799 answers by seven
-writers), it applies to 10 of 82 denials, 2 of 106 misconceptions, and none of the 611 other answers.
+writers), it applies to 11 of 82 denials, 2 of 106 misconceptions, and none of the 611 other answers.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ _CLEAN_BILL = (
 )
 _OPENING = re.compile(_LEAD + f"(?:{_OPINION}|{_CLEAN_BILL})", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r"^.*?(?:[。！？!?；;\n]|\.(?=\s|$)|$)", re.DOTALL)
-# A concession that the code or the claim has a problem after all.
+# A concession that the code or the claim has a problem after all (not "不需要改", which is none).
 _CONCEDES = re.compile(
-    r"但|不过|可是|然而|唯一|只是要|要改|需要改|得改|\b(?:but|however|except|only\s+thing|apart\s+from|other\s+than)\b",
+    r"但|不过|可是|然而|唯一|(?<![不没需])要改|(?<![不没])需要改|(?<!不)得改|"
+    r"\b(?:but|however|except|only\s+thing|apart\s+from|other\s+than)\b",
     re.IGNORECASE,
 )
 

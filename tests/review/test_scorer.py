@@ -261,6 +261,7 @@ def test_an_answer_that_opens_by_denying_the_question_covers_nothing(open_source
     "answer, covered",
     [
         ("这段代码没问题，prefetch 放在最后，map 也是并行的。", ()),
+        ("代码没什么问题：prefetch 放在最后，map 也是并行的，不需要改。", ()),  # "不需要改" concedes nothing
         ("Nothing's really wrong here: prefetch is last and the map runs in parallel.", ()),
         # a clean bill that then concedes a problem names the bug after all
         ("代码基本没问题，唯一要改的是 prefetch，应该放在最后。", ("prefetch-last",)),
