@@ -11,8 +11,7 @@ Three guards keep a relevant-sounding answer that says nothing from scoring:
 - an answer with less than MIN_SUBSTANCE words of its own covers nothing.
 What the answer says of a synonym counts, not that it names it: a negated one covers nothing, a point whose
 misconception (`contradicts`) the answer states is marked wrong and costs CONTRADICTION_PENALTY (polarity.py
-reads the negations), and neither does a bare list of terms (lists.py) or an answer that opens by denying the
-question (stance.py).
+reads the negations), and a bare list of terms covers nothing (lists.py).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from quiz.bank.model import Question
-from quiz.review import lists, polarity, stance, text
+from quiz.review import lists, polarity, text
 from quiz.review.rating import Rating
 
 MIN_SUBSTANCE = 2.0  # rough words of the answer's own (see text.substance)
@@ -250,8 +249,7 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     compiled = _compile(question)
     read = _Answer(answer, compiled)
     found: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (point, concept) -> where asserted
-    says_something = not lists.is_list(read.normalised) and not stance.denies_the_question(read.normalised)
-    if read.own_words >= MIN_SUBSTANCE and says_something:
+    if read.own_words >= MIN_SUBSTANCE and not lists.is_list(read.normalised):
         for p, point in enumerate(compiled.points):
             for c, concept in enumerate(point.concepts):
                 if places := [where for term in concept for where in read.asserts(term)]:

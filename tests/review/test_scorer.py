@@ -240,37 +240,3 @@ def test_what_an_answer_recommends_or_dismisses(open_source, answer, covered):
 def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_against_the_answer(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.contradicted == () and "community" in result.covered
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "I don't think open source saves anything. The community is big, sure, and the models are pretrained, "
-        "yet you end up paying anyway.",
-        "Honestly, I don't believe frameworks help with cost; the community and the pretrained models are marketing.",
-        "我不认为开源能省钱。社区很活跃，也有预训练模型，可最后还是要花钱。",
-        "说实话，我不觉得开源有什么用，社区大、模型多也省不了钱。",
-    ],
-)
-def test_an_answer_that_opens_by_denying_the_question_covers_nothing(open_source, answer):
-    """What follows "I don't think ..." argues against the points, in their own words."""
-    assert score_answer(open_source, answer).covered == ()
-
-
-@pytest.mark.parametrize(
-    "answer, covered",
-    [
-        ("这段代码没问题，prefetch 放在最后，map 也是并行的。", ()),
-        ("代码没什么问题：prefetch 放在最后，map 也是并行的，不需要改。", ()),  # "不需要改" concedes nothing
-        ("Nothing's really wrong here: prefetch is last and the map runs in parallel.", ()),
-        # a clean bill that then concedes a problem names the bug after all
-        ("代码基本没问题，唯一要改的是 prefetch，应该放在最后。", ("prefetch-last",)),
-        ("The code looks fine, but prefetch should go last.", ("prefetch-last",)),
-        # the same words later in the answer are an ordinary statement
-        ("prefetch 应该放在最后，其他的没问题。", ("prefetch-last",)),
-    ],
-)
-def test_a_code_review_that_opens_by_calling_the_code_fine_covers_nothing_unless_it_concedes(
-    review_bank, answer, covered
-):
-    assert score_answer(review_bank.by_id["test.pipeline"], answer).covered == covered
