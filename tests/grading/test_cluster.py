@@ -130,6 +130,15 @@ def comparable(json_text: str) -> dict:
     return batch
 
 
+def differences(remote: dict, local: dict) -> list:
+    """What differs between two comparable batches, test by test: the assertion's message when they differ."""
+    out = [(key, remote[key], local[key]) for key in remote if key != "results" and remote[key] != local.get(key)]
+    for mine, theirs in zip(remote["results"], local["results"]):
+        out += [(key, mine[key], theirs.get(key)) for key in mine if key != "tests" and mine[key] != theirs.get(key)]
+        out += [(a, b) for a, b in zip(mine["tests"], theirs["tests"]) if a != b]
+    return out
+
+
 def progress(stderr: str) -> tuple[list[str], list[str]]:
     """The progress lines' counters, and what they say of each submission (the order of finishing varies)."""
     lines = stderr.splitlines()
@@ -157,7 +166,9 @@ def test_a_cluster_grades_exactly_as_this_machine_does(cluster, tmp_path):
         remote = grade(
             exercise, *batch, "--cluster", cluster.address, "--format", "json", "--csv", tmp_path / "remote.csv"
         )
-        assert (remote.returncode, comparable(remote.stdout)) == (local.returncode, comparable(local.stdout))
+        assert (remote.returncode, comparable(remote.stdout)) == (local.returncode, comparable(local.stdout)), (
+            differences(comparable(remote.stdout), comparable(local.stdout))
+        )
         assert progress(remote.stderr) == progress(local.stderr)  # the same lines, in the order each finished
         csv = [(tmp_path / f"{side}.csv").read_text().splitlines() for side in ("local", "remote")]
         assert [re.sub(r",\d+\.\d\d,", ",", line) for line in csv[1]] == [
