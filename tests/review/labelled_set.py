@@ -19,8 +19,8 @@ written the same way by another writer, committed with nothing else before round
 writer) was tuned on; on 2026-12-03 its answers and the scorer's mistakes on them were read, so it is tuning
 material now (its floors stay). frozen-5/ is a fifth, 113 answers to all 25 open and code-review questions, written
 on 2026-12-03 by another writer from the same kind of brief (prompts, the code under review, key point statements),
-committed unscored; its figures were looked at three times (round 4's scorer, then with a rule round 5
-tried and dropped), never its answers.
+committed unscored; its figures were looked at three times (round 4's scorer, then twice with a rule that round
+5 tried and dropped), never its answers.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only

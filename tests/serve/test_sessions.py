@@ -43,8 +43,8 @@ async def answer_and_rate(tab: Tab, answer: str, rating: str) -> None:
 
 async def open_once_free(http, server, within: float = 15.0) -> Tab:
     """A tab that gets an app, opened again while the server still refuses it as full: a closed tab's place frees
-    once the server has finished ending its app, a moment after the app's process is gone (CI saw a tab opened
-    in that moment refused)."""
+    once the server has finished ending its app, a moment after the app's process is gone (a clean-clone run saw
+    a tab opened in that moment refused)."""
     deadline = time.monotonic() + within
     while True:
         tab = await Tab.open(http, server)
