@@ -27,6 +27,7 @@ committed unscored; its figures were looked at three times (round 4's scorer, th
     python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
     python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
     python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only
+    python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ FROZEN = ANSWERS / "frozen"
 FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written before the next round of tuning
 FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
+REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")
 NOTHING = ("vague", "off-topic", "parrot", "list", "denial")  # cover no point
@@ -239,5 +241,5 @@ def report(held_out: Path | None = None) -> str:
 if __name__ == "__main__":
     import sys
 
-    chosen = [arg.removeprefix("--") for arg in sys.argv[1:] if arg.startswith("--frozen")]
+    chosen = [arg.removeprefix("--") for arg in sys.argv[1:] if arg.startswith(("--frozen", "--redteam"))]
     print(report(ANSWERS / chosen[0] if chosen else None))

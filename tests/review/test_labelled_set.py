@@ -18,6 +18,7 @@ from .labelled_set import (
     FROZEN_3,
     FROZEN_4,
     FROZEN_5,
+    REDTEAM,
     KINDS,
     NOTHING,
     evaluate,
@@ -33,6 +34,7 @@ FROZEN_3_SHA256 = {"heldout-2026-12-02.yaml": "13ff95fb89f53195ed10198d7c11fd408
 FROZEN_4_SHA256 = {"heldout-2026-12-02b.yaml": "20f057d69a08cf8c546cd18d8d3ebfdf94e05fbacf1e3f01a600df99aabc5ef8"}
 # The fifth, as its writer handed it over, committed before anyone scored it.
 FROZEN_5_SHA256 = {"heldout-2026-12-03.yaml": "eeafb1986caa32e13dac86237bf4ea8f44676ca677ff41e96b7ab30375c956ac"}
+REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +68,24 @@ def frozen_5():
 
 
 @pytest.fixture(scope="module")
+def redteam():
+    return load_labelled(REDTEAM)
+
+
+@pytest.fixture(scope="module")
 def figures(bank, tuning):
     return {"tuning": evaluate(bank, tuning)}
 
 
 @pytest.mark.parametrize(
     "folder,committed",
-    [(FROZEN, FROZEN_SHA256), (FROZEN_3, FROZEN_3_SHA256), (FROZEN_4, FROZEN_4_SHA256), (FROZEN_5, FROZEN_5_SHA256)],
+    [
+        (FROZEN, FROZEN_SHA256),
+        (FROZEN_3, FROZEN_3_SHA256),
+        (FROZEN_4, FROZEN_4_SHA256),
+        (FROZEN_5, FROZEN_5_SHA256),
+        (REDTEAM, REDTEAM_SHA256),
+    ],
 )
 def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committed):
     files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.glob("*.yaml")}
@@ -94,7 +107,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, request, bank
     assert len(from_document) == 5 and from_document <= {item.question for item in items}
 
 
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
 def test_labels_name_real_questions_and_key_points(part, request, bank):
     for item in request.getfixturevalue(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
@@ -119,7 +132,7 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5"])
+@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, request):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
@@ -152,6 +165,8 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, requ
 # at most 0.67, good answers at least 0.75, contradicted precision 1.000.
 # Measured on frozen-5 at its first look (the scorer of round 4, before any tuning on it): precision 0.819, recall
 # 0.949, Spearman 0.774, a denial scoring 1.00, good answers at least 0.80, contradicted precision 1.000.
+# Measured on the red team's answers (round 4's scorer, once): precision 0.635, recall 0.897, Spearman 0.608, good
+# answers at least 0.65, contradicted precision 1.000 (recall 0.181), a misconception scoring 1.00.
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -182,6 +197,13 @@ FLOORS = {
         "recall": 0.94,
         "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00, the most there is
         "good_min": 0.8,
+        "contradicted_precision": 0.95,
+    },
+    "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
+        "precision": 0.63,
+        "recall": 0.89,
+        "spearman": 0.6,
+        "good_min": 0.65,
         "contradicted_precision": 0.95,
     },
 }
