@@ -7,6 +7,7 @@ floors it reached when first measured; the tuning set's against the issue's targ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 
@@ -42,34 +43,25 @@ def bank():
     return load_real_bank()
 
 
+SETS = {
+    "tuning": ANSWERS,
+    "frozen": FROZEN,
+    "frozen_3": FROZEN_3,
+    "frozen_4": FROZEN_4,
+    "frozen_5": FROZEN_5,
+    "redteam": REDTEAM,
+}
+
+
+@functools.cache
+def labelled(part: str) -> list:
+    """One labelled set by its name in SETS, read once per test process."""
+    return load_labelled(SETS[part])
+
+
 @pytest.fixture(scope="module")
 def tuning():
-    return load_labelled(ANSWERS)
-
-
-@pytest.fixture(scope="module")
-def frozen():
-    return load_labelled(FROZEN)
-
-
-@pytest.fixture(scope="module")
-def frozen_3():
-    return load_labelled(FROZEN_3)
-
-
-@pytest.fixture(scope="module")
-def frozen_4():
-    return load_labelled(FROZEN_4)
-
-
-@pytest.fixture(scope="module")
-def frozen_5():
-    return load_labelled(FROZEN_5)
-
-
-@pytest.fixture(scope="module")
-def redteam():
-    return load_labelled(REDTEAM)
+    return labelled("tuning")
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +86,8 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committe
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
 @pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4"])
-def test_each_set_is_big_and_varied_enough_to_mean_something(part, request, bank):
-    items = request.getfixturevalue(part)
+def test_each_set_is_big_and_varied_enough_to_mean_something(part, bank):
+    items = labelled(part)
     assert (
         len(items) >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110}[part]
     )  # the issue asks for 80 at least
@@ -108,8 +100,8 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, request, bank
 
 
 @pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
-def test_labels_name_real_questions_and_key_points(part, request, bank):
-    for item in request.getfixturevalue(part):
+def test_labels_name_real_questions_and_key_points(part, bank):
+    for item in labelled(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
         assert item.question in bank.by_id, f"{item.file}: no question {item.question} in questions/"
         points = [kp.id for kp in bank.by_id[item.question].key_points]
@@ -133,11 +125,11 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
 
 
 @pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
-def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part, request):
+def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
     floors = FLOORS[part]
-    measured = evaluate(bank, request.getfixturevalue(part))
+    measured = evaluate(bank, labelled(part))
     by_kind = measured["scores_by_kind"]
     numbers = {
         "precision": round(measured["precision"], 3),
