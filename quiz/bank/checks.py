@@ -5,14 +5,16 @@ synonyms), and the checks across files (question ids, the exercises a question n
 from __future__ import annotations
 
 import ast
-
-import yaml
+from typing import TYPE_CHECKING
 
 from quiz.bank import locate
 from quiz.bank.model import LANGS
 from quiz.bank.parsing import ParsedFile
 from quiz.bank.problems import Problem
 from quiz.bank.schema import declared_languages, deck_validator, describe, is_valid_deck, leaf_errors
+
+if TYPE_CHECKING:
+    import yaml
 
 
 def check_schema(parsed: ParsedFile) -> None:
@@ -188,6 +190,8 @@ def _check_python(parsed: ParsedFile, label: str, node_path: list[object], sourc
     try:
         ast.parse(source)
     except SyntaxError as exc:
+        import yaml
+
         node = locate.find_node(parsed.root, node_path)
         line, col = locate.position(node)
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):

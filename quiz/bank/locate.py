@@ -6,13 +6,17 @@ Only used when something is wrong: the happy path never builds the node tree.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import yaml
-
-from quiz.bank.yaml_values import Loader
+if TYPE_CHECKING:  # PyYAML is imported only when a file is parsed (~30 ms): a cached bank never needs it
+    import yaml
 
 
 def compose(text: str) -> yaml.Node | None:
+    import yaml
+
+    from quiz.bank.yaml_values import Loader
+
     try:
         return yaml.compose(text, Loader=Loader)
     except yaml.YAMLError:
@@ -24,6 +28,8 @@ def find_node(root: yaml.Node | None, path: Sequence[object], *, key: bool = Fal
 
     Falls back to the deepest node that exists, so a message always has a line to point at.
     """
+    import yaml
+
     node = root
     for depth, step in enumerate(path):
         last = depth == len(path) - 1
@@ -50,6 +56,8 @@ def position(node: yaml.Node | None) -> tuple[int, int]:
 
 def duplicate_keys(root: yaml.Node | None) -> list[yaml.Node]:
     """Key nodes that repeat a key of their mapping (by text): YAML keeps the last silently, losing the first."""
+    import yaml
+
     found: list[yaml.Node] = []
     stack = [root] if root is not None else []
     seen: set[int] = set()  # aliases can share nodes

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from quiz.bank import cache, locate, yaml_values
+from quiz.bank import cache, locate
 from quiz.bank.problems import Problem
+
+if TYPE_CHECKING:  # PyYAML is imported only when a file is parsed (~30 ms): a cached bank never needs it
+    import yaml
 
 BANK_SUFFIXES = (".yaml", ".yml")
 
@@ -106,6 +108,10 @@ def parse(parsed: ParsedFile) -> None:
         parsed.problem("empty file: a deck needs 'deck' and 'questions'", at=(1, 1))
         return
     parsed.text = text
+    import yaml
+
+    from quiz.bank import yaml_values
+
     loader = yaml_values.Loader(text)
     try:
         parsed.root = loader.get_single_node()

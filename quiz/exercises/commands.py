@@ -14,7 +14,6 @@ import faulthandler
 import re
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 from quiz.errors import ExitCode, UsageError
@@ -165,6 +164,8 @@ def run_exercise(args: argparse.Namespace) -> int:
     with stop_signals_interrupt():
         if args.out:
             return run_workers(args, submission, Path(args.out))
+        import tempfile  # here, not at the top: every `quiz` command builds this room's parser
+
         with tempfile.TemporaryDirectory(prefix="quiz-multi-worker-") as folder:
             return run_workers(args, submission, Path(folder))
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
-import secrets
 import signal
 import sys
 from pathlib import Path
@@ -52,7 +50,9 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import asyncio  # here, not at the top: every `quiz` command builds this room's parser
+    import asyncio  # these three here, not at the top: every `quiz` command builds this room's parser
+    import logging
+    import secrets
 
     from quiz import paths
     from quiz.serve.server import ServeConfig

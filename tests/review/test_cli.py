@@ -54,6 +54,22 @@ def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
     }  # no "wrong": not a choice
 
 
+def test_score_on_a_cached_bank_imports_neither_yaml_nor_tensorflow(tmp_path):
+    """`quiz score` must answer fast (< 300 ms as a process): once the bank is cached, PyYAML (~30 ms) is not
+    needed, and TensorFlow never is."""
+    env = {**os.environ, "QUIZ_BANK": str(REVIEW_BANK), "QUIZ_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-X", "importtime", "-m", "quiz", "score", "test.hw-accel", "--answer", "GPU 并行计算"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    again = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    assert first.returncode == again.returncode == 0, again.stderr
+
+    def imported(done: subprocess.CompletedProcess) -> set[str]:
+        return {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+
+    assert "yaml" in imported(first)  # the cold cache parses the bank: the check below can see PyYAML
+    assert not {"yaml", "tensorflow", "keras"} & imported(again)
+
+
 def test_score_text_shows_point_texts_in_the_chosen_language(capsys, tmp_path):
     answer = tmp_path / "answer.txt"
     answer.write_text("Throughput goes up: more data per second.", encoding="utf-8")
