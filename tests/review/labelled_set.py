@@ -20,13 +20,16 @@ writer) was tuned on; on 2026-12-03 its answers and the scorer's mistakes on the
 material now (its floors stay). frozen-5/ is a fifth, 113 answers to all 25 open and code-review questions, written
 on 2026-12-03 by another writer from the same kind of brief (prompts, the code under review, key point statements),
 committed unscored; its figures were looked at three times (round 4's scorer, then twice with a rule that round
-5 tried and dropped), never its answers.
+5 tried and dropped), never its answers. frozen-6/ is a sixth, 90 answers by three more writers (each with its own
+voices: spoken Chinese with slang, terse jargon, formal 书面语, phone typing, hedging, numbered points), written
+on 2026-12-03 from the same brief and committed unscored before round 6 tuned anything.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
     python tests/review/labelled_set.py --frozen-3   the third held-out set's figures only
     python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
     python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-6   the sixth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -44,6 +47,7 @@ FROZEN = ANSWERS / "frozen"
 FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written before the next round of tuning
 FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
+FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

@@ -19,6 +19,7 @@ from .labelled_set import (
     FROZEN_3,
     FROZEN_4,
     FROZEN_5,
+    FROZEN_6,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -35,6 +36,8 @@ FROZEN_3_SHA256 = {"heldout-2026-12-02.yaml": "13ff95fb89f53195ed10198d7c11fd408
 FROZEN_4_SHA256 = {"heldout-2026-12-02b.yaml": "20f057d69a08cf8c546cd18d8d3ebfdf94e05fbacf1e3f01a600df99aabc5ef8"}
 # The fifth, as its writer handed it over, committed before anyone scored it.
 FROZEN_5_SHA256 = {"heldout-2026-12-03.yaml": "eeafb1986caa32e13dac86237bf4ea8f44676ca677ff41e96b7ab30375c956ac"}
+# The sixth, three writers' files as handed over, committed before round 6 tuned anything.
+FROZEN_6_SHA256 = {"heldout-2026-12-03b.yaml": "2a607da338d250a3e01c4c94bf9594197d352c0f275b5ab22d9d9f2b84fcc368"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -49,6 +52,7 @@ SETS = {
     "frozen_3": FROZEN_3,
     "frozen_4": FROZEN_4,
     "frozen_5": FROZEN_5,
+    "frozen_6": FROZEN_6,
     "redteam": REDTEAM,
 }
 
@@ -76,6 +80,7 @@ def figures(bank, tuning):
         (FROZEN_3, FROZEN_3_SHA256),
         (FROZEN_4, FROZEN_4_SHA256),
         (FROZEN_5, FROZEN_5_SHA256),
+        (FROZEN_6, FROZEN_6_SHA256),
         (REDTEAM, REDTEAM_SHA256),
     ],
 )
@@ -99,7 +104,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, bank):
     assert len(from_document) == 5 and from_document <= {item.question for item in items}
 
 
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
 def test_labels_name_real_questions_and_key_points(part, bank):
     for item in labelled(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
