@@ -135,6 +135,16 @@ DISMISSIVE_AFTER_ZH = (
     "作用不大",
     "帮助不大",
     "用处不大",
+    "是多余的",
+    "多余",
+    "多此一举",
+    "不建议用",
+    "不建议开",
+    "最好别开",
+    "最好别用",
+    "很浪费时间",
+    "浪费时间",
+    "画蛇添足",
 )
 DISMISSIVE_EN = (
     r"no need(?: to| for)?",
@@ -157,6 +167,9 @@ DISMISSIVE_AFTER_EN = (
     r"(?:is|are) (?:just |only |mostly )?(?:hype|a gimmick|overrated|a waste of time)",
     r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help",
     r"won'?t (?:really )?help",
+    r"would(?: not|n'?t) (?:really )?help",
+    r"(?:is|are|would be) (?:redundant|overkill|superfluous)",
+    r"only (?:throws?|throw) (?:data|examples) away",
 )
 # Plain negators.
 NEGATORS_ZH = (
@@ -204,6 +217,8 @@ NEGATORS_EN = (
     r"cannot",
     r"can'?t",
     r"[a-z]+n't",
+    # the same typed without the apostrophe, as answers typed fast are
+    r"(?:do|does|did|is|are|was|were|wo|ca|should|would|could|has|have|need)nt",
     r"instead of",
     r"rather than",
     r"no longer",

@@ -222,6 +222,12 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
         # dismissed at the end of the clause, however many words back its subject is
         ("免费那些都是噱头，不过社区很活跃。", ("community",)),
         ("Being free is overrated; the community is what matters.", ("community",)),
+        # round 6: redundant, overkill, 多此一举, 浪费时间, and a negation typed without its apostrophe
+        ("Pretrained models would be overkill, but the community is big.", ("community",)),
+        ("Pretrained models are redundant; the community is big.", ("community",)),
+        ("用预训练模型是多此一举，社区倒是很活跃。", ("community",)),
+        ("用预训练模型很浪费时间，社区倒是很活跃。", ("community",)),
+        ("The frameworks arent free, but the community is big.", ("community",)),
     ],
 )
 def test_what_an_answer_recommends_or_dismisses(open_source, answer, covered):
