@@ -129,7 +129,7 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "redteam"])
+@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
@@ -163,7 +163,11 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part):
 # Measured on frozen-5 at its first look (the scorer of round 4, before any tuning on it): precision 0.819, recall
 # 0.949, Spearman 0.774, a denial scoring 1.00, good answers at least 0.80, contradicted precision 1.000.
 # Measured on the red team's answers (round 4's scorer, once): precision 0.635, recall 0.897, Spearman 0.608, good
-# answers at least 0.65, contradicted precision 1.000 (recall 0.181), a misconception scoring 1.00.
+# answers at least 0.65, contradicted precision 1.000 (recall 0.181), a misconception scoring 1.00. Round 6 read
+# its mistakes, so it is tuning material now; its floors stay.
+# Measured on frozen-6 at its first look (round 4's scorer, before round 6) and again after round 6, the same
+# figures both times: precision 0.821, recall 0.834, Spearman 0.783, a wrong-headed answer at 0.75, good answers
+# at least 0.83, contradicted precision 0.909 (recall 0.208).
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -195,6 +199,14 @@ FLOORS = {
         "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00, the most there is
         "good_min": 0.8,
         "contradicted_precision": 0.95,
+    },
+    "frozen_6": {
+        "precision": 0.82,
+        "recall": 0.83,
+        "spearman": 0.78,
+        "wrong_headed_max": 0.75,
+        "good_min": 0.8,
+        "contradicted_precision": 0.9,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
         "precision": 0.63,
