@@ -135,16 +135,12 @@ DISMISSIVE_AFTER_ZH = (
     "作用不大",
     "帮助不大",
     "用处不大",
-    "是多余的",
-    "多余",
-    "多此一举",
+    # Not 多余, 多此一举, "redundant": a code review says "有了 preprocess_input，Rescaling 就是多余的" of the
+    # code's mistake, and the clause would deny the fix it names.
     "不建议用",
     "不建议开",
     "最好别开",
     "最好别用",
-    "很浪费时间",
-    "浪费时间",
-    "画蛇添足",
 )
 DISMISSIVE_EN = (
     r"no need(?: to| for)?",
@@ -168,8 +164,7 @@ DISMISSIVE_AFTER_EN = (
     r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help",
     r"won'?t (?:really )?help",
     r"would(?: not|n'?t) (?:really )?help",
-    r"(?:is|are|would be) (?:redundant|overkill|superfluous)",
-    r"only (?:throws?|throw) (?:data|examples) away",
+    r"only throws? (?:data|examples) away",
 )
 # Plain negators.
 NEGATORS_ZH = (

@@ -17,6 +17,12 @@ def review_bank():
     return load_bank(REVIEW_BANK)
 
 
+@pytest.fixture(scope="session")
+def packaged_bank():
+    """The bank quiz ships (questions/)."""
+    return load_bank(REPO / "questions")
+
+
 @pytest.fixture
 def store(tmp_path):
     from quiz.review.store import ReviewStore

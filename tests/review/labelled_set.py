@@ -23,8 +23,8 @@ committed unscored; its figures were looked at three times (round 4's scorer, th
 5 tried and dropped), never its answers. frozen-6/ is a sixth, 90 answers by three more writers (each with its own
 voices: spoken Chinese with slang, terse jargon, formal 书面语, phone typing, hedging, numbered points), written
 on 2026-12-03 from the same brief and committed unscored before round 6 tuned anything; its figures were looked
-at twice (round 4's scorer, then round 6's), never its answers. redteam-scorer/'s mistakes were read in round 6:
-it is tuning material now.
+at three times (round 4's scorer, then twice round 6's), never its answers. redteam-scorer/'s mistakes were read
+in round 6: it is tuning material now.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only

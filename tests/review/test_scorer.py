@@ -199,12 +199,28 @@ def test_a_misconception_reported_only_to_reject_it_is_not_held_against_the_answ
     assert result.contradicted == () and "free" in result.covered
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "用了 preprocess_input 之后 Rescaling 就是多余的，要删掉。",
+        "With preprocess_input the Rescaling layer is redundant, drop it.",
+        "换成 preprocess_input，再留着 Rescaling 就是多此一举。",
+    ],
+)
+def test_a_code_review_that_calls_the_codes_mistake_redundant_keeps_the_fix_it_names(packaged_bank, answer):
+    """Round 6 tried "redundant" and 多余 as dismissals and dropped them: in a review they name the mistake."""
+    question = packaged_bank.by_id["transfer-learning.preprocess-input"]
+    assert "use-preprocess-input" in score_answer(question, answer).covered
+
+
 def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_is_not(review_bank):
     question = review_bank.by_id["test.pipeline"]
     named = score_answer(question, "map 没有设置 num_parallel_calls，是串行解码的；prefetch 应该放在最后。")
     assert named.covered == ("prefetch-last", "parallel-map")
     dismissed = score_answer(question, "prefetch 放在最后，map 不需要 num_parallel_calls，串行就够了。")
     assert dismissed.covered == ("prefetch-last",) and "parallel-map" in dismissed.missed
+    advised_against = score_answer(question, "prefetch 放在最后，map 的 num_parallel_calls 不建议开，串行就够了。")
+    assert advised_against.covered == ("prefetch-last",)  # round 6: 不建议开, 最好别用 dismiss in a review too
     wrong = score_answer(question, "prefetch first is right, and a serial map is fine here.")
     assert set(wrong.contradicted) == {"prefetch-last", "parallel-map"} and wrong.score == 0.0
 
@@ -222,11 +238,7 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
         # dismissed at the end of the clause, however many words back its subject is
         ("免费那些都是噱头，不过社区很活跃。", ("community",)),
         ("Being free is overrated; the community is what matters.", ("community",)),
-        # round 6: redundant, overkill, 多此一举, 浪费时间, and a negation typed without its apostrophe
-        ("Pretrained models would be overkill, but the community is big.", ("community",)),
-        ("Pretrained models are redundant; the community is big.", ("community",)),
-        ("用预训练模型是多此一举，社区倒是很活跃。", ("community",)),
-        ("用预训练模型很浪费时间，社区倒是很活跃。", ("community",)),
+        # a negation typed without its apostrophe (round 6)
         ("The frameworks arent free, but the community is big.", ("community",)),
     ],
 )
