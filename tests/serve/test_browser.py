@@ -159,6 +159,6 @@ def test_a_tab_past_the_cap_says_why_and_starts_once_a_place_is_free(serve, brow
     first.wait_for_selector("body.-closed", timeout=30_000)
     assert first.locator("#reason").inner_text() == ""
     server.wait_for_line(r"session 1 ended")  # its place is free once its app has ended
+    again = Page(second)  # watching before the click: its websocket can open while click() still runs
     second.get_by_role("button", name="Start again").click()
-    again = Page(second)
     again.wait_for("Practice (p)")
