@@ -6,7 +6,6 @@ import copy
 import json
 from functools import cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from quiz.bank.model import LANGS

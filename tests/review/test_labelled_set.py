@@ -25,7 +25,6 @@ from .labelled_set import (
     NOTHING,
     evaluate,
     load_labelled,
-    load_real_bank,
 )
 
 # The frozen file as committed in 79a6d6b: any edit to it (relabelling to fit the scorer) fails this test.
@@ -39,11 +38,6 @@ FROZEN_5_SHA256 = {"heldout-2026-12-03.yaml": "eeafb1986caa32e13dac86237bf4ea8f4
 # The sixth, three writers' files as handed over, committed before round 6 tuned anything.
 FROZEN_6_SHA256 = {"heldout-2026-12-03b.yaml": "2a607da338d250a3e01c4c94bf9594197d352c0f275b5ab22d9d9f2b84fcc368"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
-
-
-@pytest.fixture(scope="module")
-def bank():
-    return load_real_bank()
 
 
 SETS = {
@@ -69,8 +63,8 @@ def tuning():
 
 
 @pytest.fixture(scope="module")
-def figures(bank, tuning):
-    return {"tuning": evaluate(bank, tuning)}
+def figures(packaged_bank, tuning):
+    return {"tuning": evaluate(packaged_bank, tuning)}
 
 
 @pytest.mark.parametrize(
@@ -91,7 +85,7 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committe
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
 @pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4"])
-def test_each_set_is_big_and_varied_enough_to_mean_something(part, bank):
+def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
         len(items) >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110}[part]
@@ -100,16 +94,18 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, bank):
     for kind in KINDS:
         for lang in ("zh", "en"):
             assert kinds[(kind, lang)] >= 2, f"too few {kind} answers in {lang}"
-    from_document = {q.id for q in bank.questions if q.source and "面试题" in q.source}  # the document's 5 questions
+    from_document = {
+        q.id for q in packaged_bank.questions if q.source and "面试题" in q.source
+    }  # the document's 5 questions
     assert len(from_document) == 5 and from_document <= {item.question for item in items}
 
 
 @pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
-def test_labels_name_real_questions_and_key_points(part, bank):
+def test_labels_name_real_questions_and_key_points(part, packaged_bank):
     for item in labelled(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
-        assert item.question in bank.by_id, f"{item.file}: no question {item.question} in questions/"
-        points = [kp.id for kp in bank.by_id[item.question].key_points]
+        assert item.question in packaged_bank.by_id, f"{item.file}: no question {item.question} in questions/"
+        points = [kp.id for kp in packaged_bank.by_id[item.question].key_points]
         assert set(item.covers) | set(item.contradicts) <= set(points), f"{item.file}: {item.question}"
         assert not set(item.covers) & set(item.contradicts), f"{item.file}: a point both covered and contradicted"
         if item.kind in NOTHING:
@@ -130,11 +126,11 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
 
 
 @pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
-def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(bank, part):
+def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
     floors = FLOORS[part]
-    measured = evaluate(bank, labelled(part))
+    measured = evaluate(packaged_bank, labelled(part))
     by_kind = measured["scores_by_kind"]
     numbers = {
         "precision": round(measured["precision"], 3),
@@ -218,11 +214,11 @@ FLOORS = {
 }
 
 
-def test_good_beats_partial_beats_off_topic_for_every_question(bank, tuning):
+def test_good_beats_partial_beats_off_topic_for_every_question(packaged_bank, tuning):
     """Within each file: the kinds are one writer's judgement, and two writers draw "good" and "partial" at
     different places (one's good answer makes three points of five, another's partial one does too)."""
     bad = {}
     for file in sorted({item.file for item in tuning}):
-        ordering = evaluate(bank, [item for item in tuning if item.file == file])["ordering"]
+        ordering = evaluate(packaged_bank, [item for item in tuning if item.file == file])["ordering"]
         bad.update({f"{file}: {qid}": o for qid, o in ordering.items() if not o["ok"]})
     assert not bad, bad
