@@ -12,9 +12,12 @@ answer's normalised text, in character offsets, without a parser:
   Most negate what follows them in the clause; a few Chinese ones negate what comes before ("预训练模型用不上").
   Two negators over one word cancel ("并非不免费"). Words that start like a negator but are not one (不仅, 不断,
   非常, 无论, "not only", "no matter") are skipped.
-- **Dismissive** negators ("不需要", "no need", "doesn't matter") say a thing is unnecessary. In a code review,
-  "map 没有 num_parallel_calls" names the bug, so plain negators there describe the code rather than deny the
-  point; only dismissive ones deny it. Open questions treat every negator as denial.
+- **Dismissive** negators ("不需要", "no need", "没太大必要") say a thing is unnecessary; **harmless** ones ("没问题",
+  "无所谓", "is fine", "doesn't matter") that it is acceptable. Either, at the end of its clause, bears on the whole
+  clause, its topic however far back ("数据管道那块花时间优化不划算"). In a code review, "map 没有
+  num_parallel_calls" names the bug, so plain negators there describe the code rather than deny the point; only
+  dismissive and harmless ones deny it. Open questions treat every negator as denial. Said of a misconception,
+  a harmless word states it rather than denies it ("cache 放 shuffle 后面也没问题").
 - **Rejections** ("……其实不对", "is a myth", "有人以为……", "a common mistake is ...") mark a statement the answer
   reports only to reject it. They matter for misconceptions: "有人以为 cache 放最后更好，其实不对" states no
   misconception of its own.
@@ -50,11 +53,12 @@ class Family(Enum):
     """What a marker does to the statement it bears on."""
 
     NEGATE = "negate"  # denies it: 不, 没有, "not", "never"
-    DISMISS = "dismiss"  # says it is unnecessary or makes no difference: 不需要, 没问题, "no need", "is fine"
+    DISMISS = "dismiss"  # says it is unnecessary or useless: 不需要, 没必要, "no need", "won't help"
+    HARMLESS = "harmless"  # says it is acceptable or makes no difference: 没问题, 无所谓, "is fine", "doesn't matter"
     REJECT = "reject"  # reports it only to reject it: 有人以为, 其实不对, "some people think", "that's wrong"
 
 
-NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS})
+NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS, Family.HARMLESS})
 # (family, bears on what comes before it, words, English): None is a look-alike that is no marker at all.
 _KINDS = (
     (None, False, lexicon.NOT_NEGATORS_ZH, False),
@@ -63,6 +67,8 @@ _KINDS = (
     (Family.REJECT, False, lexicon.REJECT_BEFORE_EN, True),
     (Family.REJECT, True, lexicon.REJECT_AFTER_ZH, False),
     (Family.REJECT, True, lexicon.REJECT_AFTER_EN, True),
+    (Family.HARMLESS, True, lexicon.HARMLESS_AFTER_ZH, False),
+    (Family.HARMLESS, True, lexicon.HARMLESS_AFTER_EN, True),
     (Family.DISMISS, True, lexicon.DISMISSIVE_AFTER_ZH, False),
     (Family.DISMISS, True, lexicon.DISMISSIVE_AFTER_EN, True),
     (Family.NEGATE, True, lexicon.NEGATORS_AFTER_ZH, False),
@@ -130,7 +136,8 @@ class Reading:
     def negations(self, start: int, end: int, families: frozenset[Family], both_ways: bool = False) -> int:
         """How many negating markers of these families bear on the span [start, end): those of its clause
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
-        "并不是说开源框架不免费"), after it (backward ones), and inside it ("task 不一样" for a term "task 一样":
+        "并不是说开源框架不免费"), after it (backward ones; a dismissive or harmless one
+        however far: it comments on the clause's topic), and inside it ("task 不一样" for a term "task 一样":
         the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
         denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a substitute
         ("prefetch instead of waiting" recommends prefetch)."""
@@ -140,7 +147,9 @@ class Reading:
         ]
         count = sum(start <= m.start and m.end <= end for m in mine)
         count += sum(
-            (m.backward or (both_ways and not m.substitute)) and m.start >= end and self._near(end, m.start)
+            (m.backward or (both_ways and not m.substitute))
+            and m.start >= end
+            and (self._near(end, m.start) or (m.backward and m.family in (Family.DISMISS, Family.HARMLESS)))
             for m in mine
         )
         reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
@@ -236,13 +245,13 @@ def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:
     return not re.search(r"[A-Za-z0-9\u3400-\u9fff]", rest.replace("的", "").replace("了", "").replace("啊", ""))
 
 
-def negations_in(phrase: str) -> int:
+def negations_in(phrase: str, families: frozenset[Family] = NEGATIONS) -> int:
     """How many negators bear on a whole phrase ("prefetch 放哪都一样": 1, "cache 放在 shuffle 后面": 0), counted
     as Reading.negations counts them inside a span of an answer."""
     if not any(_kind(m)[0] is not None for m in _MARKERS.finditer(phrase)):
         return 0
     reading = read(phrase)
-    return reading.negations(0, len(reading.text), NEGATIONS)
+    return reading.negations(0, len(reading.text), families)
 
 
 def negator_prefix(term: str) -> tuple[str, str] | None:

@@ -108,17 +108,9 @@ DISMISSIVE_ZH = (
     "称不上",
 )
 DISMISSIVE_AFTER_ZH = (
-    "无所谓",
-    "没关系",
-    "都一样",
-    "没影响",
-    "没区别",
+    "都一样",  # not harmless: "预处理都一样" is a misconception's own claim
     "不重要",
     "不必要",
-    "没问题",
-    "没毛病",
-    "也行",
-    "也可以",
     "是噱头",
     "噱头",
     "没效果",
@@ -128,9 +120,6 @@ DISMISSIVE_AFTER_ZH = (
     "白搭",
     "鸡肋",
     "智商税",
-    "影响不大",
-    "关系不大",
-    "没什么影响",
     "意义不大",
     "作用不大",
     "帮助不大",
@@ -141,6 +130,15 @@ DISMISSIVE_AFTER_ZH = (
     "不建议开",
     "最好别开",
     "最好别用",
+    # the same with a degree word between: "存 ckpt 没太大必要", "对降成本没多大作用"
+    *(
+        f"没{degree}{what}"
+        for degree in ("太大", "多大", "什么", "啥")
+        for what in ("必要", "作用", "意义", "帮助", "用")
+    ),
+    "不划算",
+    "不用太纠结",
+    "心理作用",
 )
 DISMISSIVE_EN = (
     r"no need(?: to| for)?",
@@ -154,17 +152,43 @@ DISMISSIVE_EN = (
     r"no point in",
 )
 DISMISSIVE_AFTER_EN = (
-    r"(?:does|do)(?: not|n'?t) matter",
-    r"makes? no difference",
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
     r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)",
-    r"(?:is|are) (?:fine|ok|okay)",
-    r"no problem",
     r"(?:is|are) (?:just |only |mostly )?(?:hype|a gimmick|overrated|a waste of time)",
     r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help",
     r"won'?t (?:really )?help",
     r"would(?: not|n'?t) (?:really )?help",
     r"only throws? (?:data|examples) away",
+)
+# Harmless: the thing is acceptable or makes no difference ("shuffle 放在 batch 后面没问题", "the order doesn't
+# matter"). Said of a key point it denies it; said of a misconception it states it ("cache 放 shuffle 后面也没问题").
+# Always bearing on what came before.
+HARMLESS_AFTER_ZH = (
+    "无所谓",
+    "没关系",
+    "没影响",
+    "没区别",
+    "没问题",
+    "没毛病",
+    "也行",
+    "也可以",
+    "关系不大",
+    "影响不大",
+    *(
+        f"没{degree}{what}"
+        for degree in ("太大", "多大", "什么", "啥")
+        for what in ("关系", "问题", "影响", "区别", "毛病")
+    ),
+    "完全ok",
+)
+HARMLESS_AFTER_EN = (
+    r"(?:does|do)(?: not|n'?t) matter",
+    r"makes? no difference",
+    r"(?:is|are) (?:actually |perfectly |totally |completely |probably |mostly |just )?(?:fine|ok|okay)",
+    r"(?:is|are)(?: not|n'?t) (?:a |an )?(?:real |big )?(?:problem|issue)",
+    r"not (?:a |an )?(?:real |big )?(?:problem|issue)",
+    r"no big deal",
+    r"no problem",
 )
 # Plain negators.
 NEGATORS_ZH = (

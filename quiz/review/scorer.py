@@ -33,9 +33,11 @@ CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point s
 _BLANK = "\x00"
 ALL_NEGATIONS = frozenset(polarity.Family)
 OPEN_DENIALS = ALL_NEGATIONS
+# What denies a misconception: "cache 放 shuffle 后面没问题" states one, so harmless words ("没问题", "is fine") do not.
+MISCONCEPTION_DENIALS = ALL_NEGATIONS - {polarity.Family.HARMLESS}
 CODE_REVIEW_DENIALS = frozenset(
-    {polarity.Family.DISMISS}
-)  # "map 没有 num_parallel_calls" names the bug; "不需要" denies it
+    {polarity.Family.DISMISS, polarity.Family.HARMLESS}
+)  # "map 没有 num_parallel_calls" names the bug; "不需要" and "没问题" deny it
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|whereas|however|though|although)\b", re.IGNORECASE)
 
 
@@ -87,7 +89,8 @@ class _Compiled:
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
     prefix = polarity.negator_prefix(phrase)
     core = prefix[1] if prefix else phrase
-    own = polarity.negations_in(text.normalise(core))
+    families = MISCONCEPTION_DENIALS if ordered and prefix is None else polarity.NEGATIONS
+    own = polarity.negations_in(text.normalise(core), families)
     return [_Term(v, prefix is not None, ordered, own) for v in text.term_variants(core)]
 
 
@@ -211,7 +214,7 @@ class _Answer:
         """Whether the answer states a misconception as its own: within one list item and not across "and" /
         "but", not negated, not a supposition ("如果直接全部解冻，……"), and not reported only to be rejected
         ("有人以为……，其实不对")."""
-        families = self.denials if term.negated else ALL_NEGATIONS
+        families = self.denials if term.negated else MISCONCEPTION_DENIALS
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
             if (

@@ -226,6 +226,32 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
 
 
 @pytest.mark.parametrize(
+    "answer, covered, contradicted",
+    [
+        # "fine", 没问题, 无所谓 deny a point, but said of a misconception they state it (round 7)
+        ("prefetch first is fine, and the map needs num_parallel_calls.", ("parallel-map",), ("prefetch-last",)),
+        ("prefetch 放在最前面也没问题，map 要加 num_parallel_calls。", ("parallel-map",), ("prefetch-last",)),
+        ("num_parallel_calls 设不设都无所谓，prefetch 放在最后。", ("prefetch-last",), ()),
+        ("prefetch goes last; num_parallel_calls doesn't matter here.", ("prefetch-last",), ()),
+    ],
+)
+def test_calling_a_thing_harmless_denies_a_point_but_states_a_misconception(review_bank, answer, covered, contradicted):
+    result = score_answer(review_bank.by_id["test.pipeline"], answer)
+    assert (result.covered, result.contradicted) == (covered, contradicted)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "开源框架是免费的，不过社区那边花很多时间去提问其实没多大帮助。",  # a dismissal with a degree word
+        "开源框架是免费的，社区那块我觉得花时间去逛不划算。",  # at the clause's end it bears on the whole clause
+    ],
+)
+def test_a_dismissal_that_ends_its_clause_bears_on_the_clauses_topic(open_source, answer):
+    assert score_answer(open_source, answer).covered == ("free",)
+
+
+@pytest.mark.parametrize(
     "answer, covered",
     [
         # a substitute recommends what comes before it and denies only what follows
