@@ -24,7 +24,12 @@ committed unscored; its figures were looked at three times (round 4's scorer, th
 voices: spoken Chinese with slang, terse jargon, formal 书面语, phone typing, hedging, numbered points), written
 on 2026-12-03 from the same brief and committed unscored before round 6 tuned anything; its figures were looked
 at three times (round 4's scorer, then twice round 6's), never its answers. redteam-scorer/'s mistakes were read
-in round 6: it is tuning material now.
+in round 6, frozen-5/'s and frozen-6/'s in round 7: all three are tuning material now (their floors stay).
+frozen-7/ is a seventh, 92 answers by three more writers (a nervous new graduate with fillers and
+self-corrections, analogies, follow-up turns; a terse senior engineer, non-native English, formal numbered prose;
+plain words, wandering answers, hedging), written on 2026-12-04 from writer_brief.py's brief and committed
+unscored before round 7 tuned anything; its figures were looked at twice (round 6's scorer, then round 7's), never
+its answers: it is the honest measure now.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -32,6 +37,7 @@ in round 6: it is tuning material now.
     python tests/review/labelled_set.py --frozen-4   the fourth held-out set's figures only
     python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only
     python tests/review/labelled_set.py --frozen-6   the sixth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-7   the seventh held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -50,6 +56,7 @@ FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written 
 FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
+FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

@@ -20,6 +20,7 @@ from .labelled_set import (
     FROZEN_4,
     FROZEN_5,
     FROZEN_6,
+    FROZEN_7,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -37,6 +38,8 @@ FROZEN_4_SHA256 = {"heldout-2026-12-02b.yaml": "20f057d69a08cf8c546cd18d8d3ebfdf
 FROZEN_5_SHA256 = {"heldout-2026-12-03.yaml": "eeafb1986caa32e13dac86237bf4ea8f44676ca677ff41e96b7ab30375c956ac"}
 # The sixth, three writers' files as handed over, committed before round 6 tuned anything.
 FROZEN_6_SHA256 = {"heldout-2026-12-03b.yaml": "2a607da338d250a3e01c4c94bf9594197d352c0f275b5ab22d9d9f2b84fcc368"}
+# The seventh, three writers' files from writer_brief.py's brief, committed in 5ae66c7 before round 7 tuned anything.
+FROZEN_7_SHA256 = {"heldout-2026-12-04.yaml": "f00e974e3f63d9d2c247ee951ecd614919c61b60af655073281265139e4511ce"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -47,6 +50,7 @@ SETS = {
     "frozen_4": FROZEN_4,
     "frozen_5": FROZEN_5,
     "frozen_6": FROZEN_6,
+    "frozen_7": FROZEN_7,
     "redteam": REDTEAM,
 }
 
@@ -75,6 +79,7 @@ def figures(packaged_bank, tuning):
         (FROZEN_4, FROZEN_4_SHA256),
         (FROZEN_5, FROZEN_5_SHA256),
         (FROZEN_6, FROZEN_6_SHA256),
+        (FROZEN_7, FROZEN_7_SHA256),
         (REDTEAM, REDTEAM_SHA256),
     ],
 )
@@ -84,11 +89,11 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committe
 
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7"])
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
-        len(items) >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110}[part]
+        len(items) >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110, "frozen_7": 90}[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
     for kind in KINDS:
@@ -100,7 +105,9 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
     assert len(from_document) == 5 and from_document <= {item.question for item in items}
 
 
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
+@pytest.mark.parametrize(
+    "part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "redteam"]
+)
 def test_labels_name_real_questions_and_key_points(part, packaged_bank):
     for item in labelled(part):
         assert item.kind in KINDS, f"{item.file}: unknown kind {item.kind}"
@@ -125,7 +132,7 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "redteam"])
+@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "redteam"])
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
@@ -163,7 +170,12 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # its mistakes, so it is tuning material now; its floors stay.
 # Measured on frozen-6 at its first look (round 4's scorer, before round 6) and twice after round 6 (before and
 # after "redundant" was dropped), the same figures each time: precision 0.821, recall 0.834, Spearman 0.783, a
-# wrong-headed answer at 0.75, good answers at least 0.83, contradicted precision 0.909 (recall 0.208).
+# wrong-headed answer at 0.75, good answers at least 0.83, contradicted precision 0.909 (recall 0.208). Round 7
+# read frozen-5's and frozen-6's mistakes and tuned on them: both are tuning material now, their floors raised to
+# round 7's figures (frozen-5: precision 0.833, recall 0.969, Spearman 0.793; frozen-6: 0.833, 0.882, 0.844).
+# Measured on frozen-7 at its first look (round 6's scorer, before round 7): precision 0.806, recall 0.868,
+# Spearman 0.742, a denial scoring 1.00, good answers at least 0.67, contradicted precision 0.923 (recall 0.255);
+# at its second, after round 7: 0.810, 0.868, 0.744, the rest the same.
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -190,18 +202,25 @@ FLOORS = {
         "contradicted_precision": 0.95,
     },
     "frozen_5": {
-        "precision": 0.81,
-        "recall": 0.94,
-        "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00, the most there is
+        "precision": 0.83,
+        "recall": 0.96,
+        "spearman": 0.79,  # no wrong_headed_max: a denial already scores 1.00, the most there is
         "good_min": 0.8,
         "contradicted_precision": 0.95,
     },
     "frozen_6": {
-        "precision": 0.82,
-        "recall": 0.83,
-        "spearman": 0.78,
+        "precision": 0.83,
+        "recall": 0.88,
+        "spearman": 0.84,
         "wrong_headed_max": 0.75,
         "good_min": 0.8,
+        "contradicted_precision": 0.9,
+    },
+    "frozen_7": {
+        "precision": 0.81,
+        "recall": 0.86,
+        "spearman": 0.74,  # no wrong_headed_max: a denial already scores 1.00
+        "good_min": 0.66,
         "contradicted_precision": 0.9,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
