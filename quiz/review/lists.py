@@ -4,7 +4,8 @@ pretrained models, tutorials") says nothing of any of them, so it covers no poin
 An item (a piece between punctuation or 、) "says something" when it holds a predicate: a verb or an adjective
 said of its noun ("社区大", "it's free", "lots of models"). There is no part-of-speech tagger here (jieba took 2.3 s
 to load), so predicates are a short list of characters and words, chosen to be rare inside the nouns of this
-subject (用户, 加速, 变革 hold 用/加/变, so those are not on it).
+subject (用户, 加速, 变革 hold 用/加/变, so those are not on it). Negators (不, 没) and placing verbs (放在, 挪到,
+改成) are predicates too: "prefetch 放在最后。num_parallel_calls 不建议开。" is a terse review, not a list.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ _PREDICATE_EN = re.compile(
     re.IGNORECASE,
 )
 _PREDICATE = re.compile(
-    r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮]|便宜|" + _PREDICATE_EN.pattern,
+    r"(?!快速|高速|高效)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮够不没]|便宜|放在|放到|挪到|移到|改成|换成|"
+    + _PREDICATE_EN.pattern,
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'._][A-Za-z0-9]+)*")

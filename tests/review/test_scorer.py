@@ -221,6 +221,8 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
     assert dismissed.covered == ("prefetch-last",) and "parallel-map" in dismissed.missed
     advised_against = score_answer(question, "prefetch 放在最后，map 的 num_parallel_calls 不建议开，串行就够了。")
     assert advised_against.covered == ("prefetch-last",)  # round 6: 不建议开, 最好别用 dismiss in a review too
+    terse = score_answer(question, "prefetch 放在最后。num_parallel_calls 不建议开。串行就够了。")
+    assert terse.covered == ("prefetch-last",)  # three short sentences, each saying something: not a keyword list
     wrong = score_answer(question, "prefetch first is right, and a serial map is fine here.")
     assert set(wrong.contradicted) == {"prefetch-last", "parallel-map"} and wrong.score == 0.0
 
