@@ -28,7 +28,8 @@ def register(sub, parent: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help='print {"id", "score", "covered", "missed", "suggested_rating"}, and "contradicted": '
-        'the key points whose opposite the answer states, or for a choice question "wrong": '
+        'the key points whose opposite the answer states, and "evidence": for each covered or contradicted '
+        'point, the answer\'s words it rests on; or for a choice question "wrong": '
         "the options chosen that are not correct",
     )
     score.set_defaults(run=run_score)
@@ -126,6 +127,7 @@ def run_score(args: argparse.Namespace) -> int:
             figures["wrong"] = list(result.wrong)
         else:
             figures["contradicted"] = list(result.contradicted)
+            figures["evidence"] = dict(result.evidence)
         print(json.dumps(figures, ensure_ascii=False))
         return ExitCode.OK
     lang = args.lang
@@ -145,13 +147,21 @@ def run_score(args: argparse.Namespace) -> int:
     )
     for point_id in result.covered:
         print(f"  + {texts[point_id]}")
+        _print_evidence(result, point_id)
     for point_id in result.missed:
         print(f"  - {texts[point_id]}")
     for option_id in result.wrong:
         print(f"  x {texts[option_id]} (wrong)")
     for point_id in result.contradicted:
         print(f"  x {texts[point_id]} (wrong: the answer states the opposite)")
+        _print_evidence(result, point_id)
     return ExitCode.OK
+
+
+def _print_evidence(result, point_id: str) -> None:
+    """The answer's words the verdict rests on, under the point: the user can see why, and disagree."""
+    if words := result.evidence_of(point_id):
+        print(f"      “{words}”")
 
 
 def _percent(value: float | None) -> str:

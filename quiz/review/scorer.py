@@ -31,6 +31,9 @@ CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
 CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point said well earns
 _BLANK = "\x00"
+EVIDENCE_CLAUSE = 40  # characters of one clause shown as evidence, around the words that matched
+EVIDENCE_CLAUSES = 3  # clauses at most
+_TRIM = " \t\n,，。.;；:：!?！？、"
 ALL_NEGATIONS = frozenset(polarity.Family)
 OPEN_DENIALS = ALL_NEGATIONS
 # What denies a misconception: "cache 放 shuffle 后面没问题" states one, so harmless words ("没问题", "is fine") do not.
@@ -50,6 +53,12 @@ class ScoreResult:
     suggested_rating: Rating
     wrong: tuple[str, ...] = ()  # choice questions: options chosen that are not correct, in option order
     contradicted: tuple[str, ...] = ()  # key points whose opposite the answer states (neither covered nor missed)
+    # (key point id, the answer's words that earned its verdict) for each covered or contradicted point: what a
+    # user checks the verdict against
+    evidence: tuple[tuple[str, str], ...] = ()
+
+    def evidence_of(self, point_id: str) -> str | None:
+        return dict(self.evidence).get(point_id)
 
 
 def suggest_rating(score: float) -> Rating:
@@ -181,6 +190,8 @@ class _Answer:
 
     def __init__(self, answer: str, compiled: _Compiled):
         self.normalised = text.normalise(answer)
+        # shown as the user wrote it where normalising kept the offsets (it folds "，" to ","), else as normalised
+        self.shown = answer if len(answer) == len(self.normalised) else self.normalised
         self.units, self.spans = text.located_units(self.normalised)
         copied = _copied_from_prompt(self.units, compiled.prompt_ngrams)
         self.own_words = text.substance(self.units, copied)
@@ -210,10 +221,10 @@ class _Answer:
             if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated
         ]
 
-    def states(self, term: _Term) -> bool:
-        """Whether the answer states a misconception as its own: within one list item and not across "and" /
-        "but", not negated, not a supposition ("如果直接全部解冻，……"), and not reported only to be rejected
-        ("有人以为……，其实不对")."""
+    def states(self, term: _Term) -> tuple[int, int] | None:
+        """Where the answer states a misconception as its own (character span), or None: within one list item
+        and not across "and" / "but", not negated, not a supposition ("如果直接全部解冻，……"), and not reported only
+        to be rejected ("有人以为……，其实不对")."""
         families = self.denials if term.negated else MISCONCEPTION_DENIALS
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
@@ -224,8 +235,35 @@ class _Answer:
             ):
                 continue
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
-                return True
-        return False
+                return start, end
+        return None
+
+    def excerpt(self, spans: Iterable[tuple[int, int]]) -> str:
+        """The clauses holding these character spans, in the answer's order and words, each cut to EVIDENCE_CLAUSE
+        characters around its match: the evidence a verdict rests on."""
+        pieces = {}
+        for start, end in sorted(spans):
+            clause = self.reading.clause_of(start)
+            if clause in pieces or len(pieces) == EVIDENCE_CLAUSES:
+                continue
+            low, high = self.reading.clauses[clause]
+            while low < start and self.shown[low] in _TRIM:
+                low += 1
+            while high > end and self.shown[high - 1] in _TRIM:
+                high -= 1
+            if high - low > EVIDENCE_CLAUSE:
+                low = max(low, min(start - EVIDENCE_CLAUSE // 3, high - EVIDENCE_CLAUSE))
+                high = min(high, low + EVIDENCE_CLAUSE)
+                while low < start and self.shown[low - 1 : low + 1].isalnum():  # never half an English word
+                    low += 1
+                while high > end and self.shown[high - 1 : high + 1].isalnum():
+                    high -= 1
+                cut = self.reading.clauses[clause]
+                piece = self.shown[low:high].strip()
+                pieces[clause] = ("…" if low > cut[0] else "") + piece + ("…" if high < cut[1] else "")
+            else:
+                pieces[clause] = self.shown[low:high]
+        return " … ".join(" ".join(piece.split()) for piece in pieces.values())
 
     def bare_segments(self, matched: list[tuple[int, int]]) -> set[int]:
         """Segments (list items) that only name terms: every unit in them is part of a term found, copied from
@@ -264,21 +302,33 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     bare = read.bare_segments(every_place) & {segment(where) for where in every_place}
     if len(bare) >= 2:
         found = {key: places for key, places in found.items() if any(segment(w) not in bare for w in places)}
-    covered, missed, contradicted, credit = [], [], [], 0.0
+    covered, missed, contradicted, evidence, credit = [], [], [], [], 0.0
     for p, point in enumerate(compiled.points):
         mentioned = sum((p, c) in found for c in range(len(point.concepts)))
-        if read.own_words >= MIN_SUBSTANCE and any(read.states(t) for t in point.contradictions):
+        stated = None
+        if read.own_words >= MIN_SUBSTANCE:
+            stated = next((where for term in point.contradictions if (where := read.states(term))), None)
+        if stated is not None:
             contradicted.append(point.id)
+            evidence.append((point.id, read.excerpt([stated])))
             credit -= CONTRADICTION_PENALTY
         elif mentioned >= point.require:
             covered.append(point.id)
+            firsts = (min(found[(p, c)]) for c in range(len(point.concepts)) if (p, c) in found)
+            evidence.append((point.id, read.excerpt(read.chars(*where) for where in firsts)))
             credit += 1.0
         else:
             missed.append(point.id)
             credit += PARTIAL_CREDIT * mentioned / point.require
     score = round(max(0.0, credit) / len(compiled.points), 4) if compiled.points else 0.0
     return ScoreResult(
-        question.id, score, tuple(covered), tuple(missed), suggest_rating(score), contradicted=tuple(contradicted)
+        question.id,
+        score,
+        tuple(covered),
+        tuple(missed),
+        suggest_rating(score),
+        contradicted=tuple(contradicted),
+        evidence=tuple(evidence),
     )
 
 

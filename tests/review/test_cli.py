@@ -51,6 +51,7 @@ def test_score_prints_json_with_covered_and_missed_point_ids(tmp_path):
         "missed": ["latency"],
         "contradicted": [],
         "suggested_rating": 3,
+        "evidence": {"throughput": "吞吐量高", "parallel-hw": "GPU 并行计算"},  # the words each point rests on
     }  # no "wrong": not a choice
 
 
@@ -88,8 +89,14 @@ def test_score_marks_a_contradicted_point_wrong_in_text_and_json():
     assert lines[0] == "test.open-source: score 0.00 (1 of 3 key points, 1 wrong), suggested rating: Again"
     assert "  + Community support" in lines and "  - Pre-trained models, no need to start from scratch" in lines
     assert "  x Free, no licence fees (wrong: the answer states the opposite)" in lines
+    # under each verdict, the answer's words it rests on
+    assert lines[lines.index("  + Community support") + 1] == "      “but the community is big”"
+    assert lines[lines.index("  x Free, no licence fees (wrong: the answer states the opposite)") + 1] == (
+        "      “They are not free”"
+    )
     figures = json.loads(quiz("score", "test.open-source", "--json", "--answer", answer).stdout)
     assert figures["contradicted"] == ["free"] and figures["covered"] == ["community"]
+    assert figures["evidence"] == {"community": "but the community is big", "free": "They are not free"}
     assert figures["missed"] == ["pretrained"] and "wrong" not in figures
     zh = quiz("score", "test.open-source", "--lang", "zh", "--answer", "开源框架其实要收费，不过社区很活跃。")
     assert "  x 免费，无需许可证费用 (wrong: the answer states the opposite)" in zh.stdout.splitlines()

@@ -286,3 +286,18 @@ def test_what_an_answer_recommends_or_dismisses(open_source, answer, covered):
 def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_against_the_answer(open_source, answer):
     result = score_answer(open_source, answer)
     assert result.contradicted == () and "community" in result.covered
+
+
+def test_each_verdict_quotes_the_words_of_the_answer_it_rests_on(open_source, review_bank):
+    result = score_answer(open_source, "开源框架其实要收费，不过社区很活跃。")
+    assert dict(result.evidence) == {"free": "开源框架其实要收费", "community": "不过社区很活跃"}  # as written
+    assert result.evidence_of("pretrained") is None  # a missed point rests on nothing
+    answer = (
+        "Honestly, to be fair to everyone involved in building them over many years the frameworks are free of "
+        "charge for anyone who wants them"
+    )
+    quoted = score_answer(open_source, answer).evidence_of("free")
+    assert quoted.startswith("…") and quoted.endswith("…") and "free" in quoted  # one long clause, cut around it
+    assert len(quoted) <= 42 and quoted.strip("…") in answer
+    assert all(word in answer.split() for word in quoted.strip("…").split())  # never half a word
+    assert score_choice(review_bank.by_id["test.pick"], ["a"]).evidence == ()

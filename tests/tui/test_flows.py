@@ -86,6 +86,8 @@ class TestPractice:
             assert "Score 0%" in text  # 1 point covered, 1 stated wrongly: less than the 50% of leaving it out
             assert "✓ The frameworks are free to use  (covered)" in text
             assert "✗ They ship pre-trained models  (wrong: your answer says the opposite)" in text
+            assert "“The frameworks are free”" in text  # the words each verdict rests on
+            assert "“but they don't ship pre-trained models”" in text
             assert rows(data_dir, "SELECT covered, missed, contradicted FROM attempts") == [
                 ('["free"]', "[]", '["pretrained"]')
             ]

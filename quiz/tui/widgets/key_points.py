@@ -1,4 +1,5 @@
-"""Every key point of a question, marked covered, missed or wrong (the answer stated its opposite) by the scorer."""
+"""Every key point of a question, marked covered, missed or wrong (the answer stated its opposite) by the scorer,
+with the answer's words each covered or wrong point rests on."""
 
 from __future__ import annotations
 
@@ -38,5 +39,7 @@ class KeyPointList(Static):
             text.append(f"  {mark} ", style=f"bold {style.split()[-1]}")
             text.append_text(inline(point.point(self.lang), style))
             text.append(f"  ({tr(word, self.lang)})\n", style=note)
+            if self.result is not None and (words := self.result.evidence_of(point.id)):
+                text.append(f"      “{words}”\n", style="italic dim")  # what the verdict rests on
         text.rstrip()
         return text
