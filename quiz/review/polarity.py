@@ -263,3 +263,15 @@ def negator_prefix(term: str) -> tuple[str, str] | None:
         return None
     rest = source[match.end() :].strip()
     return (match.group(), rest) if rest else None
+
+
+def harmless_suffix(phrase: str) -> str | None:
+    """A misconception that calls something harmless ("cache 放最后没问题", "shuffle after batch is fine"): the
+    thing it calls so ("cache 放最后", "shuffle after batch"), which the answer states wrongly when it calls it
+    harmless in any words ("cache 放最后也行", "cache at the end doesn't matter"). None for other phrases."""
+    source = text.normalise(phrase).strip()
+    ending = [m for m in _MARKERS.finditer(source) if _kind(m) == (Family.HARMLESS, True)]
+    if not ending or source[ending[-1].end() :].strip(" .。!！"):
+        return None
+    rest = source[: ending[-1].start()].strip()
+    return rest if _WORDS.search(rest) else None

@@ -34,10 +34,11 @@ _BLANK = "\x00"
 EVIDENCE_CLAUSE = 40  # characters of one clause shown as evidence, around the words that matched
 EVIDENCE_CLAUSES = 3  # clauses at most
 _TRIM = " \t\n,，。.;；:：!?！？、"
-ALL_NEGATIONS = frozenset(polarity.Family)
+ALL_NEGATIONS = polarity.NEGATIONS
 OPEN_DENIALS = ALL_NEGATIONS
 # What denies a misconception: "cache 放 shuffle 后面没问题" states one, so harmless words ("没问题", "is fine") do not.
 MISCONCEPTION_DENIALS = ALL_NEGATIONS - {polarity.Family.HARMLESS}
+HARMLESS = frozenset({polarity.Family.HARMLESS})
 CODE_REVIEW_DENIALS = frozenset(
     {polarity.Family.DISMISS, polarity.Family.HARMLESS}
 )  # "map 没有 num_parallel_calls" names the bug; "不需要" and "没问题" deny it
@@ -78,6 +79,7 @@ class _Term:
     negated: bool = False  # it carried its own negation ("无需许可证"): the answer must say the rest negated
     ordered: bool = False  # its words must come in this order (a misconception: "cache after shuffle")
     own_negations: int = 0  # negators inside the term itself ("prefetch 放哪都一样"): not the answer's
+    harmless: bool = False  # a misconception calling this harmless ("cache 放最后没问题"): any harmless word will do
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ class _Compiled:
 
 
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
+    if ordered and (called_harmless := polarity.harmless_suffix(phrase)):
+        own = polarity.negations_in(text.normalise(called_harmless), MISCONCEPTION_DENIALS)
+        return [_Term(v, False, True, own, harmless=True) for v in text.term_variants(called_harmless)]
     prefix = polarity.negator_prefix(phrase)
     core = prefix[1] if prefix else phrase
     families = MISCONCEPTION_DENIALS if ordered and prefix is None else polarity.NEGATIONS
@@ -233,6 +238,8 @@ class _Answer:
                 or _CONJUNCTION.search(self.normalised, start, end)
                 or self.reading.supposed(start)
             ):
+                continue
+            if term.harmless and not self.reading.negations(start, end, HARMLESS):
                 continue
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
                 return start, end

@@ -235,6 +235,9 @@ def test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_
         ("prefetch 放在最前面也没问题，map 要加 num_parallel_calls。", ("parallel-map",), ("prefetch-last",)),
         ("num_parallel_calls 设不设都无所谓，prefetch 放在最后。", ("prefetch-last",), ()),
         ("prefetch goes last; num_parallel_calls doesn't matter here.", ("prefetch-last",), ()),
+        # a misconception that calls a thing harmless ("serial map is fine") is stated in any harmless words
+        ("prefetch goes last, and a serial map doesn't matter here.", ("prefetch-last",), ("parallel-map",)),
+        ("map 用 num_parallel_calls, and the prefetch position is no big deal.", ("parallel-map",), ("prefetch-last",)),
     ],
 )
 def test_calling_a_thing_harmless_denies_a_point_but_states_a_misconception(review_bank, answer, covered, contradicted):
