@@ -28,8 +28,8 @@ in round 6, frozen-5/'s and frozen-6/'s in round 7: all three are tuning materia
 frozen-7/ is a seventh, 92 answers by three more writers (a nervous new graduate with fillers and
 self-corrections, analogies, follow-up turns; a terse senior engineer, non-native English, formal numbered prose;
 plain words, wandering answers, hedging), written on 2026-12-04 from writer_brief.py's brief and committed
-unscored before round 7 tuned anything; its figures were looked at twice (round 6's scorer, then round 7's), never
-its answers: it is the honest measure now.
+unscored before round 7 tuned anything; its figures were looked at three times (round 6's scorer, then twice
+round 7's), never its answers: it is the honest measure now.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
