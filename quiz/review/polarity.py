@@ -13,8 +13,8 @@ answer's normalised text, in character offsets, without a parser:
   Two negators over one word cancel ("并非不免费"). Words that start like a negator but are not one (不仅, 不断,
   非常, 无论, "not only", "no matter") are skipped.
 - **Dismissive** negators ("不需要", "no need", "没太大必要") say a thing is unnecessary; **harmless** ones ("没问题",
-  "无所谓", "is fine", "doesn't matter") that it is acceptable. Either, at the end of its clause, bears on the whole
-  clause, its topic however far back ("数据管道那块花时间优化不划算"). In a code review, "map 没有
+  "无所谓", "is fine", "doesn't matter") that it is acceptable. A Chinese one ending its clause is said of the
+  clause's topic up to TOPIC_REACH words back ("数据管道那块花时间优化不划算"). In a code review, "map 没有
   num_parallel_calls" names the bug, so plain negators there describe the code rather than deny the point; only
   dismissive and harmless ones deny it. Open questions treat every negator as denial. Said of a misconception,
   a harmless word states it rather than denies it ("cache 放 shuffle 后面也没问题").
@@ -37,6 +37,7 @@ from quiz.review import text
 
 _CLAUSE_END = r"[。！？!?；;，,：:\n\r\t「」“”\"]|\.(?=\s|$)|[-–—*•]\s"
 _SEGMENT_END = r"[、/]"
+TOPIC_REACH = 8  # words back from a Chinese dismissal ending its clause to the topic it is said of
 NEGATION_REACH = 5  # a negator bears on a term at most this many words (Han characters, English words other
 # than stop words) away in its clause: "并不免费", "no big community", but not "显存不够用时减小 batch"
 _WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
@@ -96,6 +97,7 @@ _SUBSTITUTES = re.compile(r"instead of|rather than|而不是|而非|代替|取�
 _SUPPOSITION = re.compile(
     r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
 )
+_ASKED = re.compile(r"\s*(?:吗|么|\?|？)")
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
 
@@ -107,6 +109,7 @@ class Marker:
     end: int
     clause: int
     substitute: bool = False  # "instead of", "而不是": it denies what follows and affirms what came before
+    final: bool = False  # nothing but particles follows it in its clause
 
 
 def _kind(match: re.Match) -> tuple[Family | None, bool]:
@@ -136,8 +139,8 @@ class Reading:
     def negations(self, start: int, end: int, families: frozenset[Family], both_ways: bool = False) -> int:
         """How many negating markers of these families bear on the span [start, end): those of its clause
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
-        "并不是说开源框架不免费"), after it (backward ones; a dismissive or harmless one
-        however far: it comments on the clause's topic), and inside it ("task 不一样" for a term "task 一样":
+        "并不是说开源框架不免费"), after it (backward ones; a Chinese dismissive or harmless
+        one ending the clause within TOPIC_REACH words: it comments on the clause's topic), and inside it ("task 不一样" for a term "task 一样":
         the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
         denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a substitute
         ("prefetch instead of waiting" recommends prefetch)."""
@@ -149,7 +152,7 @@ class Reading:
         count += sum(
             (m.backward or (both_ways and not m.substitute))
             and m.start >= end
-            and (self._near(end, m.start) or (m.backward and m.family in (Family.DISMISS, Family.HARMLESS)))
+            and self._near(end, m.start, TOPIC_REACH if self._comments_on_topic(m) else NEGATION_REACH)
             for m in mine
         )
         reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
@@ -159,9 +162,17 @@ class Reading:
                 reach = marker.start
         return count
 
-    def _near(self, start: int, end: int) -> bool:
+    def _near(self, start: int, end: int, reach: int = NEGATION_REACH) -> bool:
         words = _WORDS.findall(self.text, start, end)
-        return sum(word.lower() not in text.ENGLISH_STOP_WORDS for word in words) <= NEGATION_REACH
+        return sum(word.lower() not in text.ENGLISH_STOP_WORDS for word in words) <= reach
+
+    def _comments_on_topic(self, marker: Marker) -> bool:
+        """A Chinese dismissal or harmless word that ends its clause is said of the clause's topic, which may stand
+        some words back ("数据管道那块花时间优化不划算", "研发速度也跟算力没什么关系"); English puts it next to its
+        subject."""
+        return (
+            marker.final and marker.family in (Family.DISMISS, Family.HARMLESS) and text.is_han(self.text[marker.start])
+        )
 
     def supposed(self, offset: int) -> bool:
         """Whether the clause at this offset only supposes what it says: a condition ("如果直接全部解冻，……",
@@ -226,17 +237,14 @@ def read(normalised: str) -> Reading:
     segments = _spans(normalised, punctuation | {m.end() for m in _SEGMENT_ENDS.finditer(normalised)})
     sentences = _spans(normalised, {m.end() for m in _SENTENCE_END.finditer(normalised)})
     for match, family, backward in found:
-        if family is None:
-            continue
+        if family is None or (family is Family.HARMLESS and _ASKED.match(normalised, match.end())):
+            continue  # "cache 放最后没问题吗？" asks, and says nothing
         clause = _index_of(clauses, match.start())
-        if (
-            family in NEGATIONS
-            and text.is_han(match.group()[0])
-            and _ends_clause(normalised, clauses[clause], match.end())
-        ):
+        final = _ends_clause(normalised, clauses[clause], match.end())
+        if family in NEGATIONS and text.is_han(match.group()[0]) and final:
             backward = True  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
         substitute = _SUBSTITUTES.fullmatch(match.group()) is not None
-        markers.append(Marker(family, backward, match.start(), match.end(), clause, substitute))
+        markers.append(Marker(family, backward, match.start(), match.end(), clause, substitute, final))
     return Reading(normalised, clauses, segments, sentences, tuple(markers))
 
 

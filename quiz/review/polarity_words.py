@@ -2,6 +2,8 @@
 that start a new clause, in Chinese and English (English ones are regular expressions, matched as whole words).
 Data only: extend a list here, and the tests in tests/review/test_scorer.py say whether the reading still holds."""
 
+DEGREES = ("太大", "多大", "什么", "啥")  # between 没 and what it denies: "没太大必要", "没什么关系"
+
 # Words that look like negators but are not: consumed first so that their characters negate nothing.
 NOT_NEGATORS_ZH = (
     "不仅",
@@ -68,6 +70,9 @@ NOT_NEGATORS_ZH = (
     "不足",
     "不完",
     "不下",
+    # the fix's outcome, not a dismissal: "挪到建模型之前就没问题了"
+    "就没问题",
+    "才没问题",
     # litotes: "not small" says large ("通信开销不小")
     "不小",
     "不低",
@@ -116,7 +121,6 @@ DISMISSIVE_AFTER_ZH = (
     "没效果",
     "没什么效果",
     "没啥效果",
-    "没啥用",
     "白搭",
     "鸡肋",
     "智商税",
@@ -131,11 +135,7 @@ DISMISSIVE_AFTER_ZH = (
     "最好别开",
     "最好别用",
     # the same with a degree word between: "存 ckpt 没太大必要", "对降成本没多大作用"
-    *(
-        f"没{degree}{what}"
-        for degree in ("太大", "多大", "什么", "啥")
-        for what in ("必要", "作用", "意义", "帮助", "用")
-    ),
+    *(f"没{degree}{what}" for degree in DEGREES for what in ("必要", "作用", "意义", "帮助", "用")),
     "不划算",
     "不用太纠结",
     "心理作用",
@@ -174,11 +174,7 @@ HARMLESS_AFTER_ZH = (
     "也可以",
     "关系不大",
     "影响不大",
-    *(
-        f"没{degree}{what}"
-        for degree in ("太大", "多大", "什么", "啥")
-        for what in ("关系", "问题", "影响", "区别", "毛病")
-    ),
+    *(f"没{degree}{what}" for degree in DEGREES for what in ("关系", "问题", "影响", "区别", "毛病")),
     "完全ok",
 )
 HARMLESS_AFTER_EN = (

@@ -34,10 +34,10 @@ _BLANK = "\x00"
 EVIDENCE_CLAUSE = 40  # characters of one clause shown as evidence, around the words that matched
 EVIDENCE_CLAUSES = 3  # clauses at most
 _TRIM = " \t\n,，。.;；:：!?！？、"
-ALL_NEGATIONS = polarity.NEGATIONS
-OPEN_DENIALS = ALL_NEGATIONS
+_WORD_CHAR = re.compile(r"[A-Za-z0-9_'\-]{2}")  # two characters of one English word ("open-source", "it's")
+OPEN_DENIALS = polarity.NEGATIONS  # in an open question every negation denies a point
 # What denies a misconception: "cache 放 shuffle 后面没问题" states one, so harmless words ("没问题", "is fine") do not.
-MISCONCEPTION_DENIALS = ALL_NEGATIONS - {polarity.Family.HARMLESS}
+MISCONCEPTION_DENIALS = polarity.NEGATIONS - {polarity.Family.HARMLESS}
 HARMLESS = frozenset({polarity.Family.HARMLESS})
 CODE_REVIEW_DENIALS = frozenset(
     {polarity.Family.DISMISS, polarity.Family.HARMLESS}
@@ -99,7 +99,7 @@ class _Compiled:
 
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
     if ordered and (called_harmless := polarity.harmless_suffix(phrase)):
-        own = polarity.negations_in(text.normalise(called_harmless), MISCONCEPTION_DENIALS)
+        own = polarity.negations_in(called_harmless, MISCONCEPTION_DENIALS)
         return [_Term(v, False, True, own, harmless=True) for v in text.term_variants(called_harmless)]
     prefix = polarity.negator_prefix(phrase)
     core = prefix[1] if prefix else phrase
@@ -195,8 +195,8 @@ class _Answer:
 
     def __init__(self, answer: str, compiled: _Compiled):
         self.normalised = text.normalise(answer)
-        # shown as the user wrote it where normalising kept the offsets (it folds "，" to ","), else as normalised
-        self.shown = answer if len(answer) == len(self.normalised) else self.normalised
+        self.answer = answer
+        self.source = text.source_offsets(answer, self.normalised)  # evidence is quoted as the user wrote it
         self.units, self.spans = text.located_units(self.normalised)
         copied = _copied_from_prompt(self.units, compiled.prompt_ngrams)
         self.own_words = text.substance(self.units, copied)
@@ -218,7 +218,7 @@ class _Answer:
     def asserts(self, term: _Term) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
         negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
-        families = ALL_NEGATIONS if term.negated else self.denials
+        families = polarity.NEGATIONS if term.negated else self.denials
         both_ways = not term.negated and self.denials == OPEN_DENIALS
         return [
             (first, last)
@@ -242,35 +242,50 @@ class _Answer:
             if term.harmless and not self.reading.negations(start, end, HARMLESS):
                 continue
             if self._negated(term, start, end, families) == term.negated and not self.reading.rejected(start, end):
-                return start, end
+                return start, self._harmless_word_after(end) if term.harmless else end
         return None
+
+    def _harmless_word_after(self, end: int) -> int:
+        """The end of the harmless word that states a composed misconception: part of what the evidence quotes."""
+        clause = self.reading.clause_of(end - 1)
+        after = [m.end for m in self.reading.markers if m.clause == clause and m.start >= end and m.family in HARMLESS]
+        return min(after, default=end)
 
     def excerpt(self, spans: Iterable[tuple[int, int]]) -> str:
         """The clauses holding these character spans, in the answer's order and words, each cut to EVIDENCE_CLAUSE
-        characters around its match: the evidence a verdict rests on."""
+        characters around its match (never inside an English word): the evidence a verdict rests on."""
         pieces = {}
         for start, end in sorted(spans):
             clause = self.reading.clause_of(start)
             if clause in pieces or len(pieces) == EVIDENCE_CLAUSES:
                 continue
             low, high = self.reading.clauses[clause]
-            while low < start and self.shown[low] in _TRIM:
+            while low < start and self.normalised[low] in _TRIM:
                 low += 1
-            while high > end and self.shown[high - 1] in _TRIM:
+            while high > end and self.normalised[high - 1] in _TRIM:
                 high -= 1
+            first, last = low, high  # the clause without its punctuation
             if high - low > EVIDENCE_CLAUSE:
                 low = max(low, min(start - EVIDENCE_CLAUSE // 3, high - EVIDENCE_CLAUSE))
-                high = min(high, low + EVIDENCE_CLAUSE)
-                while low < start and self.shown[low - 1 : low + 1].isalnum():  # never half an English word
+                high = min(high, max(low + EVIDENCE_CLAUSE, end))
+                while low < start and self._inside_word(low):
                     low += 1
-                while high > end and self.shown[high - 1 : high + 1].isalnum():
+                while high > end and self._inside_word(high):
                     high -= 1
-                cut = self.reading.clauses[clause]
-                piece = self.shown[low:high].strip()
-                pieces[clause] = ("…" if low > cut[0] else "") + piece + ("…" if high < cut[1] else "")
-            else:
-                pieces[clause] = self.shown[low:high]
-        return " … ".join(" ".join(piece.split()) for piece in pieces.values())
+            piece = self._as_written(low, high).strip()
+            pieces[clause] = ("…" if low > first else "") + piece + ("…" if high < last else "")
+        return " / ".join(" ".join(piece.split()) for piece in pieces.values())
+
+    def _inside_word(self, offset: int) -> bool:
+        """Whether a cut at this offset of the normalised answer would split an English word ("open-source", "it's")."""
+        return bool(_WORD_CHAR.fullmatch(self.normalised[offset - 1 : offset + 1]))
+
+    def _as_written(self, low: int, high: int) -> str:
+        """The normalised answer's characters [low, high) as the user typed them (full-width "ＧＰＵ", "……"), or as
+        normalised where normalising merged characters."""
+        if self.source is None or high <= low:
+            return self.normalised[low:high]
+        return self.answer[self.source[low] : self.source[high - 1] + 1]
 
     def bare_segments(self, matched: list[tuple[int, int]]) -> set[int]:
         """Segments (list items) that only name terms: every unit in them is part of a term found, copied from

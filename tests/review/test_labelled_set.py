@@ -242,3 +242,39 @@ def test_good_beats_partial_beats_off_topic_for_every_question(packaged_bank, tu
         ordering = evaluate(packaged_bank, [item for item in tuning if item.file == file])["ordering"]
         bad.update({f"{file}: {qid}": o for qid, o in ordering.items() if not o["ok"]})
     assert not bad, bad
+
+
+def test_the_writers_brief_holds_every_question_and_nothing_of_the_scorer(packaged_bank):
+    """Held-out writers see only this: a synonym or a misconception of the bank's in it would let them write to
+    the scorer's words. Take out the rules, and every prompt, piece of code, key point id and statement: what is
+    left is markup and the labels of the brief's own lines."""
+    from .writer_brief import RULES, brief
+
+    text = brief()
+    scored = [q for q in packaged_bank.questions if q.type in ("open", "code-review")]
+    assert [line.split()[1] for line in text.splitlines() if line.startswith("## ")] == [q.id for q in scored]
+    said = []
+    for question in scored:
+        said += [question.id, *(s.source.rstrip() for s in question.code)]
+        said += [" ".join(question.prompt(lang).split()) for lang in question.languages]
+        for point in question.key_points:
+            said += [f"`{point.id}`:", " / ".join(" ".join(point.point(lang).split()) for lang in question.languages)]
+    rest = text.replace(RULES, "")
+    for words in sorted(said, key=len, reverse=True):  # longest first: an id never cuts into a prompt
+        rest = rest.replace(words, "")
+    labels = {
+        "##",
+        "(open)",
+        "(code-review)",
+        "-",
+        "prompt",
+        "(zh):",
+        "(en):",
+        "key",
+        "points:",
+        "``",
+        "`:",
+        "```python",
+        "```",
+    }
+    assert set(rest.split()) <= labels, set(rest.split()) - labels

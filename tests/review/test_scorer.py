@@ -248,11 +248,13 @@ def test_calling_a_thing_harmless_denies_a_point_but_states_a_misconception(revi
 @pytest.mark.parametrize(
     "answer",
     [
-        "开源框架是免费的，不过社区那边花很多时间去提问其实没多大帮助。",  # a dismissal with a degree word
-        "开源框架是免费的，社区那块我觉得花时间去逛不划算。",  # at the clause's end it bears on the whole clause
+        "开源框架是免费的，不过社区那边去提问其实没多大帮助。",  # a dismissal with a degree word
+        "开源框架是免费的，社区那块我觉得去逛不划算。",  # at the clause's end it bears on the clause's topic
     ],
 )
 def test_a_dismissal_that_ends_its_clause_bears_on_the_clauses_topic(open_source, answer):
+    """In Chinese, up to TOPIC_REACH words back; the harmless words far along a clause are about what is near
+    them (test_a_harmless_word_far_along_its_clause_is_about_what_is_near_it)."""
     assert score_answer(open_source, answer).covered == ("free",)
 
 
@@ -291,7 +293,7 @@ def test_a_misconception_named_as_a_hypothesis_or_a_denied_reason_is_not_held_ag
     assert result.contradicted == () and "community" in result.covered
 
 
-def test_each_verdict_quotes_the_words_of_the_answer_it_rests_on(open_source, review_bank):
+def test_each_verdict_quotes_the_words_of_the_answer_it_rests_on(open_source):
     result = score_answer(open_source, "开源框架其实要收费，不过社区很活跃。")
     assert dict(result.evidence) == {"free": "开源框架其实要收费", "community": "不过社区很活跃"}  # as written
     assert result.evidence_of("pretrained") is None  # a missed point rests on nothing
@@ -303,4 +305,58 @@ def test_each_verdict_quotes_the_words_of_the_answer_it_rests_on(open_source, re
     assert quoted.startswith("…") and quoted.endswith("…") and "free" in quoted  # one long clause, cut around it
     assert len(quoted) <= 42 and quoted.strip("…") in answer
     assert all(word in answer.split() for word in quoted.strip("…").split())  # never half a word
-    assert score_choice(review_bank.by_id["test.pick"], ["a"]).evidence == ()
+
+
+def test_evidence_is_quoted_as_written(open_source, accel):
+    # read as "GPU", "fi" and "......", quoted as typed
+    assert score_answer(accel, "ＧＰＵ 并行计算，吞吐量高。").evidence_of("parallel-hw") == "ＧＰＵ 并行计算"
+    assert score_answer(open_source, "ﬁrst, the frameworks are free").evidence_of("free") == "the frameworks are free"
+    assert score_answer(open_source, "开源框架……是免费的，社区很大").evidence_of("free") == "开源框架……是免费的"
+    # where normalising merged characters (e and a combining accent), as normalised
+    assert (
+        score_answer(open_source, "e\u0301 the frameworks are free").evidence_of("free")
+        == "\u00e9 the frameworks are free"
+    )
+
+
+def test_a_long_clause_is_cut_around_the_match_never_inside_a_word(open_source):
+    chinese = "我们团队这几年一直在用这些开源框架做各种项目都是完全免费地拿来改源码再部署上线效果也很好真的省了很多"
+    quoted = score_answer(open_source, chinese).evidence_of("free")
+    assert quoted.startswith("…") and "免费" in quoted and 30 <= len(quoted) <= 41  # not the bare match
+    english = "Honestly the open-source frameworks that everyone's using nowadays are free of charge for all of us"
+    quoted = score_answer(open_source, english).evidence_of("free")
+    assert "free" in quoted and all(word in english.split() for word in quoted.strip("…").split())
+
+
+@pytest.mark.parametrize(
+    "question, answer, point",
+    [
+        # correct answers typed without punctuation, a harmless word at the end about something else (review)
+        (
+            "data-pipeline.order-review",
+            "cache 放最后会把随机增强冻结住要把 cache 挪到增强前面就没问题了",
+            "cache-placement",
+        ),
+        ("mixed-precision.policy-order", "顺序反了把 set_global_policy 挪到建模型之前就没问题了", "fix-order"),
+        ("speed.hardware-acceleration", "高带宽显存让数据传输不再是瓶颈整体计算速度也就没问题了", "data-transfer"),
+        ("multi-worker.loss-scaling", "reduce_mean 只按本地 batch 求平均要除以全局 batch 才没问题", "per-replica-mean"),
+        ("cost.cloud-training-cost", "开 mixed precision 训练能快一倍精度也基本没影响", "faster"),
+        (
+            "data-pipeline.order-review",
+            "Putting the prefetch step right at the very end of the whole input pipeline makes slow decoding no big "
+            "deal",
+            "prefetch-last",
+        ),
+    ],
+)
+def test_a_harmless_word_far_along_its_clause_is_about_what_is_near_it(packaged_bank, question, answer, point):
+    result = score_answer(packaged_bank.by_id[question], answer)
+    assert point in result.covered and not result.contradicted, (result.covered, result.contradicted)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["cache 放最后没问题吗？不是的，cache 要放在增强之前。", "Is cache at the end fine? No: cache before the flips."],
+)
+def test_a_harmless_word_in_a_question_states_nothing(packaged_bank, answer):
+    assert score_answer(packaged_bank.by_id["data-pipeline.order-review"], answer).contradicted == ()

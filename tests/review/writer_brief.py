@@ -2,7 +2,7 @@
 and its key points' statements and ids, in both languages, and nothing of the scorer (no synonyms, no
 `contradicts:` phrases). Writers who see only this cannot write to the scorer's words.
 
-    python tests/review/writer_brief.py > brief.md
+    python -m tests.review.writer_brief > brief.md        (from the project root)
 """
 
 from __future__ import annotations
