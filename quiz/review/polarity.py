@@ -139,11 +139,11 @@ class Reading:
     def negations(self, start: int, end: int, families: frozenset[Family], both_ways: bool = False) -> int:
         """How many negating markers of these families bear on the span [start, end): those of its clause
         before it (forward ones, within NEGATION_REACH words, or within reach of another that bears on it:
-        "并不是说开源框架不免费"), after it (backward ones; a Chinese dismissive or harmless
-        one ending the clause within TOPIC_REACH words: it comments on the clause's topic), and inside it ("task 不一样" for a term "task 一样":
-        the caller takes off the term's own). With both_ways, forward ones after it too: the subject of a
-        denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a substitute
-        ("prefetch instead of waiting" recommends prefetch)."""
+        "并不是说开源框架不免费"), after it (backward ones; a Chinese dismissive or harmless one ending the
+        clause within TOPIC_REACH words: it comments on the clause's topic), and inside it ("task 不一样" for a
+        term "task 一样": the caller takes off the term's own). With both_ways, forward ones after it too: the
+        subject of a denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a
+        substitute ("prefetch instead of waiting" recommends prefetch)."""
         clause = self.clause_of(start)
         mine = [
             m for m in self.markers if m.clause == clause and m.family in families and m.family is not Family.REJECT
