@@ -29,7 +29,8 @@ frozen-7/ is a seventh, 92 answers by three more writers (a nervous new graduate
 self-corrections, analogies, follow-up turns; a terse senior engineer, non-native English, formal numbered prose;
 plain words, wandering answers, hedging), written on 2026-12-04 from writer_brief.py's brief and committed
 unscored before round 7 tuned anything; its figures were looked at three times (round 6's scorer, then twice
-round 7's), never its answers: it is the honest measure now.
+round 7's), never its answers. frozen-8/ is an eighth, 91 answers by three more writers in new voices, written
+after round 7 and its review with the scorer final, committed unscored and looked at once: the unseen measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -38,6 +39,7 @@ round 7's), never its answers: it is the honest measure now.
     python tests/review/labelled_set.py --frozen-5   the fifth held-out set's figures only
     python tests/review/labelled_set.py --frozen-6   the sixth held-out set's figures only
     python tests/review/labelled_set.py --frozen-7   the seventh held-out set's figures only
+    python tests/review/labelled_set.py --frozen-8   the eighth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -57,6 +59,7 @@ FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed bef
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
 FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7
+FROZEN_8 = ANSWERS / "frozen-8"  # the eighth (2026-12-04, later), committed unscored after round 7, looked at once
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

@@ -21,6 +21,7 @@ from .labelled_set import (
     FROZEN_5,
     FROZEN_6,
     FROZEN_7,
+    FROZEN_8,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -40,6 +41,8 @@ FROZEN_5_SHA256 = {"heldout-2026-12-03.yaml": "eeafb1986caa32e13dac86237bf4ea8f4
 FROZEN_6_SHA256 = {"heldout-2026-12-03b.yaml": "2a607da338d250a3e01c4c94bf9594197d352c0f275b5ab22d9d9f2b84fcc368"}
 # The seventh, three writers' files from writer_brief.py's brief, committed in 5ae66c7 before round 7 tuned anything.
 FROZEN_7_SHA256 = {"heldout-2026-12-04.yaml": "f00e974e3f63d9d2c247ee951ecd614919c61b60af655073281265139e4511ce"}
+# The eighth, committed in 5bd7904 with round 7 and its review done, and looked at once.
+FROZEN_8_SHA256 = {"heldout-2026-12-04b.yaml": "3c198c2365fafb80ef0dda702d171298a7bf3f63187865c25cf8c1c6d06e3128"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -51,6 +54,7 @@ SETS = {
     "frozen_5": FROZEN_5,
     "frozen_6": FROZEN_6,
     "frozen_7": FROZEN_7,
+    "frozen_8": FROZEN_8,
     "redteam": REDTEAM,
 }
 
@@ -80,6 +84,7 @@ def figures(packaged_bank, tuning):
         (FROZEN_5, FROZEN_5_SHA256),
         (FROZEN_6, FROZEN_6_SHA256),
         (FROZEN_7, FROZEN_7_SHA256),
+        (FROZEN_8, FROZEN_8_SHA256),
         (REDTEAM, REDTEAM_SHA256),
     ],
 )
@@ -89,11 +94,12 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committe
 
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8"])
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
-        len(items) >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110, "frozen_7": 90}[part]
+        len(items)
+        >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110, "frozen_7": 90, "frozen_8": 90}[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
     for kind in KINDS:
@@ -106,7 +112,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
 
 
 @pytest.mark.parametrize(
-    "part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "redteam"]
+    "part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "redteam"]
 )
 def test_labels_name_real_questions_and_key_points(part, packaged_bank):
     for item in labelled(part):
@@ -132,7 +138,9 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
     assert min(by_kind["good"]) >= 0.6, detail
 
 
-@pytest.mark.parametrize("part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "redteam"])
+@pytest.mark.parametrize(
+    "part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "redteam"]
+)
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
     nobody tuned on fails here. Only numbers are compared and shown: its answers and mistakes stay unseen."""
@@ -177,6 +185,9 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # Spearman 0.742, a denial scoring 1.00, good answers at least 0.67, contradicted precision 0.923 (recall 0.255);
 # at its second, after round 7: 0.810, 0.868, 0.744, the rest the same; at its third (composed harmless
 # misconceptions, list predicates), the same again.
+# Measured on frozen-8 once, with round 7's scorer after its review (nothing was changed after): precision 0.793,
+# recall 0.847, Spearman 0.753, a list at 0.75 and a misconception at 1.00, good answers at least 0.20,
+# contradicted precision 0.684 (recall 0.283). The stop-31 scorer on it, for comparison: 0.787, 0.841, 0.724.
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -223,6 +234,13 @@ FLOORS = {
         "spearman": 0.74,  # no wrong_headed_max: a denial already scores 1.00
         "good_min": 0.66,
         "contradicted_precision": 0.9,
+    },
+    "frozen_8": {
+        "precision": 0.79,
+        "recall": 0.84,
+        "spearman": 0.75,  # no wrong_headed_max: a misconception already scores 1.00
+        "good_min": 0.2,
+        "contradicted_precision": 0.68,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
         "precision": 0.63,
