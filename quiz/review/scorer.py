@@ -11,7 +11,8 @@ Three guards keep a relevant-sounding answer that says nothing from scoring:
 - an answer with less than MIN_SUBSTANCE words of its own covers nothing.
 What the answer says of a synonym counts, not that it names it: a negated one covers nothing, a point whose
 misconception (`contradicts`) the answer states is marked wrong and costs CONTRADICTION_PENALTY (polarity.py
-reads the negations), and a bare list of terms covers nothing (lists.py).
+reads the negations), and a bare list of terms covers nothing (lists.py). Each covered or wrong point carries the
+words of the answer it rests on (ScoreResult.evidence), so that a user can check the verdict.
 """
 
 from __future__ import annotations
