@@ -139,6 +139,15 @@ DISMISSIVE_AFTER_ZH = (
     "不划算",
     "不用太纠结",
     "心理作用",
+    # disparaging what was claimed: "效率提升也是吹的", "社区支持也靠不住", "作用被夸大了"
+    "是吹的",
+    "吹出来的",
+    "被夸大了",
+    "被严重夸大了",
+    "言过其实",
+    "靠不住",
+    "很有限",
+    "是假的",
 )
 DISMISSIVE_EN = (
     r"no need(?: to| for)?",
@@ -155,6 +164,7 @@ DISMISSIVE_AFTER_EN = (
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
     r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)",
     r"(?:is|are) (?:just |only |mostly )?(?:hype|a gimmick|overrated|a waste of time)",
+    r"(?:is|are) (?:misleading|exaggerated|overstated|overblown|negligible)",
     r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help",
     r"won'?t (?:really )?help",
     r"would(?: not|n'?t) (?:really )?help",

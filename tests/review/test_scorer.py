@@ -360,3 +360,21 @@ def test_a_harmless_word_far_along_its_clause_is_about_what_is_near_it(packaged_
 )
 def test_a_harmless_word_in_a_question_states_nothing(packaged_bank, answer):
     assert score_answer(packaged_bank.by_id["data-pipeline.order-review"], answer).contradicted == ()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "开源框架免费这一点被夸大了，社区倒是很大。",  # disparaging what was claimed denies it (round 8)
+        "所谓免费是假的，社区倒是很大。",
+        "Being free is misleading, but the community is big.",
+    ],
+)
+def test_disparaging_a_claim_denies_it(open_source, answer):
+    assert score_answer(open_source, answer).covered == ("community",)
+
+
+def test_a_long_list_with_one_longer_item_is_still_a_list(packaged_bank):
+    """One item in LONG_ITEMS may run longer than ITEM_WORDS: "HBM 高带宽显存" in a list of nine."""
+    answer = "GPU、TPU、Tensor Core、CUDA 核心、HBM 高带宽显存、吞吐量、延迟、FPGA、ASIC"
+    assert score_answer(packaged_bank.by_id["speed.hardware-acceleration"], answer).covered == ()
