@@ -30,7 +30,9 @@ self-corrections, analogies, follow-up turns; a terse senior engineer, non-nativ
 plain words, wandering answers, hedging), written on 2026-12-04 from writer_brief.py's brief and committed
 unscored before round 7 tuned anything; its figures were looked at three times (round 6's scorer, then twice
 round 7's), never its answers. frozen-8/ is an eighth, 91 answers by three more writers in new voices, written
-after round 7 and its review with the scorer final, committed unscored and looked at once: the unseen measure.
+after round 7 and its review, committed unscored and looked at once; round 8 then read its mistakes and frozen-7's
+and tuned on them. frozen-9/ is a ninth, 90 answers by three more writers, committed unscored before round 8 was;
+looked at once with each scorer (before and after round 8), never its answers: the unseen measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -40,6 +42,7 @@ after round 7 and its review with the scorer final, committed unscored and looke
     python tests/review/labelled_set.py --frozen-6   the sixth held-out set's figures only
     python tests/review/labelled_set.py --frozen-7   the seventh held-out set's figures only
     python tests/review/labelled_set.py --frozen-8   the eighth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-9   the ninth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -59,7 +62,8 @@ FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed bef
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
 FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7
-FROZEN_8 = ANSWERS / "frozen-8"  # the eighth (2026-12-04, later), committed unscored after round 7, looked at once
+FROZEN_8 = ANSWERS / "frozen-8"  # the eighth (2026-12-04, later), committed unscored after round 7; tuned on in round 8
+FROZEN_9 = ANSWERS / "frozen-9"  # the ninth (2026-12-04, last), committed unscored before round 8 was
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

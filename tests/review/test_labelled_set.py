@@ -22,6 +22,7 @@ from .labelled_set import (
     FROZEN_6,
     FROZEN_7,
     FROZEN_8,
+    FROZEN_9,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -43,6 +44,8 @@ FROZEN_6_SHA256 = {"heldout-2026-12-03b.yaml": "2a607da338d250a3e01c4c94bf959419
 FROZEN_7_SHA256 = {"heldout-2026-12-04.yaml": "f00e974e3f63d9d2c247ee951ecd614919c61b60af655073281265139e4511ce"}
 # The eighth, committed in 5bd7904 with round 7 and its review done, and looked at once.
 FROZEN_8_SHA256 = {"heldout-2026-12-04b.yaml": "3c198c2365fafb80ef0dda702d171298a7bf3f63187865c25cf8c1c6d06e3128"}
+# The ninth, committed in 1621f18 before round 8 was, and looked at once with each of the two scorers.
+FROZEN_9_SHA256 = {"heldout-2026-12-04c.yaml": "a0a77a516f5aa89237789933533d779f5123c5729e1cfdfaac440f957ef7b597"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -55,6 +58,7 @@ SETS = {
     "frozen_6": FROZEN_6,
     "frozen_7": FROZEN_7,
     "frozen_8": FROZEN_8,
+    "frozen_9": FROZEN_9,
     "redteam": REDTEAM,
 }
 
@@ -85,6 +89,7 @@ def figures(packaged_bank, tuning):
         (FROZEN_6, FROZEN_6_SHA256),
         (FROZEN_7, FROZEN_7_SHA256),
         (FROZEN_8, FROZEN_8_SHA256),
+        (FROZEN_9, FROZEN_9_SHA256),
         (REDTEAM, REDTEAM_SHA256),
     ],
 )
@@ -94,12 +99,20 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(folder, committe
 
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9"])
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
         len(items)
-        >= {"tuning": 300, "frozen": 150, "frozen_4": 120, "frozen_5": 110, "frozen_7": 90, "frozen_8": 90}[part]
+        >= {
+            "tuning": 300,
+            "frozen": 150,
+            "frozen_4": 120,
+            "frozen_5": 110,
+            "frozen_7": 90,
+            "frozen_8": 90,
+            "frozen_9": 90,
+        }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
     for kind in KINDS:
@@ -112,7 +125,8 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
 
 
 @pytest.mark.parametrize(
-    "part", ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "redteam"]
+    "part",
+    ["tuning", "frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "frozen_9", "redteam"],
 )
 def test_labels_name_real_questions_and_key_points(part, packaged_bank):
     for item in labelled(part):
@@ -139,7 +153,7 @@ def test_on_the_tuning_set_the_scorer_meets_the_targets(figures):
 
 
 @pytest.mark.parametrize(
-    "part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "redteam"]
+    "part", ["frozen", "frozen_3", "frozen_4", "frozen_5", "frozen_6", "frozen_7", "frozen_8", "frozen_9", "redteam"]
 )
 def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, part):
     """Floors at the figures measured (see README): a change to the scorer or the bank that does worse on answers
@@ -188,6 +202,11 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # Measured on frozen-8 once, with round 7's scorer after its review (nothing was changed after): precision 0.793,
 # recall 0.847, Spearman 0.753, a list at 0.75 and a misconception at 1.00, good answers at least 0.20,
 # contradicted precision 0.684 (recall 0.283). The stop-31 scorer on it, for comparison: 0.787, 0.841, 0.724.
+# Round 8 then read frozen-7's and frozen-8's mistakes and tuned on them: their floors are at round 8's figures
+# (frozen-7: 0.823, 0.916, 0.772; frozen-8: 0.828, 0.903, 0.827).
+# Measured on frozen-9 once with round 7's scorer after its review and once with round 8's, the same figures:
+# precision 0.838, recall 0.915, Spearman 0.869, every list and denial at most 0.25, a misconception at 0.75,
+# good answers at least 0.75, contradicted precision 0.923 (recall 0.250).
 FLOORS = {
     "frozen": {
         "precision": 0.92,
@@ -229,18 +248,26 @@ FLOORS = {
         "contradicted_precision": 0.9,
     },
     "frozen_7": {
-        "precision": 0.81,
-        "recall": 0.86,
-        "spearman": 0.74,  # no wrong_headed_max: a denial already scores 1.00
+        "precision": 0.82,
+        "recall": 0.91,
+        "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00
         "good_min": 0.66,
-        "contradicted_precision": 0.9,
+        "contradicted_precision": 0.92,
     },
     "frozen_8": {
-        "precision": 0.79,
-        "recall": 0.84,
-        "spearman": 0.75,  # no wrong_headed_max: a misconception already scores 1.00
-        "good_min": 0.2,
-        "contradicted_precision": 0.68,
+        "precision": 0.82,
+        "recall": 0.9,
+        "spearman": 0.82,  # no wrong_headed_max: a misconception already scores 1.00
+        "good_min": 0.75,
+        "contradicted_precision": 0.8,
+    },
+    "frozen_9": {
+        "precision": 0.83,
+        "recall": 0.91,
+        "spearman": 0.86,
+        "wrong_headed_max": 0.75,
+        "good_min": 0.75,
+        "contradicted_precision": 0.92,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
         "precision": 0.63,
