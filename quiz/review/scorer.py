@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from quiz.bank.model import Question
-from quiz.review import lists, polarity, text
+from quiz.review import evidence, lists, polarity, text
 from quiz.review.rating import Rating
 
 MIN_SUBSTANCE = 2.0  # rough words of the answer's own (see text.substance)
@@ -32,10 +32,6 @@ CODE_RUN = 4  # units in a row that count as pasted from the question's code
 PARTIAL_CREDIT = 0.5  # weight of a point whose concepts are mentioned but fewer than it requires
 CONTRADICTION_PENALTY = 1.0  # a point stated wrongly costs as much as a point said well earns
 _BLANK = "\x00"
-EVIDENCE_CLAUSE = 40  # characters of one clause shown as evidence, around the words that matched
-EVIDENCE_CLAUSES = 3  # clauses at most
-_TRIM = " \t\n,，。.;；:：!?！？、"
-_WORD_CHAR = re.compile(r"[A-Za-z0-9_'\-]{2}")  # two characters of one English word ("open-source", "it's")
 OPEN_DENIALS = polarity.NEGATIONS  # in an open question every negation denies a point
 # What denies a misconception: "cache 放 shuffle 后面没问题" states one, so harmless words ("没问题", "is fine") do not.
 MISCONCEPTION_DENIALS = polarity.NEGATIONS - {polarity.Family.HARMLESS}
@@ -197,7 +193,6 @@ class _Answer:
     def __init__(self, answer: str, compiled: _Compiled):
         self.normalised = text.normalise(answer)
         self.answer = answer
-        self.source = text.source_offsets(answer, self.normalised)  # evidence is quoted as the user wrote it
         self.units, self.spans = text.located_units(self.normalised)
         copied = _copied_from_prompt(self.units, compiled.prompt_ngrams)
         self.own_words = text.substance(self.units, copied)
@@ -253,40 +248,8 @@ class _Answer:
         return min(after, default=end)
 
     def excerpt(self, spans: Iterable[tuple[int, int]]) -> str:
-        """The clauses holding these character spans, in the answer's order and words, each cut to EVIDENCE_CLAUSE
-        characters around its match (never inside an English word): the evidence a verdict rests on."""
-        pieces = {}
-        for start, end in sorted(spans):
-            clause = self.reading.clause_of(start)
-            if clause in pieces or len(pieces) == EVIDENCE_CLAUSES:
-                continue
-            low, high = self.reading.clauses[clause]
-            while low < start and self.normalised[low] in _TRIM:
-                low += 1
-            while high > end and self.normalised[high - 1] in _TRIM:
-                high -= 1
-            first, last = low, high  # the clause without its punctuation
-            if high - low > EVIDENCE_CLAUSE:
-                low = max(low, min(start - EVIDENCE_CLAUSE // 3, high - EVIDENCE_CLAUSE))
-                high = min(high, max(low + EVIDENCE_CLAUSE, end))
-                while low < start and self._inside_word(low):
-                    low += 1
-                while high > end and self._inside_word(high):
-                    high -= 1
-            piece = self._as_written(low, high).strip()
-            pieces[clause] = ("…" if low > first else "") + piece + ("…" if high < last else "")
-        return " / ".join(" ".join(piece.split()) for piece in pieces.values())
-
-    def _inside_word(self, offset: int) -> bool:
-        """Whether a cut at this offset of the normalised answer would split an English word ("open-source", "it's")."""
-        return bool(_WORD_CHAR.fullmatch(self.normalised[offset - 1 : offset + 1]))
-
-    def _as_written(self, low: int, high: int) -> str:
-        """The normalised answer's characters [low, high) as the user typed them (full-width "ＧＰＵ", "……"), or as
-        normalised where normalising merged characters."""
-        if self.source is None or high <= low:
-            return self.normalised[low:high]
-        return self.answer[self.source[low] : self.source[high - 1] + 1]
+        """What the answer says at these character spans, quoted as typed (evidence.py)."""
+        return evidence.excerpt(self.reading, self.normalised, self.answer, spans)
 
     def bare_segments(self, matched: list[tuple[int, int]]) -> set[int]:
         """Segments (list items) that only name terms: every unit in them is part of a term found, copied from
@@ -325,7 +288,7 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     bare = read.bare_segments(every_place) & {segment(where) for where in every_place}
     if len(bare) >= 2:
         found = {key: places for key, places in found.items() if any(segment(w) not in bare for w in places)}
-    covered, missed, contradicted, evidence, credit = [], [], [], [], 0.0
+    covered, missed, contradicted, quotes, credit = [], [], [], [], 0.0
     for p, point in enumerate(compiled.points):
         mentioned = sum((p, c) in found for c in range(len(point.concepts)))
         stated = None
@@ -333,12 +296,12 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
             stated = next((where for term in point.contradictions if (where := read.states(term))), None)
         if stated is not None:
             contradicted.append(point.id)
-            evidence.append((point.id, read.excerpt([stated])))
+            quotes.append((point.id, read.excerpt([stated])))
             credit -= CONTRADICTION_PENALTY
         elif mentioned >= point.require:
             covered.append(point.id)
             firsts = (min(found[(p, c)]) for c in range(len(point.concepts)) if (p, c) in found)
-            evidence.append((point.id, read.excerpt(read.chars(*where) for where in firsts)))
+            quotes.append((point.id, read.excerpt(read.chars(*where) for where in firsts)))
             credit += 1.0
         else:
             missed.append(point.id)
@@ -351,7 +314,7 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
         tuple(missed),
         suggest_rating(score),
         contradicted=tuple(contradicted),
-        evidence=tuple(evidence),
+        evidence=tuple(quotes),
     )
 
 

@@ -59,16 +59,16 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def source_offsets(original: str, normalised: str) -> list[int] | None:
+def source_offsets(original: str, normalised: str) -> tuple[int, ...] | None:
     """For each character of `normalised` (normalise(original)), the offset in `original` of the character it came
     from ("……" -> "......", "ﬁ" -> "fi": several characters from one); None where normalising merged characters
     (a letter and a combining accent into one), which no such map describes."""
     if original == normalised:
-        return list(range(len(original)))
+        return tuple(range(len(original)))
     pieces = [normalise(c) for c in original]
     if "".join(pieces) != normalised:
         return None
-    return [offset for offset, piece in enumerate(pieces) for _ in piece]
+    return tuple(offset for offset, piece in enumerate(pieces) for _ in piece)
 
 
 def _word(token: str) -> str | None:

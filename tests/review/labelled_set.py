@@ -28,8 +28,8 @@ in round 6, frozen-5/'s and frozen-6/'s in round 7: all three are tuning materia
 frozen-7/ is a seventh, 92 answers by three more writers (a nervous new graduate with fillers and
 self-corrections, analogies, follow-up turns; a terse senior engineer, non-native English, formal numbered prose;
 plain words, wandering answers, hedging), written on 2026-12-04 from writer_brief.py's brief and committed
-unscored before round 7 tuned anything; its figures were looked at three times (round 6's scorer, then twice
-round 7's), never its answers. frozen-8/ is an eighth, 91 answers by three more writers in new voices, written
+unscored before round 7 tuned anything; its figures were looked at four times (round 6's scorer, then three
+times round 7's). frozen-8/ is an eighth, 91 answers by three more writers in new voices, written
 after round 7 and its review, committed unscored and looked at once; round 8 then read its mistakes and frozen-7's
 and tuned on them. frozen-9/ is a ninth, 90 answers by three more writers, committed unscored before round 8 was;
 looked at once with each scorer (before and after round 8), never its answers: the unseen measure.
@@ -61,7 +61,7 @@ FROZEN_3 = ANSWERS / "frozen-3"  # the third held-out set (2026-12-02), written 
 FROZEN_4 = ANSWERS / "frozen-4"  # the fourth (2026-12-02, later), committed before round4.yaml was tuned on
 FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
-FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7
+FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7; tuned on in round 8
 FROZEN_8 = ANSWERS / "frozen-8"  # the eighth (2026-12-04, later), committed unscored after round 7; tuned on in round 8
 FROZEN_9 = ANSWERS / "frozen-9"  # the ninth (2026-12-04, last), committed unscored before round 8 was
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
