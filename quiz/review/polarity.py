@@ -57,6 +57,9 @@ class Family(Enum):
     DISMISS = "dismiss"  # says it is unnecessary or useless: 不需要, 没必要, "no need", "won't help"
     HARMLESS = "harmless"  # says it is acceptable or makes no difference: 没问题, 无所谓, "is fine", "doesn't matter"
     REJECT = "reject"  # reports it only to reject it: 有人以为, 其实不对, "some people think", "that's wrong"
+    DOUBT = (
+        "doubt"  # names it only to question it: 所谓, "so-called" (no negation: "所谓免费其实谈不上" asserts nothing)
+    )
 
 
 NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS, Family.HARMLESS})
@@ -77,6 +80,8 @@ _KINDS = (
     (Family.DISMISS, False, lexicon.DISMISSIVE_EN, True),
     (Family.NEGATE, False, lexicon.NEGATORS_ZH, False),
     (Family.NEGATE, False, lexicon.NEGATORS_EN, True),
+    (Family.DOUBT, False, lexicon.DOUBT_ZH, False),
+    (Family.DOUBT, False, lexicon.DOUBT_EN, True),
 )
 # One pass, longest alternative first within each kind, and kinds in the order above: a phrase that could be read
 # two ways ("不需要" after a noun or before a verb) takes the earlier kind. Forward ("before") markers that sit at
@@ -97,6 +102,7 @@ _SUBSTITUTES = re.compile(r"instead of|rather than|而不是|而非|代替|取�
 _SUPPOSITION = re.compile(
     r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
 )
+_DOUBT_BREAK = re.compile(r"[。！？!?；;，,：:\n]|\.(?=\s|$)")
 _ASKED = re.compile(r"\s*(?:吗|么|\?|？)")
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
@@ -155,11 +161,13 @@ class Reading:
             and self._near(end, m.start, TOPIC_REACH if self._comments_on_topic(m) else NEGATION_REACH)
             for m in mine
         )
-        reach = start  # walk back from the span: each forward marker in reach extends the reach to itself
+        # Walk back from the span: each forward marker in reach extends the reach to itself, within its list item
+        # ("并不是溢出、也不是出 NaN" negates twice in parallel, not "并不是说……不免费" over and over).
+        reach, item = start, None
         for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
-            if self._near(marker.end, reach):
+            if self._near(marker.end, reach) and item in (None, self.segment_of(marker.start)):
                 count += 1
-                reach = marker.start
+                reach, item = marker.start, self.segment_of(marker.start)
         return count
 
     def _near(self, start: int, end: int, reach: int = NEGATION_REACH) -> bool:
@@ -172,6 +180,17 @@ class Reading:
         subject."""
         return (
             marker.final and marker.family in (Family.DISMISS, Family.HARMLESS) and text.is_han(self.text[marker.start])
+        )
+
+    def doubted(self, start: int) -> bool:
+        """Whether what starts here is named only to be questioned: a "所谓" / "so-called" shortly before it in its
+        clause (quotes around the term do not end the clause here: 所谓“免费”)."""
+        return any(
+            m.family is Family.DOUBT
+            and m.end <= start
+            and not _DOUBT_BREAK.search(self.text, m.end, start)
+            and self._near(m.end, start)
+            for m in self.markers
         )
 
     def supposed(self, offset: int) -> bool:

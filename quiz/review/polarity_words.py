@@ -6,6 +6,8 @@ DEGREES = ("太大", "多大", "什么", "啥")  # between 没 and what it denie
 
 # Words that look like negators but are not: consumed first so that their characters negate nothing.
 NOT_NEGATORS_ZH = (
+    "即所谓",
+    "就是所谓",
     "不仅",
     "不但",
     "不光",
@@ -93,6 +95,8 @@ NOT_NEGATORS_EN = (
 # Dismissive: the thing is unnecessary or makes no difference. Chinese ones at the end of their clause bear on
 # what came before ("预训练模型用不上"); the "_AFTER" lists always do.
 DISMISSIVE_ZH = (
+    "不觉得",
+    "不认为",
     "不需要",
     "不需",
     "不用",
@@ -158,6 +162,8 @@ DISMISSIVE_EN = (
     r"not necessary",
     r"unnecessary",
     r"no point in",
+    r"(?:i|we) (?:do not|don'?t) think",
+    r"(?:i|we) doubt",
 )
 DISMISSIVE_AFTER_EN = (
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
@@ -225,8 +231,6 @@ NEGATORS_ZH = (
     "取代",
     "而不用",
     "帮不上",
-    "不觉得",
-    "不认为",
 )
 NEGATORS_AFTER_ZH = ("不存在", "不行", "不成立", "不可行")
 NEGATORS_EN = (
@@ -306,8 +310,12 @@ REJECT_BEFORE_EN = (
     r"people often think",
     r"it is wrong to",
     r"it'?s wrong to",
-    r"don'?t (?:think|assume|believe)",
+    r"don'?t (?:assume|believe)",  # not "I don't think": a dismissal (DISMISSIVE_EN)
 )
+
+# Doubt: the answer names what follows only to question it ("所谓免费其实谈不上", "the so-called community").
+DOUBT_ZH = ("所谓的", "所谓")
+DOUBT_EN = (r"so-called", r"so called")
 
 # Not 也/还 ("预训练模型也没什么用" is one statement).
 CLAUSE_WORDS_ZH = (

@@ -378,3 +378,47 @@ def test_a_long_list_with_one_longer_item_is_still_a_list(packaged_bank):
     """One item in LONG_ITEMS may run longer than ITEM_WORDS: "HBM 高带宽显存" in a list of nine."""
     answer = "GPU、TPU、Tensor Core、CUDA 核心、HBM 高带宽显存、吞吐量、延迟、FPGA、ASIC"
     assert score_answer(packaged_bank.by_id["speed.hardware-acceleration"], answer).covered == ()
+
+
+@pytest.mark.parametrize(
+    "answer, covered",
+    [
+        ("所谓“免费”只是表面上的，社区倒是很大。", ("community",)),  # named only to be questioned (round 9)
+        ("The so-called free framework costs you in support contracts; the community is big, though.", ("community",)),
+        ("框架免费，社区很大，也就是所谓的开源生态。", ("free", "community")),  # 也就是所谓 introduces a name
+    ],
+)
+def test_a_claim_named_only_to_be_questioned_is_not_made(packaged_bank, answer, covered):
+    assert score_answer(packaged_bank.by_id["cost.open-source-frameworks"], answer).covered == covered
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I don't think it recompiles for each batch, XLA compiles the function once.",
+        "I doubt it recompiles for each batch; XLA compiles the function once.",
+        "我不认为形状是问题，每个 batch 的形状都一样，XLA 只编译一次。",
+        "我不觉得会重新编译，每个 batch 形状都一样。",
+    ],
+)
+def test_in_a_code_review_doubting_the_bug_denies_it(packaged_bank, answer):
+    """ "map 没有 num_parallel_calls" names a bug; "I don't think it recompiles" denies one (round 9)."""
+    assert score_answer(packaged_bank.by_id["xla.shape-recompilation"], answer).covered == ()
+
+
+@pytest.mark.parametrize(
+    "answer, contradicted",
+    [
+        ("softmax 在 float16 里算，exp 就溢出成 inf，loss 变成 NaN。", ("numerics",)),
+        ("The softmax runs in float16, so the exp overflows to inf and you get NaN losses.", ("numerics",)),
+        # two negations side by side each deny their own item, they do not cancel
+        ("float16 的问题是精度：小概率被舍入成 0。这并不是溢出、也不是出现 NaN。", ()),
+        ("It isn't an overflow or a NaN problem: tiny probabilities round to 0 and the loss saturates.", ()),
+    ],
+)
+def test_a_float16_softmax_loses_precision_and_does_not_overflow(packaged_bank, answer, contradicted):
+    """tf.nn.softmax subtracts the maximum, Keras's losses cast to float32 and clip (issue 19's facts): saying the
+    softmax overflows into NaN is the misconception, saying it loses precision is the point."""
+    result = score_answer(packaged_bank.by_id["mixed-precision.float32-output"], answer)
+    assert result.contradicted == contradicted
+    assert ("numerics" in result.covered) == (not contradicted)
