@@ -151,6 +151,12 @@ DISMISSIVE_AFTER_ZH = (
     "靠不住",
     "很有限",
     "是假的",
+    "过时了",
+    "大多过时",
+    "参差不齐",
+    "也就那样",
+    "没人回",
+    "没人理",
 )
 DISMISSIVE_EN = (
     r"no need(?: to| for)?",
@@ -170,6 +176,8 @@ DISMISSIVE_AFTER_EN = (
     r"(?:is|are)(?: not|n'?t) (?:needed|necessary|important|useful)",
     r"(?:is|are) (?:just |only |mostly )?(?:hype|a gimmick|overrated|a waste of time)",
     r"(?:is|are) (?:misleading|exaggerated|overstated|overblown|negligible)",
+    r"(?:is|are) (?:mostly |often |usually )?(?:outdated|out of date|unanswered|hit or miss|noise)",
+    r"(?:just |mostly |often )?go(?:es)? unanswered",
     r"(?:does|do|did|will)(?: not|n'?t) (?:really )?help",
     r"won'?t (?:really )?help",
     r"would(?: not|n'?t) (?:really )?help",
@@ -191,6 +199,11 @@ HARMLESS_AFTER_ZH = (
     "影响不大",
     *(f"没{degree}{what}" for degree in DEGREES for what in ("关系", "问题", "影响", "区别", "毛病")),
     "完全ok",
+    "完全 ok",
+    "是ok的",
+    "是 ok 的",
+    "也ok",
+    "也 ok",
 )
 HARMLESS_AFTER_EN = (
     r"(?:does|do)(?: not|n'?t) matter",

@@ -276,11 +276,21 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     point's misconceptions (then it is not covered, and costs CONTRADICTION_PENALTY)."""
     compiled = _compile(question)
     read = _Answer(answer, compiled)
+    stated: dict[int, tuple[int, int]] = {}  # point -> where the answer states its misconception (characters)
+    if read.own_words >= MIN_SUBSTANCE:
+        for p, point in enumerate(compiled.points):
+            if (where := next((w for term in point.contradictions if (w := read.states(term))), None)) is not None:
+                stated[p] = where
+    # Words that state one point's misconception make no other point ("prefetch 放最前面是对的，cache 放最后也 OK":
+    # 最后 belongs to the cache's misconception, not to "prefetch belongs at the end").
+    wrong_chars = list(stated.values())
     found: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (point, concept) -> where asserted
     if read.own_words >= MIN_SUBSTANCE and not lists.is_list(read.normalised):
         for p, point in enumerate(compiled.points):
             for c, concept in enumerate(point.concepts):
-                if places := [where for term in concept for where in read.asserts(term)]:
+                places = [where for term in concept for where in read.asserts(term)]
+                places = [w for w in places if not any(a <= read.chars(*w)[0] < b for a, b in wrong_chars)]
+                if places:
                     found[(p, c)] = places
     # Two or more items that only name terms make a list inside the answer: they say nothing. One alone is a
     # terse statement ("免费，而且有预训练模型可以直接用": 免费 is the predicate of a dropped subject).
@@ -292,12 +302,9 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     covered, missed, contradicted, quotes, credit = [], [], [], [], 0.0
     for p, point in enumerate(compiled.points):
         mentioned = sum((p, c) in found for c in range(len(point.concepts)))
-        stated = None
-        if read.own_words >= MIN_SUBSTANCE:
-            stated = next((where for term in point.contradictions if (where := read.states(term))), None)
-        if stated is not None:
+        if p in stated:
             contradicted.append(point.id)
-            quotes.append((point.id, read.excerpt([stated])))
+            quotes.append((point.id, read.excerpt([stated[p]])))
             credit -= CONTRADICTION_PENALTY
         elif mentioned >= point.require:
             covered.append(point.id)

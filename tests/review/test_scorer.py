@@ -422,3 +422,13 @@ def test_a_float16_softmax_loses_precision_and_does_not_overflow(packaged_bank, 
     result = score_answer(packaged_bank.by_id["mixed-precision.float32-output"], answer)
     assert result.contradicted == contradicted
     assert ("numerics" in result.covered) == (not contradicted)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["prefetch 放在最前面其实是对的，cache 放最后是 OK 的。", "prefetch 放在最前面其实是对的。cache 放最后是 OK 的。"],
+)
+def test_words_that_state_a_misconception_make_no_other_point(packaged_bank, answer):
+    """最后 is in the cache's misconception: it does not make "prefetch belongs at the end" (round 9)."""
+    result = score_answer(packaged_bank.by_id["data-pipeline.order-review"], answer)
+    assert result.contradicted == ("cache-placement",) and result.covered == ()
