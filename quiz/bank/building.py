@@ -50,6 +50,7 @@ def _question(q: dict, deck_id: str, languages: tuple[str, ...]) -> Question:
                 concepts=tuple(_terms(c) for c in kp["concepts"]),
                 require=kp.get("require", len(kp["concepts"])),
                 contradicts=_terms(kp.get("contradicts")),
+                negation_denies=kp.get("negation_denies", False),
             )
             for kp in q["key_points"]
         ),

@@ -37,6 +37,8 @@ def question_to_dict(q: Question) -> dict:
         }
         if point.contradicts is not None:
             entry["contradicts"] = terms(point.contradicts)
+        if point.negation_denies:
+            entry["negation_denies"] = True
         data["key_points"].append(entry)
     if q.code:
         data["code"] = []

@@ -55,6 +55,9 @@ class KeyPoint:
     concepts: tuple[Terms, ...]
     require: int  # how many concepts an answer must mention to cover the point
     contradicts: Terms | None = None  # statements of the opposite: an answer asserting one gets the point wrong
+    # A code review reads "map 没有 num_parallel_calls" as naming the bug, so a plain negation there does not deny a
+    # point; a point the code's bug makes happen ("fit raises", "XLA recompiles") is denied by one ("不会报错").
+    negation_denies: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,13 +85,14 @@ class _Point:
     concepts: tuple[tuple[_Term, ...], ...]  # concept -> its synonyms
     require: int
     contradictions: tuple[_Term, ...]
+    denials: frozenset[polarity.Family]  # the negator families that deny its concepts
 
 
 @dataclass(frozen=True)
 class _Compiled:
     points: tuple[_Point, ...]
     prompt_ngrams: frozenset[tuple[str, ...]]  # 2- and 3-unit runs of the prompt, 4-unit runs of the code
-    denials: frozenset[str]  # the negator families that deny a point (see polarity: code reviews name bugs)
+    denials: frozenset[polarity.Family]  # what denies a misconception's own negation (code reviews name bugs)
 
 
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
@@ -117,6 +118,7 @@ def _compile(question: Question) -> _Compiled:
     for snippet in question.code:
         seq = text.units(snippet.source)
         ngrams.update(tuple(seq[i : i + CODE_RUN]) for i in range(len(seq) - CODE_RUN + 1))
+    denials = CODE_REVIEW_DENIALS if question.type == "code-review" else OPEN_DENIALS
     points = []
     for kp in question.key_points:
         concepts = []
@@ -127,8 +129,9 @@ def _compile(question: Question) -> _Compiled:
             concepts.append(tuple(sorted(own or variants, key=lambda t: (t.units, t.negated))))
         phrases = (*kp.contradicts.zh, *kp.contradicts.en) if kp.contradicts else ()
         contradictions = tuple(dict.fromkeys(t for phrase in phrases for t in _terms(phrase, ordered=True)))
-        points.append(_Point(kp.id, tuple(concepts), max(1, min(kp.require, len(concepts))), contradictions))
-    denials = CODE_REVIEW_DENIALS if question.type == "code-review" else OPEN_DENIALS
+        require = max(1, min(kp.require, len(concepts)))
+        denies = OPEN_DENIALS if kp.negation_denies else denials
+        points.append(_Point(kp.id, tuple(concepts), require, contradictions, denies))
     return _Compiled(tuple(points), frozenset(ngrams), denials)
 
 
@@ -211,11 +214,12 @@ class _Answer:
     def _negated(self, term: _Term, start: int, end: int, families: frozenset[str], both_ways=False) -> bool:
         return (self.reading.negations(start, end, families, both_ways) - term.own_negations) % 2 == 1
 
-    def asserts(self, term: _Term) -> list[tuple[int, int]]:
-        """Every place the answer asserts the term: not negated (or negated, for a term that carried its own
-        negation; in a code review only by dismissal, since "map 没有 num_parallel_calls" names the bug)."""
-        families = polarity.NEGATIONS if term.negated else self.denials
-        both_ways = not term.negated and self.denials == OPEN_DENIALS
+    def asserts(self, term: _Term, denials: frozenset[polarity.Family]) -> list[tuple[int, int]]:
+        """Every place the answer asserts the term: not negated by these families (or negated, for a term that
+        carried its own negation; in a code review only by dismissal, unless the point says otherwise, since "map
+        没有 num_parallel_calls" names the bug)."""
+        families = polarity.NEGATIONS if term.negated else denials
+        both_ways = not term.negated and denials == OPEN_DENIALS
         return [
             (first, last)
             for first, last in _occurrences(term, self.positions)
@@ -288,7 +292,7 @@ def score_answer(question: Question, answer: str) -> ScoreResult:
     if read.own_words >= MIN_SUBSTANCE and not lists.is_list(read.normalised):
         for p, point in enumerate(compiled.points):
             for c, concept in enumerate(point.concepts):
-                places = [where for term in concept for where in read.asserts(term)]
+                places = [where for term in concept for where in read.asserts(term, point.denials)]
                 places = [w for w in places if not any(a <= read.chars(*w)[0] < b for a, b in wrong_chars)]
                 if places:
                     found[(p, c)] = places

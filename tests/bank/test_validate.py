@@ -182,6 +182,19 @@ def test_contradicts_is_typed_and_loaded_and_may_not_repeat_a_synonym(write):
     ]
 
 
+def test_negation_denies_is_a_typed_flag_and_a_dump_keeps_it(write):
+    from quiz.bank.dump import question_to_dict
+
+    good = write("good.yaml", QUESTION + "        negation_denies: true\n")
+    assert problems_of(good) == []
+    question = load_bank(good).by_id["d.one"]
+    assert question.key_points[0].negation_denies is True
+    assert question_to_dict(question)["key_points"][0]["negation_denies"] is True
+    assert load_bank(write("plain.yaml", QUESTION)).by_id["d.one"].key_points[0].negation_denies is False
+    untyped = write("untyped.yaml", QUESTION + "        negation_denies: sometimes\n")
+    assert any("negation_denies" in p for p in problems_of(untyped))
+
+
 def test_topic_titles_load_in_both_languages_and_a_bad_one_is_pointed_at(write):
     titled = write(
         "titled.yaml",

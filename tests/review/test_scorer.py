@@ -432,3 +432,25 @@ def test_words_that_state_a_misconception_make_no_other_point(packaged_bank, ans
     """最后 is in the cache's misconception: it does not make "prefetch belongs at the end" (round 9)."""
     result = score_answer(packaged_bank.by_id["data-pipeline.order-review"], answer)
     assert result.contradicted == ("cache-placement",) and result.covered == ()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "XLA 不会重新编译，每个 batch 形状都一样。",
+        "XLA doesn't recompile here: every batch gets the same shape.",
+        "It won't recompile, the batches don't really differ in shape.",
+    ],
+)
+def test_a_code_review_point_the_bug_makes_happen_is_denied_by_a_plain_negation(packaged_bank, answer):
+    """recompile and varying-shapes carry negation_denies; "map 没有 num_parallel_calls" still names a bug
+    (test_in_a_code_review_naming_what_is_missing_is_the_point_but_dismissing_it_is_not)."""
+    result = score_answer(packaged_bank.by_id["xla.shape-recompilation"], answer)
+    assert {"recompile", "varying-shapes"}.isdisjoint(result.covered)
+
+
+def test_a_code_review_still_names_a_bug_by_what_is_missing(packaged_bank):
+    result = score_answer(
+        packaged_bank.by_id["data-pipeline.order-review"], "map 没有设 num_parallel_calls，是串行的。"
+    )
+    assert result.covered == ("parallel-map",)
