@@ -32,7 +32,11 @@ unscored before round 7 tuned anything; its figures were looked at four times (r
 times round 7's). frozen-8/ is an eighth, 91 answers by three more writers in new voices, written
 after round 7 and its review, committed unscored and looked at once; round 8 then read its mistakes and frozen-7's
 and tuned on them. frozen-9/ is a ninth, 90 answers by three more writers, committed unscored before round 8 was;
-looked at once with each scorer (before and after round 8), never its answers: the unseen measure.
+looked at once with each scorer (before and after round 8); round 9 then read its mistakes and tuned on them.
+frozen-10/ is a tenth, 90 answers by three more writers (a terse code-switching platform engineer, a
+conversational career-changer, a coached and structured candidate), written on 2026-12-06 from writer_brief.py's
+brief and checked with its --check, committed unscored before round 9's changes; looked at once with round 8's
+scorer and once with round 9's, never its answers: the unseen measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -43,6 +47,7 @@ looked at once with each scorer (before and after round 8), never its answers: t
     python tests/review/labelled_set.py --frozen-7   the seventh held-out set's figures only
     python tests/review/labelled_set.py --frozen-8   the eighth held-out set's figures only
     python tests/review/labelled_set.py --frozen-9   the ninth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-10  the tenth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -63,7 +68,10 @@ FROZEN_5 = ANSWERS / "frozen-5"  # the fifth (2026-12-03), committed unscored
 FROZEN_6 = ANSWERS / "frozen-6"  # the sixth (2026-12-03, later), committed unscored before round 6
 FROZEN_7 = ANSWERS / "frozen-7"  # the seventh (2026-12-04), committed unscored before round 7; tuned on in round 8
 FROZEN_8 = ANSWERS / "frozen-8"  # the eighth (2026-12-04, later), committed unscored after round 7; tuned on in round 8
-FROZEN_9 = ANSWERS / "frozen-9"  # the ninth (2026-12-04, last), committed unscored before round 8 was
+FROZEN_9 = (
+    ANSWERS / "frozen-9"
+)  # the ninth (2026-12-04, last), committed unscored before round 8 was; tuned on in round 9
+FROZEN_10 = ANSWERS / "frozen-10"  # the tenth (2026-12-06), committed unscored before round 9's changes were
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

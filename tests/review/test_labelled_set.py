@@ -23,6 +23,7 @@ from .labelled_set import (
     FROZEN_7,
     FROZEN_8,
     FROZEN_9,
+    FROZEN_10,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -46,6 +47,8 @@ FROZEN_7_SHA256 = {"heldout-2026-12-04.yaml": "f00e974e3f63d9d2c247ee951ecd61491
 FROZEN_8_SHA256 = {"heldout-2026-12-04b.yaml": "3c198c2365fafb80ef0dda702d171298a7bf3f63187865c25cf8c1c6d06e3128"}
 # The ninth, committed in 1621f18 before round 8 was, and looked at once with each of the two scorers.
 FROZEN_9_SHA256 = {"heldout-2026-12-04c.yaml": "a0a77a516f5aa89237789933533d779f5123c5729e1cfdfaac440f957ef7b597"}
+# The tenth, committed in 6dc2318 with nothing else, before round 9's changes were.
+FROZEN_10_SHA256 = {"heldout-2026-12-06.yaml": "9ec2ebac53f383f14603d66cee3b3e8aa148a7a705566a515ebdfd9ba03a3027"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -59,6 +62,7 @@ SETS = {
     "frozen_7": FROZEN_7,
     "frozen_8": FROZEN_8,
     "frozen_9": FROZEN_9,
+    "frozen_10": FROZEN_10,
     "redteam": REDTEAM,
 }
 
@@ -73,6 +77,7 @@ COMMITTED = {
     "frozen_7": FROZEN_7_SHA256,
     "frozen_8": FROZEN_8_SHA256,
     "frozen_9": FROZEN_9_SHA256,
+    "frozen_10": FROZEN_10_SHA256,
     "redteam": REDTEAM_SHA256,
 }
 
@@ -100,7 +105,7 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(part):
 
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9"])
+@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10"])
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
@@ -113,6 +118,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
             "frozen_7": 90,
             "frozen_8": 90,
             "frozen_9": 90,
+            "frozen_10": 90,
         }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
@@ -203,76 +209,92 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # Measured on frozen-9 once with round 7's scorer after its review and once with round 8's, the same figures:
 # precision 0.838, recall 0.915, Spearman 0.869, every list and denial at most 0.25, a misconception at 0.75,
 # good answers at least 0.75, contradicted precision 0.923 (recall 0.250).
+# Measured on frozen-10 once with round 8's scorer (stop 31) and once with round 9's: precision 0.847 -> 0.888,
+# recall 0.898 -> 0.904, Spearman 0.817 -> 0.870, lists and denials at most 0.29 both times, misconceptions at or
+# below 0.3: 3 of 7 -> 5 of 7 (the worst at 0.81), good answers at least 0.50 -> 0.75, contradicted precision
+# 0.941 -> 0.950 (recall 0.356 -> 0.422). Round 9 read frozen-9's mistakes and every earlier set's and tuned on
+# them; every floor but frozen-10's is at round 9's figures.
 FLOORS = {
     "frozen": {
-        "precision": 0.92,
-        "recall": 0.88,
-        "spearman": 0.89,
-        "wrong_headed_max": 0.75,
-        "good_min": 0.55,
-        "contradicted_precision": 0.9,
+        "precision": 0.94,
+        "recall": 0.89,
+        "spearman": 0.92,
+        "wrong_headed_max": 0.6,
+        "good_min": 0.56,
+        "contradicted_precision": 0.94,
     },
     "frozen_3": {
-        "precision": 0.92,
+        "precision": 0.94,
         "recall": 0.82,
-        "spearman": 0.82,
-        "wrong_headed_max": 0.67,
+        "spearman": 0.85,
+        "wrong_headed_max": 0.57,
         "good_min": 0.5,
         "contradicted_precision": 0.72,
     },
     "frozen_4": {
-        "precision": 0.87,
-        "recall": 0.94,
-        "spearman": 0.81,
-        "wrong_headed_max": 0.67,
-        "good_min": 0.75,
-        "contradicted_precision": 0.95,
+        "precision": 0.9,
+        "recall": 0.96,
+        "spearman": 0.84,
+        "wrong_headed_max": 0.6,
+        "good_min": 0.85,
+        "contradicted_precision": 0.99,
     },
     "frozen_5": {
-        "precision": 0.83,
+        "precision": 0.87,
         "recall": 0.96,
-        "spearman": 0.79,  # no wrong_headed_max: a denial already scores 1.00, the most there is
-        "good_min": 0.8,
-        "contradicted_precision": 0.95,
-    },
-    "frozen_6": {
-        "precision": 0.83,
-        "recall": 0.88,
         "spearman": 0.84,
         "wrong_headed_max": 0.75,
         "good_min": 0.8,
-        # 0.91 until round 9 read "compile 放在 scope 外面完全 ok" as compile-outside's misconception, which it states;
-        # its writer listed the answer's other three
-        "contradicted_precision": 0.83,
+        "contradicted_precision": 0.99,
     },
-    "frozen_7": {
-        "precision": 0.82,
-        "recall": 0.91,
-        "spearman": 0.77,  # no wrong_headed_max: a denial already scores 1.00
-        "good_min": 0.66,
-        "contradicted_precision": 0.92,
-    },
-    "frozen_8": {
-        "precision": 0.82,
-        "recall": 0.9,
-        "spearman": 0.82,  # no wrong_headed_max: a misconception already scores 1.00
-        "good_min": 0.75,
-        "contradicted_precision": 0.8,
-    },
-    "frozen_9": {
-        "precision": 0.83,
-        "recall": 0.91,
+    "frozen_6": {
+        "precision": 0.86,
+        "recall": 0.88,
         "spearman": 0.86,
         "wrong_headed_max": 0.75,
+        "good_min": 0.83,
+        # 0.91 until round 9 read "compile 放在 scope 外面完全 ok" as compile-outside's misconception, which it states;
+        # its writer listed the answer's other three
+        "contradicted_precision": 0.84,
+    },
+    "frozen_7": {
+        "precision": 0.87,
+        "recall": 0.91,
+        "spearman": 0.85,
+        "wrong_headed_max": 0.75,
+        "good_min": 0.66,
+        "contradicted_precision": 0.93,
+    },
+    "frozen_8": {
+        "precision": 0.88,
+        "recall": 0.9,
+        "spearman": 0.9,
+        "wrong_headed_max": 0.6,
         "good_min": 0.75,
-        "contradicted_precision": 0.92,
+        "contradicted_precision": 0.85,
+    },
+    "frozen_9": {
+        "precision": 0.89,
+        "recall": 0.91,
+        "spearman": 0.92,
+        "wrong_headed_max": 0.63,
+        "good_min": 0.75,
+        "contradicted_precision": 0.93,
+    },
+    "frozen_10": {
+        "precision": 0.88,
+        "recall": 0.9,
+        "spearman": 0.87,
+        "wrong_headed_max": 0.82,
+        "good_min": 0.75,
+        "contradicted_precision": 0.95,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
-        "precision": 0.63,
+        "precision": 0.67,
         "recall": 0.89,
-        "spearman": 0.6,
+        "spearman": 0.64,
         "good_min": 0.65,
-        "contradicted_precision": 0.95,
+        "contradicted_precision": 0.99,
     },
 }
 
@@ -321,3 +343,28 @@ def test_the_writers_brief_holds_every_question_and_nothing_of_the_scorer(packag
         "```",
     }
     assert set(rest.split()) <= labels, set(rest.split()) - labels
+
+
+def test_the_writers_check_names_each_mistake_in_a_file_and_passes_the_last_set(tmp_path):
+    """`writer_brief --check` is what a held-out writer runs before handing a file over (it scores nothing)."""
+    from .writer_brief import check
+
+    assert check(SETS["frozen_10"] / "heldout-2026-12-06.yaml") == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "- question: cost.open-source-frameworks\n  lang: fr\n  kind: list\n  covers: [free, nonsense]\n"
+        "  contradicts: [free]\n  grade: 5\n  answer: ''\n- question: no.such-question\n",
+        encoding="utf-8",
+    )
+    problems = "\n".join(check(bad))
+    for said in (
+        "covers names no key point 'nonsense'",
+        "both covered and contradicted",
+        "lang must be",
+        "a list answer covers nothing",
+        "grade must be",
+        "the answer is empty",
+        "item 2: missing lang",
+        "unknown question 'no.such-question'",
+    ):
+        assert said in problems

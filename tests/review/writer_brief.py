@@ -3,13 +3,22 @@ and its key points' statements and ids, in both languages, and nothing of the sc
 `contradicts:` phrases). Writers who see only this cannot write to the scorer's words.
 
     python -m tests.review.writer_brief > brief.md        (from the project root)
+    python -m tests.review.writer_brief --check FILE.yaml  a writer's file: its shape, ids and kinds (scores nothing)
 """
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
 from quiz.bank.model import QuestionType
 
-from .labelled_set import KINDS, load_real_bank
+from .labelled_set import KINDS, NOTHING, load_real_bank
+
+FIELDS = ("question", "lang", "kind", "covers", "contradicts", "grade", "answer")
 
 RULES = f"""\
 # Writing labelled answers
@@ -59,5 +68,69 @@ def brief() -> str:
     return "\n".join(lines)
 
 
+def check(path: Path) -> list[str]:
+    """What is wrong with a writer's file, one line each: the rules above, checked without scoring anything (a
+    writer who ran the scorer would be writing to it)."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        return [f"{path}: cannot read it: {exc}"]
+    if not isinstance(items, list):
+        return [f"{path}: the file must be a YAML list of items"]
+    bank = load_real_bank()
+    problems = []
+    for number, item in enumerate(items, 1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: not a mapping")
+            continue
+        problems += [f"{where}: missing {field}" for field in FIELDS if field not in item]
+        question = bank.by_id.get(item.get("question"))
+        if question is None:
+            problems.append(f"{where}: unknown question {item.get('question')!r}")
+            continue
+        known = {point.id for point in question.key_points}
+        covers, contradicts = set(item.get("covers") or ()), set(item.get("contradicts") or ())
+        for field, ids in (("covers", covers), ("contradicts", contradicts)):
+            problems += [
+                f"{where} ({question.id}): {field} names no key point {pid!r}; known: {sorted(known)}"
+                for pid in sorted(ids - known)
+            ]
+        if covers & contradicts:
+            problems.append(f"{where}: {sorted(covers & contradicts)} both covered and contradicted")
+        if item.get("lang") not in ("zh", "en", "mixed"):
+            problems.append(f"{where}: lang must be zh, en or mixed")
+        if item.get("kind") not in KINDS:
+            problems.append(f"{where}: kind must be one of {', '.join(KINDS)}")
+        if item.get("kind") in NOTHING and covers:
+            problems.append(f"{where}: a {item['kind']} answer covers nothing")
+        if item.get("kind") == "contradiction" and not contradicts:
+            problems.append(f"{where}: a contradiction answer names the points it gets wrong in contradicts")
+        grade = item.get("grade")
+        if not isinstance(grade, int) or isinstance(grade, bool) or not 0 <= grade <= 4:
+            problems.append(f"{where}: grade must be a whole number from 0 to 4")
+        if not str(item.get("answer") or "").strip():
+            problems.append(f"{where}: the answer is empty")
+    return problems
+
+
+def _main(args: list[str]) -> int:
+    if args[:1] != ["--check"]:
+        print(brief())
+        return 0
+    status = 0
+    for name in args[1:]:
+        path = Path(name)
+        problems = check(path)
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) if not problems else None
+        print("\n".join(problems) or f"{path}: ok")
+        if isinstance(items, list):
+            kinds = Counter(item.get("kind") for item in items)
+            langs = Counter(item.get("lang") for item in items)
+            print(f"  {len(items)} items; kinds {dict(kinds)}; languages {dict(langs)}")
+        status = status or (1 if problems else 0)
+    return status
+
+
 if __name__ == "__main__":
-    print(brief())
+    sys.exit(_main(sys.argv[1:]))
