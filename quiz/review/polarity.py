@@ -103,6 +103,7 @@ _SUPPOSITION = re.compile(
     r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
 )
 _DOUBT_BREAK = re.compile(r"[。！？!?；;，,：:\n]|\.(?=\s|$)")
+_YES_NO = re.compile(r"吗\s*[？?。！!，,]?\s*$")
 _ASKED = re.compile(r"\s*(?:吗|么|\?|？)")
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
@@ -192,6 +193,12 @@ class Reading:
             and self._near(m.end, start)
             for m in self.markers
         )
+
+    def asked(self, offset: int) -> bool:
+        """Whether the clause at this offset is a yes-no question ("门槛降了吗？", "创新变多了吗"): it asks, and
+        asserts nothing."""
+        start, end = self.clauses[self.clause_of(offset)]
+        return _YES_NO.search(self.text, start, end) is not None
 
     def supposed(self, offset: int) -> bool:
         """Whether the clause at this offset only supposes what it says: a condition ("如果直接全部解冻，……",

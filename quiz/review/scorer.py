@@ -225,6 +225,7 @@ class _Answer:
             for first, last in _occurrences(term, self.positions)
             if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated
             and not (self.reading.doubted(self.spans[first][0]) and not term.negated)
+            and not self.reading.asked(self.spans[first][0])
         ]
 
     def states(self, term: _Term) -> tuple[int, int] | None:

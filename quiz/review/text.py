@@ -16,7 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_UNIT = re.compile(rf"[{_HAN}]|[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+_UNIT = re.compile(rf"[{_HAN}]|[A-Za-z0-9]+(?:[-'_][A-Za-z0-9]+)*")
 _ACRONYM_PLURAL = re.compile(r"[A-Z0-9]{2,}s")  # GPUs, TPUs, CPUs: Snowball leaves "gpus" alone
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
 
@@ -92,8 +92,8 @@ def located_units(normalised: str) -> tuple[list[str], list[tuple[int, int]]]:
     offsets: list[tuple[int, int]] = []
     for match in _UNIT.finditer(normalised):
         token = match.group()
-        if is_han(token):
-            out.append(token)
+        if is_han(token) or "_" in token:  # an identifier (preprocess_input) is one unit, as written
+            out.append(token.lower() if "_" in token else token)
             offsets.append(match.span())
             continue
         parts = token.split("-")

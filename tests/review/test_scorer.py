@@ -454,3 +454,27 @@ def test_a_code_review_still_names_a_bug_by_what_is_missing(packaged_bank):
         packaged_bank.by_id["data-pipeline.order-review"], "map 没有设 num_parallel_calls，是串行的。"
     )
     assert result.covered == ("parallel-map",)
+
+
+@pytest.mark.parametrize(
+    "answer, covered",
+    [
+        ("门槛降了吗？没有，中小企业照样用不起。", ()),  # a yes-no question asks, and asserts nothing (round 10)
+        ("门槛降低了，中小企业也能参与进来。", ("barrier",)),
+    ],
+)
+def test_a_yes_no_question_asserts_nothing(packaged_bank, answer, covered):
+    assert score_answer(packaged_bank.by_id["summary.industry-impact"], answer).covered == covered
+
+
+@pytest.mark.parametrize(
+    "answer, makes_it",
+    [
+        ("Replace the Rescaling layer with tf.keras.applications.resnet50.preprocess_input.", True),
+        ("The mismatch is in how the inputs are preprocessed compared with pre-training.", False),
+    ],
+)
+def test_an_identifier_is_one_word_as_written(packaged_bank, answer, makes_it):
+    """preprocess_input is one unit (round 10): "inputs are preprocessed" no longer says "use preprocess_input"."""
+    result = score_answer(packaged_bank.by_id["transfer-learning.preprocess-input"], answer)
+    assert ("use-preprocess-input" in result.covered) == makes_it
