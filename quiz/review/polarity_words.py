@@ -8,6 +8,10 @@ DEGREES = ("太大", "多大", "什么", "啥")  # between 没 and what it denie
 NOT_NEGATORS_ZH = (
     "即所谓",
     "就是所谓",
+    "可以说是",
+    "应该说是",
+    "来说是",
+    "就是说",
     "不仅",
     "不但",
     "不光",
@@ -327,7 +331,7 @@ REJECT_BEFORE_EN = (
 )
 
 # Doubt: the answer names what follows only to question it ("所谓免费其实谈不上", "the so-called community").
-DOUBT_ZH = ("所谓的", "所谓")
+DOUBT_ZH = ("所谓的", "所谓", "说是", "据说", "号称")
 DOUBT_EN = (r"so-called", r"so called")
 
 # Not 也/还 ("预训练模型也没什么用" is one statement).

@@ -478,3 +478,14 @@ def test_an_identifier_is_one_word_as_written(packaged_bank, answer, makes_it):
     """preprocess_input is one unit (round 10): "inputs are preprocessed" no longer says "use preprocess_input"."""
     result = score_answer(packaged_bank.by_id["transfer-learning.preprocess-input"], answer)
     assert ("use-preprocess-input" in result.covered) == makes_it
+
+
+@pytest.mark.parametrize(
+    "answer, covered",
+    [
+        ("说是促进创新，我看大多是换个壳子。", ()),  # hearsay names a claim only to doubt it (round 10)
+        ("成本降下来以后，可以说是促进了创新，新产品越来越多。", ("innovation",)),  # 可以说是 says it
+    ],
+)
+def test_hearsay_is_not_a_claim_but_a_way_of_putting_it_is(packaged_bank, answer, covered):
+    assert score_answer(packaged_bank.by_id["summary.industry-impact"], answer).covered == covered
