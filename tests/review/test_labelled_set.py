@@ -24,6 +24,7 @@ from .labelled_set import (
     FROZEN_8,
     FROZEN_9,
     FROZEN_10,
+    FROZEN_11,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -49,6 +50,8 @@ FROZEN_8_SHA256 = {"heldout-2026-12-04b.yaml": "3c198c2365fafb80ef0dda702d171298
 FROZEN_9_SHA256 = {"heldout-2026-12-04c.yaml": "a0a77a516f5aa89237789933533d779f5123c5729e1cfdfaac440f957ef7b597"}
 # The tenth, committed in 6dc2318 with nothing else, before round 9's changes were.
 FROZEN_10_SHA256 = {"heldout-2026-12-06.yaml": "9ec2ebac53f383f14603d66cee3b3e8aa148a7a705566a515ebdfd9ba03a3027"}
+# The eleventh, committed in 2d622a3 with nothing else, before round 10's changes were.
+FROZEN_11_SHA256 = {"heldout-2026-12-06b.yaml": "320dcf961ce5da0f4f55b089177ca8e7451693099403bcc3b707578b1b92db9b"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -63,6 +66,7 @@ SETS = {
     "frozen_8": FROZEN_8,
     "frozen_9": FROZEN_9,
     "frozen_10": FROZEN_10,
+    "frozen_11": FROZEN_11,
     "redteam": REDTEAM,
 }
 
@@ -78,6 +82,7 @@ COMMITTED = {
     "frozen_8": FROZEN_8_SHA256,
     "frozen_9": FROZEN_9_SHA256,
     "frozen_10": FROZEN_10_SHA256,
+    "frozen_11": FROZEN_11_SHA256,
     "redteam": REDTEAM_SHA256,
 }
 
@@ -105,7 +110,9 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(part):
 
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
-@pytest.mark.parametrize("part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10"])
+@pytest.mark.parametrize(
+    "part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10", "frozen_11"]
+)
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
     assert (
@@ -119,6 +126,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
             "frozen_8": 90,
             "frozen_9": 90,
             "frozen_10": 90,
+            "frozen_11": 90,
         }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
@@ -214,6 +222,10 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # below 0.3: 3 of 7 -> 5 of 7 (the worst at 0.81), good answers at least 0.50 -> 0.75, contradicted precision
 # 0.941 -> 0.950 (recall 0.356 -> 0.422). Round 9 read frozen-9's mistakes and every earlier set's and tuned on
 # them; every floor but frozen-10's is at round 9's figures.
+# Measured on frozen-11 once with round 9's scorer and once with round 10's: precision 0.865 -> 0.878, recall 0.911
+# -> 0.935, Spearman 0.849 -> 0.875, lists at 0.00, a denial at 0.50 both times, misconceptions at or below 0.3:
+# 1 of 6 -> 3 of 6, good answers at least 0.81, contradicted precision 0.917 -> 0.929 (recall 0.268 -> 0.317).
+# Round 10 read frozen-10's mistakes and tuned on them; every floor but frozen-11's is at round 10's figures.
 FLOORS = {
     "frozen": {
         "precision": 0.94,
@@ -225,8 +237,8 @@ FLOORS = {
     },
     "frozen_3": {
         "precision": 0.94,
-        "recall": 0.82,
-        "spearman": 0.85,
+        "recall": 0.84,
+        "spearman": 0.84,
         "wrong_headed_max": 0.57,
         "good_min": 0.5,
         "contradicted_precision": 0.72,
@@ -234,23 +246,23 @@ FLOORS = {
     "frozen_4": {
         "precision": 0.9,
         "recall": 0.96,
-        "spearman": 0.84,
+        "spearman": 0.85,
         "wrong_headed_max": 0.6,
         "good_min": 0.85,
         "contradicted_precision": 0.99,
     },
     "frozen_5": {
-        "precision": 0.87,
+        "precision": 0.88,
         "recall": 0.96,
-        "spearman": 0.84,
+        "spearman": 0.85,
         "wrong_headed_max": 0.75,
         "good_min": 0.8,
         "contradicted_precision": 0.99,
     },
     "frozen_6": {
         "precision": 0.86,
-        "recall": 0.88,
-        "spearman": 0.86,
+        "recall": 0.89,
+        "spearman": 0.89,
         "wrong_headed_max": 0.75,
         "good_min": 0.83,
         # 0.91 until round 9 read "compile 放在 scope 外面完全 ok" as compile-outside's misconception, which it states;
@@ -266,7 +278,7 @@ FLOORS = {
         "contradicted_precision": 0.93,
     },
     "frozen_8": {
-        "precision": 0.88,
+        "precision": 0.89,
         "recall": 0.9,
         "spearman": 0.9,
         "wrong_headed_max": 0.6,
@@ -275,19 +287,27 @@ FLOORS = {
     },
     "frozen_9": {
         "precision": 0.89,
-        "recall": 0.91,
+        "recall": 0.92,
         "spearman": 0.92,
         "wrong_headed_max": 0.63,
         "good_min": 0.75,
         "contradicted_precision": 0.93,
     },
     "frozen_10": {
-        "precision": 0.88,
-        "recall": 0.9,
-        "spearman": 0.87,
-        "wrong_headed_max": 0.82,
+        "precision": 0.92,
+        "recall": 0.97,
+        "spearman": 0.9,
+        "wrong_headed_max": 0.25,
         "good_min": 0.75,
-        "contradicted_precision": 0.95,
+        "contradicted_precision": 0.96,
+    },
+    "frozen_11": {
+        "precision": 0.87,
+        "recall": 0.93,
+        "spearman": 0.87,
+        "wrong_headed_max": 0.75,
+        "good_min": 0.81,
+        "contradicted_precision": 0.92,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
         "precision": 0.67,
