@@ -21,6 +21,9 @@ answer's normalised text, in character offsets, without a parser:
 - **Rejections** ("……其实不对", "is a myth", "有人以为……", "a common mistake is ...") mark a statement the answer
   reports only to reject it. They matter for misconceptions: "有人以为 cache 放最后更好，其实不对" states no
   misconception of its own.
+- **Doubts** ("所谓", "说是", "据说", "so-called") name what follows only to question it: "所谓“免费”只是表面上的"
+  asserts nothing, and is no negation either ("所谓免费其实谈不上" does not deny twice). A clause that is a yes-no
+  question ("门槛降了吗？") asserts nothing.
 - **Segments** are the pieces between punctuation, 、 and "/": the items of a list.
 """
 
@@ -57,9 +60,8 @@ class Family(Enum):
     DISMISS = "dismiss"  # says it is unnecessary or useless: 不需要, 没必要, "no need", "won't help"
     HARMLESS = "harmless"  # says it is acceptable or makes no difference: 没问题, 无所谓, "is fine", "doesn't matter"
     REJECT = "reject"  # reports it only to reject it: 有人以为, 其实不对, "some people think", "that's wrong"
-    DOUBT = (
-        "doubt"  # names it only to question it: 所谓, "so-called" (no negation: "所谓免费其实谈不上" asserts nothing)
-    )
+    # names it only to question it: 所谓, 说是, "so-called" (no negation: "所谓免费其实谈不上" asserts nothing)
+    DOUBT = "doubt"
 
 
 NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS, Family.HARMLESS})

@@ -211,13 +211,16 @@ class _Answer:
     def chars(self, first: int, last: int) -> tuple[int, int]:
         return self.spans[first][0], self.spans[last][1]
 
-    def _negated(self, term: _Term, start: int, end: int, families: frozenset[str], both_ways=False) -> bool:
+    def _negated(
+        self, term: _Term, start: int, end: int, families: frozenset[polarity.Family], both_ways: bool = False
+    ) -> bool:
         return (self.reading.negations(start, end, families, both_ways) - term.own_negations) % 2 == 1
 
     def asserts(self, term: _Term, denials: frozenset[polarity.Family]) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated by these families (or negated, for a term that
         carried its own negation; in a code review only by dismissal, unless the point says otherwise, since "map
-        没有 num_parallel_calls" names the bug)."""
+        没有 num_parallel_calls" names the bug), not named only to be doubted ("所谓免费"), and not asked
+        ("门槛降了吗")."""
         families = polarity.NEGATIONS if term.negated else denials
         both_ways = not term.negated and denials == OPEN_DENIALS
         return [

@@ -82,7 +82,8 @@ def _word(token: str) -> str | None:
 def units(text: str) -> list[str]:
     """The text as Han characters and stemmed English content words, in order. A hyphenated word gives its
     parts and then the parts joined ("pre-trained" -> "pre", "train", "pretrain"), so that the terms "trained",
-    "pre-trained" and "pretrained" all find it; "model's" gives "model"."""
+    "pre-trained" and "pretrained" all find it; "model's" gives "model"; an identifier with underscores is one
+    unit, lower-cased and unstemmed ("preprocess_input": "the inputs are preprocessed" does not say it)."""
     return located_units(normalise(text))[0]
 
 
