@@ -152,7 +152,8 @@ class Reading:
         clause within TOPIC_REACH words: it comments on the clause's topic), and inside it ("task 不一样" for a
         term "task 一样": the caller takes off the term's own). With both_ways, forward ones after it too: the
         subject of a denied predicate ("Spot instances aren't worth it", "prefetch 并不能让……重叠"), but not a
-        substitute ("prefetch instead of waiting" recommends prefetch)."""
+        substitute ("prefetch instead of waiting" recommends prefetch). A forward dismissal reaches the rest of its
+        list item ("也没必要去 nvidia-smi 看有没有别的进程")."""
         clause = self.clause_of(start)
         mine = [
             m for m in self.markers if m.clause == clause and m.family in families and m.family is not Family.REJECT
@@ -168,7 +169,9 @@ class Reading:
         # ("并不是溢出、也不是出 NaN" negates twice in parallel, not "并不是说……不免费" over and over).
         reach, item = start, None
         for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
-            if self._near(marker.end, reach) and item in (None, self.segment_of(marker.start)):
+            # a dismissal bears on the rest of its clause ("也没必要去 nvidia-smi 看有没有别的进程")
+            near = marker.family is Family.DISMISS or self._near(marker.end, reach)
+            if near and item in (None, self.segment_of(marker.start)):
                 count += 1
                 reach, item = marker.start, self.segment_of(marker.start)
         return count

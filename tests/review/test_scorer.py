@@ -489,3 +489,9 @@ def test_an_identifier_is_one_word_as_written(packaged_bank, answer, makes_it):
 )
 def test_hearsay_is_not_a_claim_but_a_way_of_putting_it_is(packaged_bank, answer, covered):
     assert score_answer(packaged_bank.by_id["summary.industry-impact"], answer).covered == covered
+
+
+def test_a_dismissal_bears_on_the_rest_of_its_clause(packaged_bank):
+    """ "没必要" dismisses the whole "去 nvidia-smi 看有没有别的进程", not only the next five words (round 11)."""
+    answer = "也没必要去 nvidia-smi 看有没有别的进程，一张卡同时只会给一个进程用。"
+    assert "other-processes" not in score_answer(packaged_bank.by_id["gpu.out-of-memory"], answer).covered
