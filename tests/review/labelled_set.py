@@ -39,8 +39,10 @@ brief and checked with its --check, committed unscored before round 9's changes;
 scorer and once with round 9's; round 10 then read its mistakes and tuned on them. frozen-11/ is an eleventh, 90
 answers by three more writers (a campus-recruitment student reciting memorised answers, an engineering manager, a
 second-language British-English speaker whose Mandarin mixes in English), written while round 10 began and
-committed unscored before any of its changes; looked at once with round 9's scorer and once with round 10's, never
-its answers: the unseen measure.
+committed unscored before any of its changes; looked at once with round 9's scorer and once with round 10's;
+round 11 then read its mistakes and tuned on them. frozen-12/ is a twelfth, 90 answers by three more writers (an
+HPC systems engineer, a self-taught enthusiast, a hedging researcher), committed unscored before round 11's
+changes; looked at once with round 10's scorer and once with round 11's, never its answers: the unseen measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -53,6 +55,7 @@ its answers: the unseen measure.
     python tests/review/labelled_set.py --frozen-9   the ninth held-out set's figures only
     python tests/review/labelled_set.py --frozen-10  the tenth held-out set's figures only
     python tests/review/labelled_set.py --frozen-11  the eleventh held-out set's figures only
+    python tests/review/labelled_set.py --frozen-12  the twelfth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -77,7 +80,8 @@ FROZEN_9 = (
     ANSWERS / "frozen-9"
 )  # the ninth (2026-12-04, last), committed unscored before round 8 was; tuned on in round 9
 FROZEN_10 = ANSWERS / "frozen-10"  # the tenth (2026-12-06), committed unscored before round 9; tuned on in round 10
-FROZEN_11 = ANSWERS / "frozen-11"  # the eleventh (2026-12-06, later), committed unscored before round 10's changes
+FROZEN_11 = ANSWERS / "frozen-11"  # the eleventh (2026-12-06), committed unscored before round 10; tuned on in 11
+FROZEN_12 = ANSWERS / "frozen-12"  # the twelfth (2026-12-06, later), committed unscored before round 11's changes
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

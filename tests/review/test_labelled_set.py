@@ -25,6 +25,7 @@ from .labelled_set import (
     FROZEN_9,
     FROZEN_10,
     FROZEN_11,
+    FROZEN_12,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -52,6 +53,8 @@ FROZEN_9_SHA256 = {"heldout-2026-12-04c.yaml": "a0a77a516f5aa89237789933533d779f
 FROZEN_10_SHA256 = {"heldout-2026-12-06.yaml": "9ec2ebac53f383f14603d66cee3b3e8aa148a7a705566a515ebdfd9ba03a3027"}
 # The eleventh, committed in 2d622a3 with nothing else, before round 10's changes were.
 FROZEN_11_SHA256 = {"heldout-2026-12-06b.yaml": "320dcf961ce5da0f4f55b089177ca8e7451693099403bcc3b707578b1b92db9b"}
+# The twelfth, committed in b568665 with nothing else, before round 11's changes were.
+FROZEN_12_SHA256 = {"heldout-2026-12-06c.yaml": "71037d99026e350a4f350f864787d96d4b8c8e691ad81a1cc3ef549ba312cfd5"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -67,6 +70,7 @@ SETS = {
     "frozen_9": FROZEN_9,
     "frozen_10": FROZEN_10,
     "frozen_11": FROZEN_11,
+    "frozen_12": FROZEN_12,
     "redteam": REDTEAM,
 }
 
@@ -83,6 +87,7 @@ COMMITTED = {
     "frozen_9": FROZEN_9_SHA256,
     "frozen_10": FROZEN_10_SHA256,
     "frozen_11": FROZEN_11_SHA256,
+    "frozen_12": FROZEN_12_SHA256,
     "redteam": REDTEAM_SHA256,
 }
 
@@ -111,7 +116,7 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(part):
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
 @pytest.mark.parametrize(
-    "part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10", "frozen_11"]
+    "part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10", "frozen_11", "frozen_12"]
 )
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
@@ -127,6 +132,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
             "frozen_9": 90,
             "frozen_10": 90,
             "frozen_11": 90,
+            "frozen_12": 90,
         }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
@@ -226,6 +232,11 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # -> 0.935, Spearman 0.849 -> 0.875, lists at 0.00, a denial at 0.50 both times, misconceptions at or below 0.3:
 # 1 of 6 -> 3 of 6, good answers at least 0.81, contradicted precision 0.917 -> 0.929 (recall 0.268 -> 0.317).
 # Round 10 read frozen-10's mistakes and tuned on them; every floor but frozen-11's is at round 10's figures.
+# Measured on frozen-12 once with round 10's scorer and once with round 11's: precision 0.864 -> 0.883, recall
+# 0.911 -> 0.940, Spearman 0.827 -> 0.869, lists at 0.00, denials at or below 0.3: 6 of 9 -> 8 of 9 (worst 0.75 ->
+# 0.50), misconceptions 4 of 7 both times (worst 0.60), a good answer at 0.50 both times, contradicted precision
+# 0.917 -> 0.923 (recall 0.234 -> 0.255). Round 11 read frozen-11's mistakes and tuned on them; every floor but
+# frozen-12's is at round 11's figures.
 FLOORS = {
     "frozen": {
         "precision": 0.94,
@@ -252,7 +263,7 @@ FLOORS = {
         "contradicted_precision": 0.99,
     },
     "frozen_5": {
-        "precision": 0.88,
+        "precision": 0.89,
         "recall": 0.96,
         "spearman": 0.85,
         "wrong_headed_max": 0.75,
@@ -270,23 +281,23 @@ FLOORS = {
         "contradicted_precision": 0.84,
     },
     "frozen_7": {
-        "precision": 0.87,
-        "recall": 0.91,
-        "spearman": 0.85,
+        "precision": 0.88,
+        "recall": 0.92,
+        "spearman": 0.88,
         "wrong_headed_max": 0.75,
         "good_min": 0.66,
-        "contradicted_precision": 0.93,
+        "contradicted_precision": 0.94,
     },
     "frozen_8": {
         "precision": 0.89,
-        "recall": 0.9,
+        "recall": 0.92,
         "spearman": 0.9,
         "wrong_headed_max": 0.6,
         "good_min": 0.75,
         "contradicted_precision": 0.85,
     },
     "frozen_9": {
-        "precision": 0.89,
+        "precision": 0.9,
         "recall": 0.92,
         "spearman": 0.92,
         "wrong_headed_max": 0.63,
@@ -302,11 +313,19 @@ FLOORS = {
         "contradicted_precision": 0.96,
     },
     "frozen_11": {
-        "precision": 0.87,
-        "recall": 0.93,
-        "spearman": 0.87,
-        "wrong_headed_max": 0.75,
-        "good_min": 0.81,
+        "precision": 0.93,
+        "recall": 0.99,
+        "spearman": 0.91,
+        "wrong_headed_max": 0.25,
+        "good_min": 0.95,
+        "contradicted_precision": 0.99,
+    },
+    "frozen_12": {
+        "precision": 0.88,
+        "recall": 0.94,
+        "spearman": 0.86,
+        "wrong_headed_max": 0.6,
+        "good_min": 0.5,
         "contradicted_precision": 0.92,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
