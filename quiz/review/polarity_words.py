@@ -101,6 +101,11 @@ NOT_NEGATORS_EN = (
 DISMISSIVE_ZH = (
     "不觉得",
     "不认为",
+    "不建议",
+    "不推荐",
+    "不一定非要",
+    "不一定要",
+    "没必要非要",
     "不需要",
     "不需",
     "不用",
@@ -174,6 +179,7 @@ DISMISSIVE_EN = (
     r"no point in",
     r"(?:i|we) (?:do not|don'?t) think",
     r"(?:i|we) doubt",
+    r"(?:i'?d|i would|we'?d|we would|you should|i would rather|better to) avoid",
 )
 DISMISSIVE_AFTER_EN = (
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",

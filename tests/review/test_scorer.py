@@ -495,3 +495,16 @@ def test_a_dismissal_bears_on_the_rest_of_its_clause(packaged_bank):
     """ "没必要" dismisses the whole "去 nvidia-smi 看有没有别的进程", not only the next five words (round 11)."""
     answer = "也没必要去 nvidia-smi 看有没有别的进程，一张卡同时只会给一个进程用。"
     assert "other-processes" not in score_answer(packaged_bank.by_id["gpu.out-of-memory"], answer).covered
+
+
+@pytest.mark.parametrize(
+    "question, answer, point",
+    [
+        ("transfer-learning.resnet50-head-review", "另外我不建议冻结 base model，全部一起训效果更好。", "freeze"),
+        ("gpu.out-of-memory", "I would avoid mixed precision here, it makes training unstable.", "mixed-precision"),
+        ("transfer-learning.preprocess-input", "输入也不一定非要和预训练时的处理方式一致。", "distribution"),
+    ],
+)
+def test_advising_against_a_point_denies_it(packaged_bank, question, answer, point):
+    """不建议, "I would avoid", 不一定非要 dismiss what follows (round 12), in a code review too."""
+    assert point not in score_answer(packaged_bank.by_id[question], answer).covered
