@@ -508,3 +508,27 @@ def test_a_dismissal_bears_on_the_rest_of_its_clause(packaged_bank):
 def test_advising_against_a_point_denies_it(packaged_bank, question, answer, point):
     """不建议, "I would avoid", 不一定非要 dismiss what follows (round 12), in a code review too."""
     assert point not in score_answer(packaged_bank.by_id[question], answer).covered
+
+
+def test_a_fenced_fix_after_the_review_is_code_not_a_keyword_list(packaged_bank):
+    """Round 13: the snippet's short lines made the whole answer read as a list, and a perfect review scored 0."""
+    answer = (
+        "- `prefetch` is first. Nothing overlaps with training there. Move it to the end.\n"
+        "- `map` runs on one thread. Set `num_parallel_calls=tf.data.AUTOTUNE`.\n"
+        "- `shuffle` after `batch` only reorders whole batches. Shuffle before `batch`.\n"
+        "- `cache` is last, after the random flip: the flips are replayed every epoch. Cache before augmentation.\n\n"
+        "```python\nds = (tf.data.Dataset.from_tensor_slices((paths, labels))\n"
+        "      .map(load, num_parallel_calls=tf.data.AUTOTUNE)\n      .cache()\n      .shuffle(1000)\n"
+        "      .map(augment, num_parallel_calls=tf.data.AUTOTUNE)\n      .batch(64)\n"
+        "      .prefetch(tf.data.AUTOTUNE))\n```\nNote: use `cache(filename)` if they do not fit.\n"
+    )
+    assert score_answer(packaged_bank.by_id["data-pipeline.order-review"], answer).score == 1.0
+
+
+def test_small_characters_inside_nouns_do_not_make_a_list_say_something(packaged_bank):
+    """中小企业 and 大概 hold 小 and 大, predicates elsewhere ("社区大"); a list of them is still a list."""
+    answer = (
+        "嗯……硬件降价的话，那就是，中小企业、个人开发者、算力、GPU、更大的模型、研发迭代、创新、产业升级、"
+        "用户体验……对，大概这些方面。"
+    )
+    assert score_answer(packaged_bank.by_id["cost.hardware-prices"], answer).covered == ()
