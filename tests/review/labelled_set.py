@@ -42,7 +42,11 @@ second-language British-English speaker whose Mandarin mixes in English), writte
 committed unscored before any of its changes; looked at once with round 9's scorer and once with round 10's;
 round 11 then read its mistakes and tuned on them. frozen-12/ is a twelfth, 90 answers by three more writers (an
 HPC systems engineer, a self-taught enthusiast, a hedging researcher), committed unscored before round 11's
-changes; looked at once with round 10's scorer and once with round 11's, never its answers: the unseen measure.
+changes; looked at once with round 10's scorer and once with round 11's; round 12 then read its mistakes and
+tuned on them. frozen-13/ is a thirteenth, 90 answers by three more writers (a data engineer, a live-interview
+transcript, a terse technical writer), committed unscored before round 12's changes and looked at once with each of
+rounds 11 and 12 (the same figures); round 13 then read it. No unseen set is left: the next round starts by writing
+one.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -56,6 +60,7 @@ changes; looked at once with round 10's scorer and once with round 11's, never i
     python tests/review/labelled_set.py --frozen-10  the tenth held-out set's figures only
     python tests/review/labelled_set.py --frozen-11  the eleventh held-out set's figures only
     python tests/review/labelled_set.py --frozen-12  the twelfth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-13  the thirteenth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -81,7 +86,8 @@ FROZEN_9 = (
 )  # the ninth (2026-12-04, last), committed unscored before round 8 was; tuned on in round 9
 FROZEN_10 = ANSWERS / "frozen-10"  # the tenth (2026-12-06), committed unscored before round 9; tuned on in round 10
 FROZEN_11 = ANSWERS / "frozen-11"  # the eleventh (2026-12-06), committed unscored before round 10; tuned on in 11
-FROZEN_12 = ANSWERS / "frozen-12"  # the twelfth (2026-12-06, later), committed unscored before round 11's changes
+FROZEN_12 = ANSWERS / "frozen-12"  # the twelfth (2026-12-06), committed unscored before round 11; tuned on in 12
+FROZEN_13 = ANSWERS / "frozen-13"  # the thirteenth (2026-12-06, last), committed unscored before round 12's changes
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

@@ -26,6 +26,7 @@ from .labelled_set import (
     FROZEN_10,
     FROZEN_11,
     FROZEN_12,
+    FROZEN_13,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -55,6 +56,8 @@ FROZEN_10_SHA256 = {"heldout-2026-12-06.yaml": "9ec2ebac53f383f14603d66cee3b3e8a
 FROZEN_11_SHA256 = {"heldout-2026-12-06b.yaml": "320dcf961ce5da0f4f55b089177ca8e7451693099403bcc3b707578b1b92db9b"}
 # The twelfth, committed in b568665 with nothing else, before round 11's changes were.
 FROZEN_12_SHA256 = {"heldout-2026-12-06c.yaml": "71037d99026e350a4f350f864787d96d4b8c8e691ad81a1cc3ef549ba312cfd5"}
+# The thirteenth, committed in d068ab6 with nothing else, before round 12's changes were.
+FROZEN_13_SHA256 = {"heldout-2026-12-06d.yaml": "00c14c9c847300e52e3876d6eac87ab0cf68a0448a73724e3557d79c96e0ad53"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -71,6 +74,7 @@ SETS = {
     "frozen_10": FROZEN_10,
     "frozen_11": FROZEN_11,
     "frozen_12": FROZEN_12,
+    "frozen_13": FROZEN_13,
     "redteam": REDTEAM,
 }
 
@@ -88,6 +92,7 @@ COMMITTED = {
     "frozen_10": FROZEN_10_SHA256,
     "frozen_11": FROZEN_11_SHA256,
     "frozen_12": FROZEN_12_SHA256,
+    "frozen_13": FROZEN_13_SHA256,
     "redteam": REDTEAM_SHA256,
 }
 
@@ -116,7 +121,19 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(part):
 
 # frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
 @pytest.mark.parametrize(
-    "part", ["tuning", "frozen", "frozen_4", "frozen_7", "frozen_8", "frozen_9", "frozen_10", "frozen_11", "frozen_12"]
+    "part",
+    [
+        "tuning",
+        "frozen",
+        "frozen_4",
+        "frozen_7",
+        "frozen_8",
+        "frozen_9",
+        "frozen_10",
+        "frozen_11",
+        "frozen_12",
+        "frozen_13",
+    ],
 )
 def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank):
     items = labelled(part)
@@ -133,6 +150,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
             "frozen_10": 90,
             "frozen_11": 90,
             "frozen_12": 90,
+            "frozen_13": 90,
         }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
@@ -237,6 +255,10 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # 0.50), misconceptions 4 of 7 both times (worst 0.60), a good answer at 0.50 both times, contradicted precision
 # 0.917 -> 0.923 (recall 0.234 -> 0.255). Round 11 read frozen-11's mistakes and tuned on them; every floor but
 # frozen-12's is at round 11's figures.
+# Measured on frozen-13 once with round 11's scorer and once with round 12's, the same figures: precision 0.877,
+# recall 0.909, Spearman 0.853, a list at 0.43, denials 7 of 9 and misconceptions 4 of 8 at or below 0.3, a good
+# answer at 0.00 (a perfect review followed by its fixed code, read as a keyword list), contradicted precision
+# 1.000 (recall 0.383). Round 13 then read it and fixed those two; every floor is at round 13's figures.
 FLOORS = {
     "frozen": {
         "precision": 0.94,
@@ -265,7 +287,7 @@ FLOORS = {
     "frozen_5": {
         "precision": 0.89,
         "recall": 0.96,
-        "spearman": 0.85,
+        "spearman": 0.86,
         "wrong_headed_max": 0.75,
         "good_min": 0.8,
         "contradicted_precision": 0.99,
@@ -291,7 +313,7 @@ FLOORS = {
     "frozen_8": {
         "precision": 0.89,
         "recall": 0.92,
-        "spearman": 0.9,
+        "spearman": 0.91,
         "wrong_headed_max": 0.6,
         "good_min": 0.75,
         "contradicted_precision": 0.85,
@@ -321,12 +343,20 @@ FLOORS = {
         "contradicted_precision": 0.99,
     },
     "frozen_12": {
-        "precision": 0.88,
-        "recall": 0.94,
-        "spearman": 0.86,
-        "wrong_headed_max": 0.6,
-        "good_min": 0.5,
-        "contradicted_precision": 0.92,
+        "precision": 0.92,
+        "recall": 0.99,
+        "spearman": 0.92,
+        "wrong_headed_max": 0.4,
+        "good_min": 0.95,
+        "contradicted_precision": 0.99,
+    },
+    "frozen_13": {
+        "precision": 0.89,
+        "recall": 0.93,
+        "spearman": 0.88,
+        "wrong_headed_max": 0.75,
+        "good_min": 0.8,
+        "contradicted_precision": 0.99,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
         "precision": 0.67,
