@@ -26,8 +26,8 @@ _PREDICATE_EN = re.compile(
     re.IGNORECASE,
 )
 _PREDICATE = re.compile(
-    r"(?!快速|高速|高效|大概|大家)(?<!中)[降提减增省快慢高低大小多少强弱好贵能会可让使要需有是帮够不没]|便宜|放在|放到|挪到|移到|"
-    r"改成|换成|" + _PREDICATE_EN.pattern,
+    r"(?!快速|高速|高效|大概|大家)(?:(?<!中)小|[降提减增省快慢高低大多少强弱好贵能会可让使要需有是帮够不没])|便宜|放在|"
+    r"放到|挪到|移到|改成|换成|" + _PREDICATE_EN.pattern,
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+(?:[-'._][A-Za-z0-9]+)*")
@@ -43,8 +43,13 @@ def says_something(item: str) -> bool:
 def is_list(normalised: str) -> bool:
     """Three or more items (brackets kept whole: Dense(10, dtype=...) is one), each at most ITEM_WORDS rough
     words but one in LONG_ITEMS, fewer than a third of them saying anything: "免费、预训练模型、社区、技术共享、
-    快速迭代", "spot instances, checkpoints, GPU utilization, mixed precision", "all-reduce、RING、NCCL、AUTO"."""
-    flat = _BRACKETED.sub(lambda m: "x" * len(m.group()), _CODE_BLOCK.sub(" ", normalised))
+    快速迭代", "spot instances, checkpoints, GPU utilization, mixed precision", "all-reduce、RING、NCCL、AUTO".
+    A fenced snippet beside prose is left out (its short lines are code); an answer that is only a fenced block is
+    read inside it."""
+    prose = _CODE_BLOCK.sub(" ", normalised)  # a fix's snippet after the review is code, not items
+    if not _WORDS.search(prose):  # nothing but a fenced block: read what is inside it
+        prose = normalised.replace("```", " ")
+    flat = _BRACKETED.sub(lambda m: "x" * len(m.group()), prose)
     items = [item for item in _SEPARATORS.split(flat) if _WORDS.search(item)]
     long_items = sum(_size(item) > ITEM_WORDS for item in items)
     if len(items) < 3 or long_items * LONG_ITEMS > len(items):

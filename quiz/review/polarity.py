@@ -16,14 +16,15 @@ answer's normalised text, in character offsets, without a parser:
   "无所谓", "is fine", "doesn't matter") that it is acceptable. A Chinese one ending its clause is said of the
   clause's topic up to TOPIC_REACH words back ("数据管道那块花时间优化不划算"). In a code review, "map 没有
   num_parallel_calls" names the bug, so plain negators there describe the code rather than deny the point; only
-  dismissive and harmless ones deny it. Open questions treat every negator as denial. Said of a misconception,
+  dismissive and harmless ones deny it, unless the point is something the bug makes happen (`negation_denies`:
+  "也不会报错"). Open questions treat every negator as denial. Said of a misconception,
   a harmless word states it rather than denies it ("cache 放 shuffle 后面也没问题").
 - **Rejections** ("……其实不对", "is a myth", "有人以为……", "a common mistake is ...") mark a statement the answer
   reports only to reject it. They matter for misconceptions: "有人以为 cache 放最后更好，其实不对" states no
   misconception of its own.
-- **Doubts** ("所谓", "说是", "据说", "so-called") name what follows only to question it: "所谓“免费”只是表面上的"
-  asserts nothing, and is no negation either ("所谓免费其实谈不上" does not deny twice). A clause that is a yes-no
-  question ("门槛降了吗？") asserts nothing.
+- **So-called** words ("所谓", "说是", "据说", "so-called") name what follows only to question it:
+  "所谓“免费”只是表面上的" asserts nothing, and is no negation either ("所谓免费其实谈不上" does not deny twice). A
+  clause that is a yes-no question ("门槛降了吗？") asserts nothing.
 - **Segments** are the pieces between punctuation, 、 and "/": the items of a list.
 """
 
@@ -61,7 +62,7 @@ class Family(Enum):
     HARMLESS = "harmless"  # says it is acceptable or makes no difference: 没问题, 无所谓, "is fine", "doesn't matter"
     REJECT = "reject"  # reports it only to reject it: 有人以为, 其实不对, "some people think", "that's wrong"
     # names it only to question it: 所谓, 说是, "so-called" (no negation: "所谓免费其实谈不上" asserts nothing)
-    DOUBT = "doubt"
+    SO_CALLED = "so-called"
 
 
 NEGATIONS = frozenset({Family.NEGATE, Family.DISMISS, Family.HARMLESS})
@@ -82,8 +83,8 @@ _KINDS = (
     (Family.DISMISS, False, lexicon.DISMISSIVE_EN, True),
     (Family.NEGATE, False, lexicon.NEGATORS_ZH, False),
     (Family.NEGATE, False, lexicon.NEGATORS_EN, True),
-    (Family.DOUBT, False, lexicon.DOUBT_ZH, False),
-    (Family.DOUBT, False, lexicon.DOUBT_EN, True),
+    (Family.SO_CALLED, False, lexicon.SO_CALLED_ZH, False),
+    (Family.SO_CALLED, False, lexicon.SO_CALLED_EN, True),
 )
 # One pass, longest alternative first within each kind, and kinds in the order above: a phrase that could be read
 # two ways ("不需要" after a noun or before a verb) takes the earlier kind. Forward ("before") markers that sit at
@@ -105,7 +106,7 @@ _SUPPOSITION = re.compile(
     r"如果|要是|假如|万一|的话|\b(?:if|suppose|supposing)\b|(?:不是|并非)\s*因为|\b(?:not|n't) because\b", re.IGNORECASE
 )
 _DOUBT_BREAK = re.compile(r"[。！？!?；;，,：:\n]|\.(?=\s|$)")
-_YES_NO = re.compile(r"吗\s*[？?。！!，,]?\s*$")
+_YES_NO = re.compile(r"(?:吗|(?<!什)么)\s*[^\w\u3400-\u9fff]*$")  # "门槛降了吗？", "创新变多了么……" (not 为什么)
 _ASKED = re.compile(r"\s*(?:吗|么|\?|？)")
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
@@ -169,8 +170,10 @@ class Reading:
         # ("并不是溢出、也不是出 NaN" negates twice in parallel, not "并不是说……不免费" over and over).
         reach, item = start, None
         for marker in sorted((m for m in mine if not m.backward and m.end <= start), key=lambda m: -m.end):
-            # a dismissal bears on the rest of its clause ("也没必要去 nvidia-smi 看有没有别的进程")
-            near = marker.family is Family.DISMISS or self._near(marker.end, reach)
+            # a dismissal bears on the rest of its list item ("也没必要去 nvidia-smi 看有没有别的进程"), not on
+            # the next item ("不需要重启机器、开混合精度就能省显存")
+            whole_item = marker.family is Family.DISMISS and self.segment_of(marker.start) == self.segment_of(start)
+            near = whole_item or self._near(marker.end, reach)
             if near and item in (None, self.segment_of(marker.start)):
                 count += 1
                 reach, item = marker.start, self.segment_of(marker.start)
@@ -189,11 +192,13 @@ class Reading:
         )
 
     def doubted(self, start: int) -> bool:
-        """Whether what starts here is named only to be questioned: a "所谓" / "so-called" shortly before it in its
-        clause (quotes around the term do not end the clause here: 所谓“免费”)."""
+        """Whether what starts here is named only to be questioned: a "所谓" / "说是" / "so-called" shortly before it
+        in its clause, or just before the quote that opens it (所谓“免费”)."""
+        clause = self.clause_of(start)
         return any(
-            m.family is Family.DOUBT
+            m.family is Family.SO_CALLED
             and m.end <= start
+            and (m.clause == clause or self.text[m.end : start].strip().startswith(("“", '"', "「")))
             and not _DOUBT_BREAK.search(self.text, m.end, start)
             and self._near(m.end, start)
             for m in self.markers

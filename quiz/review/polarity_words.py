@@ -8,10 +8,20 @@ DEGREES = ("太大", "多大", "什么", "啥")  # between 没 and what it denie
 NOT_NEGATORS_ZH = (
     "即所谓",
     "就是所谓",
+    "是所谓",
+    "叫做所谓",
+    "称为所谓",
+    "叫所谓",
     "可以说是",
     "应该说是",
     "来说是",
+    "地说是",
+    "话说是",
+    "或者说是",
+    "只能说是",
     "就是说",
+    "数据说",
+    "根据说",
     "不仅",
     "不但",
     "不光",
@@ -179,7 +189,6 @@ DISMISSIVE_EN = (
     r"no point in",
     r"(?:i|we) (?:do not|don'?t) think",
     r"(?:i|we) doubt",
-    r"(?:i'?d|i would|we'?d|we would|you should|i would rather|better to) avoid",
 )
 DISMISSIVE_AFTER_EN = (
     r"(?:is|are) (?:not needed|unnecessary|useless|irrelevant|pointless)",
@@ -333,12 +342,15 @@ REJECT_BEFORE_EN = (
     r"people often think",
     r"it is wrong to",
     r"it'?s wrong to",
-    r"don'?t (?:assume|believe)",  # not "I don't think": a dismissal (DISMISSIVE_EN)
+    # not "I don't think", a dismissal (DISMISSIVE_EN); "I don't believe" stays here because a correct answer opens
+    # "I don't believe the cluster part differs" (redteam-openings.yaml), and a dismissal denied its point
+    r"don'?t (?:assume|believe)",
 )
 
-# Doubt: the answer names what follows only to question it ("所谓免费其实谈不上", "the so-called community").
-DOUBT_ZH = ("所谓的", "所谓", "说是", "据说", "号称")
-DOUBT_EN = (r"so-called", r"so called")
+# So-called: the answer names what follows only to question it, hearsay too ("所谓免费其实谈不上", "说是促进创新",
+# "the so-called community").
+SO_CALLED_ZH = ("所谓的", "所谓", "说是", "据说", "号称")
+SO_CALLED_EN = (r"so-called", r"so called")
 
 # Not 也/还 ("预训练模型也没什么用" is one statement).
 CLAUSE_WORDS_ZH = (

@@ -92,7 +92,8 @@ class _Point:
 class _Compiled:
     points: tuple[_Point, ...]
     prompt_ngrams: frozenset[tuple[str, ...]]  # 2- and 3-unit runs of the prompt, 4-unit runs of the code
-    denials: frozenset[polarity.Family]  # what denies a misconception's own negation (code reviews name bugs)
+    misconception_negators: frozenset[polarity.Family]  # what says a misconception's own negation (reviews name bugs)
+    open_question: bool  # a negator after a term denies it too ("Spot instances aren't worth it"); not in a review
 
 
 def _terms(phrase: str, ordered: bool = False) -> list[_Term]:
@@ -115,8 +116,10 @@ def _compile(question: Question) -> _Compiled:
     for seq in prompts:
         for n in (2, 3):
             ngrams.update(tuple(seq[i : i + n]) for i in range(len(seq) - n + 1))
+    code_units: set[str] = set()
     for snippet in question.code:
         seq = text.units(snippet.source)
+        code_units.update(seq)
         ngrams.update(tuple(seq[i : i + CODE_RUN]) for i in range(len(seq) - CODE_RUN + 1))
     denials = CODE_REVIEW_DENIALS if question.type == "code-review" else OPEN_DENIALS
     points = []
@@ -124,15 +127,21 @@ def _compile(question: Question) -> _Compiled:
         concepts = []
         for terms in kp.concepts:
             variants = {t for term in (*terms.zh, *terms.en) for t in _terms(term)}
-            # A synonym the prompt itself says proves nothing: drop it, unless the concept has no other.
-            own = {t for t in variants if not any(_contains(seq, t.units) for seq in prompts)}
+            # A synonym the prompt itself says proves nothing: drop it, unless the concept has no other. Nor does
+            # naming an identifier of the question's code ("GLOBAL_BATCH" for "divide by the global batch").
+            own = {
+                t
+                for t in variants
+                if not any(_contains(seq, t.units) for seq in prompts)
+                and not (len(t.units) == 1 and "_" in t.units[0] and t.units[0] in code_units)
+            }
             concepts.append(tuple(sorted(own or variants, key=lambda t: (t.units, t.negated))))
         phrases = (*kp.contradicts.zh, *kp.contradicts.en) if kp.contradicts else ()
         contradictions = tuple(dict.fromkeys(t for phrase in phrases for t in _terms(phrase, ordered=True)))
         require = max(1, min(kp.require, len(concepts)))
         denies = OPEN_DENIALS if kp.negation_denies else denials
         points.append(_Point(kp.id, tuple(concepts), require, contradictions, denies))
-    return _Compiled(tuple(points), frozenset(ngrams), denials)
+    return _Compiled(tuple(points), frozenset(ngrams), denials, question.type != "code-review")
 
 
 def _contains(seq: list[str], part: tuple[str, ...]) -> bool:
@@ -206,7 +215,8 @@ class _Answer:
             self.said[unit].append(index)
         self.copied = copied
         self.reading = polarity.read(self.normalised)
-        self.denials = compiled.denials
+        self.misconception_negators = compiled.misconception_negators
+        self.open_question = compiled.open_question
 
     def chars(self, first: int, last: int) -> tuple[int, int]:
         return self.spans[first][0], self.spans[last][1]
@@ -218,30 +228,31 @@ class _Answer:
 
     def asserts(self, term: _Term, denials: frozenset[polarity.Family]) -> list[tuple[int, int]]:
         """Every place the answer asserts the term: not negated by these families (or negated, for a term that
-        carried its own negation; in a code review only by dismissal, unless the point says otherwise, since "map
-        没有 num_parallel_calls" names the bug), not named only to be doubted ("所谓免费"), and not asked
-        ("门槛降了吗")."""
+        carried its own negation; in a code review only by a dismissal or a harmless word, unless the point sets
+        negation_denies, since "map 没有 num_parallel_calls" names the bug), not named only to be doubted
+        ("所谓免费", 所谓“不用花钱”), and not asked ("门槛降了吗")."""
         families = polarity.NEGATIONS if term.negated else denials
-        both_ways = not term.negated and denials == OPEN_DENIALS
+        both_ways = not term.negated and self.open_question
         return [
             (first, last)
             for first, last in _occurrences(term, self.positions)
             if self._negated(term, *self.chars(first, last), families, both_ways) == term.negated
-            and not (self.reading.doubted(self.spans[first][0]) and not term.negated)
+            and not self.reading.doubted(self.spans[first][0])
             and not self.reading.asked(self.spans[first][0])
         ]
 
     def states(self, term: _Term) -> tuple[int, int] | None:
         """Where the answer states a misconception as its own (character span), or None: within one list item
         and not across "and" / "but", not negated, not a supposition ("如果直接全部解冻，……"), and not reported only
-        to be rejected ("有人以为……，其实不对")."""
-        families = self.denials if term.negated else MISCONCEPTION_DENIALS
+        to be rejected ("有人以为……，其实不对"), nor asked ("cache 放在最后更好吗？不是，……")."""
+        families = self.misconception_negators if term.negated else MISCONCEPTION_DENIALS
         for first, last in _occurrences(term, self.said):
             start, end = self.chars(first, last)
             if (
                 self.reading.segment_of(start) != self.reading.segment_of(end - 1)
                 or _CONJUNCTION.search(self.normalised, start, end)
                 or self.reading.supposed(start)
+                or self.reading.asked(start)
             ):
                 continue
             if term.harmless and not self.reading.negations(start, end, HARMLESS):

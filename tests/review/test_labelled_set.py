@@ -422,7 +422,8 @@ def test_the_writers_check_names_each_mistake_in_a_file_and_passes_the_last_set(
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "- question: cost.open-source-frameworks\n  lang: fr\n  kind: list\n  covers: [free, nonsense]\n"
-        "  contradicts: [free]\n  grade: 5\n  answer: ''\n- question: no.such-question\n",
+        "  contradicts: [free]\n  grade: 5\n  answer: ''\n- question: no.such-question\n"
+        "- question: [a, b]\n- question: cost.open-source-frameworks\n  covers: free\n  contradicts: [[free]]\n",
         encoding="utf-8",
     )
     problems = "\n".join(check(bad))
@@ -435,5 +436,8 @@ def test_the_writers_check_names_each_mistake_in_a_file_and_passes_the_last_set(
         "the answer is empty",
         "item 2: missing lang",
         "unknown question 'no.such-question'",
+        "item 3: unknown question ['a', 'b']",
+        "item 4: covers must be a list of key point ids",
+        "item 4: contradicts must be a list of key point ids",
     ):
         assert said in problems

@@ -385,7 +385,7 @@ def test_a_long_list_with_one_longer_item_is_still_a_list(packaged_bank):
     [
         ("所谓“免费”只是表面上的，社区倒是很大。", ("community",)),  # named only to be questioned (round 9)
         ("The so-called free framework costs you in support contracts; the community is big, though.", ("community",)),
-        ("框架免费，社区很大，也就是所谓的开源生态。", ("free", "community")),  # 也就是所谓 introduces a name
+        ("省钱的原因，这是所谓的迁移学习。", ("pretrained",)),  # 是所谓 introduces a name
     ],
 )
 def test_a_claim_named_only_to_be_questioned_is_not_made(packaged_bank, answer, covered):
@@ -397,8 +397,6 @@ def test_a_claim_named_only_to_be_questioned_is_not_made(packaged_bank, answer, 
     [
         "I don't think it recompiles for each batch, XLA compiles the function once.",
         "I doubt it recompiles for each batch; XLA compiles the function once.",
-        "我不认为形状是问题，每个 batch 的形状都一样，XLA 只编译一次。",
-        "我不觉得会重新编译，每个 batch 形状都一样。",
     ],
 )
 def test_in_a_code_review_doubting_the_bug_denies_it(packaged_bank, answer):
@@ -426,7 +424,7 @@ def test_a_float16_softmax_loses_precision_and_does_not_overflow(packaged_bank, 
 
 @pytest.mark.parametrize(
     "answer",
-    ["prefetch 放在最前面其实是对的，cache 放最后是 OK 的。", "prefetch 放在最前面其实是对的。cache 放最后是 OK 的。"],
+    ["prefetch 放在最前面其实是对的，cache 放最后最好。", "prefetch 放在最前面其实是对的。cache 放最后最好。"],
 )
 def test_words_that_state_a_misconception_make_no_other_point(packaged_bank, answer):
     """最后 is in the cache's misconception: it does not make "prefetch belongs at the end" (round 9)."""
@@ -437,7 +435,7 @@ def test_words_that_state_a_misconception_make_no_other_point(packaged_bank, ans
 @pytest.mark.parametrize(
     "answer",
     [
-        "XLA 不会重新编译，每个 batch 形状都一样。",
+        "XLA 这里不会重复编译。",
         "XLA doesn't recompile here: every batch gets the same shape.",
         "It won't recompile, the batches don't really differ in shape.",
     ],
@@ -484,7 +482,7 @@ def test_an_identifier_is_one_word_as_written(packaged_bank, answer, makes_it):
     "answer, covered",
     [
         ("说是促进创新，我看大多是换个壳子。", ()),  # hearsay names a claim only to doubt it (round 10)
-        ("成本降下来以后，可以说是促进了创新，新产品越来越多。", ("innovation",)),  # 可以说是 says it
+        ("成本降下来以后，可以说是促进了创新。", ("innovation",)),  # 可以说是 says it
     ],
 )
 def test_hearsay_is_not_a_claim_but_a_way_of_putting_it_is(packaged_bank, answer, covered):
@@ -501,12 +499,12 @@ def test_a_dismissal_bears_on_the_rest_of_its_clause(packaged_bank):
     "question, answer, point",
     [
         ("transfer-learning.resnet50-head-review", "另外我不建议冻结 base model，全部一起训效果更好。", "freeze"),
-        ("gpu.out-of-memory", "I would avoid mixed precision here, it makes training unstable.", "mixed-precision"),
         ("transfer-learning.preprocess-input", "输入也不一定非要和预训练时的处理方式一致。", "distribution"),
     ],
 )
 def test_advising_against_a_point_denies_it(packaged_bank, question, answer, point):
-    """不建议, "I would avoid", 不一定非要 dismiss what follows (round 12), in a code review too."""
+    """不建议 and 不一定非要 dismiss what follows (round 12), in a code review too. ("I would avoid" did too, until
+    the review found it dismissing the remedy: "avoid the recompiles by padding to a fixed length".)"""
     assert point not in score_answer(packaged_bank.by_id[question], answer).covered
 
 
@@ -536,3 +534,76 @@ def test_small_characters_inside_nouns_do_not_make_a_list_say_something(packaged
         "用户体验……对，大概这些方面。"
     )
     assert score_answer(packaged_bank.by_id["cost.hardware-prices"], answer).covered == ()
+
+
+@pytest.mark.parametrize("answer", ["我不觉得要用 bucket 分桶。", "我不认为要用 bucket 分桶。"])
+def test_in_a_code_review_not_thinking_a_fix_is_needed_dismisses_it(packaged_bank, answer):
+    """不觉得 / 不认为 dismiss (round 9): fixed-padding has no negation_denies, so a plain negation would not."""
+    assert score_answer(packaged_bank.by_id["xla.shape-recompilation"], answer).covered == ()
+
+
+@pytest.mark.parametrize(
+    "question, answer, point",
+    [
+        ("data-pipeline.order-review", "cache 放在最后更好吗？不是，cache 要放在随机增强之前。", "cache-placement"),
+        ("summary.industry-impact", "门槛更高了吗？没有，中小企业也用得起了。", "barrier"),
+    ],
+)
+def test_a_misconception_asked_is_not_stated(packaged_bank, question, answer, point):
+    """A yes-no question asserts nothing, a misconception no more than a point (the review of round 13)."""
+    assert point not in score_answer(packaged_bank.by_id[question], answer).contradicted
+
+
+@pytest.mark.parametrize(
+    "question, answer, point",
+    [
+        (
+            "gpu.out-of-memory",
+            "显存不够时，不需要重启整台机器、重新安装驱动、开混合精度就能省一半显存。",
+            "mixed-precision",
+        ),
+        ("xla.shape-recompilation", "每个 batch 的长度不一样，XLA 重新编译没法避免，所以更慢。", "recompile"),
+        ("cost.open-source-frameworks", "据说要钱但其实免费，社区也很大。", "free"),
+        (
+            "cost.open-source-frameworks",
+            "So-called experts call it expensive but it is free, and the community is big.",
+            "free",
+        ),
+        (
+            "gpu.out-of-memory",
+            "Turn on tf.keras.mixed_precision so activations take half the memory.",
+            "mixed-precision",
+        ),
+        (
+            "transfer-learning.preprocess-input",
+            "The fix is preprocess_input's caffe-style scaling.",
+            "use-preprocess-input",
+        ),
+        ("summary.industry-impact", "这些数据说明训练更快了。", "acceleration"),
+    ],
+)
+def test_a_reading_reaches_no_further_than_it_should(packaged_bank, question, answer, point):
+    """The review of rounds 9-13: a dismissal stops at its list item, negation_denies adds no open-question reading
+    of what follows, a doubt stays in its clause, 数据说明 is no hearsay, an identifier says its phrase."""
+    assert point in score_answer(packaged_bank.by_id[question], answer).covered
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "所谓“不用花钱”只是表面上的，社区倒是很大。",  # a synonym carrying its own negation is doubted too
+        "```text\nfree, community, pretrained models, sharing, iteration, tutorials\n```",  # a fenced list
+    ],
+)
+def test_a_doubted_or_fenced_claim_makes_no_point(packaged_bank, answer):
+    result = score_answer(packaged_bank.by_id["cost.open-source-frameworks"], answer)
+    assert {"free", "pretrained"}.isdisjoint(result.covered)
+
+
+def test_a_reference_to_a_code_identifier_is_not_the_fix(packaged_bank):
+    """GLOBAL_BATCH is in the code: naming it is not "divide by the global batch" (an identifier of the question's
+    code counts no more than the prompt's words)."""
+    answer = "With 2 replicas, GLOBAL_BATCH = 64 x 2 = 128, so each replica gets 64 examples."
+    assert (
+        "compute-average-loss" not in score_answer(packaged_bank.by_id["distributed.custom-loop-loss"], answer).covered
+    )

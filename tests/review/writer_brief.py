@@ -85,12 +85,14 @@ def check(path: Path) -> list[str]:
             problems.append(f"{where}: not a mapping")
             continue
         problems += [f"{where}: missing {field}" for field in FIELDS if field not in item]
-        question = bank.by_id.get(item.get("question"))
+        question = bank.by_id.get(item.get("question")) if isinstance(item.get("question"), str) else None
         if question is None:
             problems.append(f"{where}: unknown question {item.get('question')!r}")
             continue
         known = {point.id for point in question.key_points}
-        covers, contradicts = set(item.get("covers") or ()), set(item.get("contradicts") or ())
+        lists_of_ids = [field for field in ("covers", "contradicts") if _ids(item.get(field)) is None]
+        problems += [f"{where}: {field} must be a list of key point ids" for field in lists_of_ids]
+        covers, contradicts = _ids(item.get("covers")) or set(), _ids(item.get("contradicts")) or set()
         for field, ids in (("covers", covers), ("contradicts", contradicts)):
             problems += [
                 f"{where} ({question.id}): {field} names no key point {pid!r}; known: {sorted(known)}"
@@ -114,10 +116,22 @@ def check(path: Path) -> list[str]:
     return problems
 
 
+def _ids(value) -> set[str] | None:
+    """A covers / contradicts field as a set of ids; None when it is not a list of strings (absent is empty)."""
+    if value is None:
+        return set()
+    if not isinstance(value, list) or not all(isinstance(pid, str) for pid in value):
+        return None
+    return set(value)
+
+
 def _main(args: list[str]) -> int:
     if args[:1] != ["--check"]:
         print(brief())
         return 0
+    if len(args) == 1:
+        print("usage: python -m tests.review.writer_brief --check FILE.yaml [FILE.yaml ...]", file=sys.stderr)
+        return 2
     status = 0
     for name in args[1:]:
         path = Path(name)
