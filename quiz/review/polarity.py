@@ -107,6 +107,9 @@ _SUPPOSITION = re.compile(
 )
 _DOUBT_BREAK = re.compile(r"[。！？!?；;，,：:\n]|\.(?=\s|$)")
 _YES_NO = re.compile(r"(?:吗|(?<!什)么)\s*[^\w\u3400-\u9fff]*$")  # "门槛降了吗？", "创新变多了么……" (not 为什么)
+_YES_NO_EN = re.compile(
+    r"\W*(?:is|are|was|were|does|do|did|will|would|can|could|has|have|should)\b[^?]*\?\s*$", re.IGNORECASE
+)  # "Is AI affordable for startups now? Hardly."
 _ASKED = re.compile(r"\s*(?:吗|么|\?|？)")
 _DENIES_A_REASON = re.compile(r"并?不是|并非|not|[a-z]+n't", re.IGNORECASE)  # "不是因为", "not because"
 
@@ -205,10 +208,10 @@ class Reading:
         )
 
     def asked(self, offset: int) -> bool:
-        """Whether the clause at this offset is a yes-no question ("门槛降了吗？", "创新变多了吗"): it asks, and
-        asserts nothing."""
+        """Whether the clause at this offset is a yes-no question ("门槛降了吗？", "创新变多了么", "Is AI affordable
+        now?"): it asks, and asserts nothing."""
         start, end = self.clauses[self.clause_of(offset)]
-        return _YES_NO.search(self.text, start, end) is not None
+        return _YES_NO.search(self.text, start, end) is not None or _YES_NO_EN.match(self.text[start:end]) is not None
 
     def supposed(self, offset: int) -> bool:
         """Whether the clause at this offset only supposes what it says: a condition ("如果直接全部解冻，……",
