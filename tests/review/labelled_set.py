@@ -45,8 +45,10 @@ HPC systems engineer, a self-taught enthusiast, a hedging researcher), committed
 changes; looked at once with round 10's scorer and once with round 11's; round 12 then read its mistakes and
 tuned on them. frozen-13/ is a thirteenth, 90 answers by three more writers (a data engineer, a live-interview
 transcript, a terse technical writer), committed unscored before round 12's changes and looked at once with each of
-rounds 11 and 12 (the same figures); round 13 then read it. No unseen set is left: the next round starts by writing
-one.
+rounds 11 and 12 (the same figures); round 13 then read it. frozen-14/ is a fourteenth, 90 answers by three more
+writers (an edge ML engineer, a teacher, a candidate writing traditional characters), committed unscored after
+round 13 and never looked at: the next round measures on it first (add it to test_labelled_set's SETS, COMMITTED
+and FLOORS with the figures of that first look).
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
