@@ -139,6 +139,7 @@ class Reading:
     segments: tuple[tuple[int, int], ...]
     sentences: tuple[tuple[int, int], ...]
     markers: tuple[Marker, ...]
+    questions: frozenset[int] = frozenset()  # the clauses that are yes-no questions ("门槛降了吗？")
 
     def clause_of(self, offset: int) -> int:
         return _index_of(self.clauses, offset)
@@ -210,8 +211,7 @@ class Reading:
     def asked(self, offset: int) -> bool:
         """Whether the clause at this offset is a yes-no question ("门槛降了吗？", "创新变多了么", "Is AI affordable
         now?"): it asks, and asserts nothing."""
-        start, end = self.clauses[self.clause_of(offset)]
-        return _YES_NO.search(self.text, start, end) is not None or _YES_NO_EN.match(self.text[start:end]) is not None
+        return self.clause_of(offset) in self.questions
 
     def supposed(self, offset: int) -> bool:
         """Whether the clause at this offset only supposes what it says: a condition ("如果直接全部解冻，……",
@@ -284,7 +284,12 @@ def read(normalised: str) -> Reading:
             backward = True  # "预训练模型不需要", "社区没有": nothing follows, so it denies what came before
         substitute = _SUBSTITUTES.fullmatch(match.group()) is not None
         markers.append(Marker(family, backward, match.start(), match.end(), clause, substitute, final))
-    return Reading(normalised, clauses, segments, sentences, tuple(markers))
+    questions = frozenset(
+        index
+        for index, (start, end) in enumerate(clauses)
+        if _YES_NO.search(normalised, start, end) or _YES_NO_EN.match(normalised[start:end])
+    )
+    return Reading(normalised, clauses, segments, sentences, tuple(markers), questions)
 
 
 def _ends_clause(source: str, clause: tuple[int, int], offset: int) -> bool:

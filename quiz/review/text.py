@@ -93,10 +93,8 @@ def located_units(normalised: str) -> tuple[list[str], list[tuple[int, int]]]:
     offsets: list[tuple[int, int]] = []
     for match in _UNIT.finditer(normalised):
         token = match.group()
-        if "_" in token:  # an identifier (preprocess_input) is one unit, as written, without a possessive
-            token = token.split("'")[0]
-        if is_han(token) or "_" in token:
-            out.append(token.lower() if "_" in token else token)
+        if is_han(token) or "_" in token:  # an identifier (preprocess_input): one unit, as written, no possessive
+            out.append(token.split("'")[0].lower())
             offsets.append(match.span())
             continue
         parts = token.split("-")
@@ -115,12 +113,13 @@ def term_variants(term: str) -> list[tuple[str, ...]]:
     looked for as "pre trained" and "pretrained", and "open source" also as "opensource"."""
     spaced = tuple(units(term.replace("-", " ")))
     # an English phrase is said by the identifier made of it too: "mixed precision" by tf.keras.mixed_precision
-    snake = re.fullmatch(r"\s*[A-Za-z]+(?: [A-Za-z]+)+\s*", term) and (term.strip().lower().replace(" ", "_"),)
+    phrase = re.fullmatch(r"\s*[A-Za-z]+(?: [A-Za-z]+)+\s*", term)
+    snake = (term.strip().lower().replace(" ", "_"),) if phrase else ()
     joined = tuple(units(re.sub(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])", "", term)))
     two_words = re.fullmatch(r"\s*([A-Za-z]+) ([A-Za-z]+)\s*", term)
     compound = tuple(units(two_words.group(1) + two_words.group(2))) if two_words else ()
     variants: list[tuple[str, ...]] = []
-    for variant in (spaced, joined, compound, snake or ()):
+    for variant in (spaced, joined, compound, snake):
         if variant and variant not in variants:
             variants.append(variant)
     return variants

@@ -71,12 +71,17 @@ def brief() -> str:
 def check(path: Path) -> list[str]:
     """What is wrong with a writer's file, one line each: the rules above, checked without scoring anything (a
     writer who ran the scorer would be writing to it)."""
+    return _read_and_check(path)[1]
+
+
+def _read_and_check(path: Path) -> tuple[list, list[str]]:
+    """The file's items (empty when it cannot be read as a list) and what is wrong with them."""
     try:
         items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as exc:
-        return [f"{path}: cannot read it: {exc}"]
+        return [], [f"{path}: cannot read it: {exc}"]
     if not isinstance(items, list):
-        return [f"{path}: the file must be a YAML list of items"]
+        return [], [f"{path}: the file must be a YAML list of items"]
     bank = load_real_bank()
     problems = []
     for number, item in enumerate(items, 1):
@@ -113,7 +118,7 @@ def check(path: Path) -> list[str]:
             problems.append(f"{where}: grade must be a whole number from 0 to 4")
         if not str(item.get("answer") or "").strip():
             problems.append(f"{where}: the answer is empty")
-    return problems
+    return items, problems
 
 
 def _ids(value) -> set[str] | None:
@@ -135,10 +140,9 @@ def _main(args: list[str]) -> int:
     status = 0
     for name in args[1:]:
         path = Path(name)
-        problems = check(path)
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) if not problems else None
+        items, problems = _read_and_check(path)
         print("\n".join(problems) or f"{path}: ok")
-        if isinstance(items, list):
+        if not problems:
             kinds = Counter(item.get("kind") for item in items)
             langs = Counter(item.get("lang") for item in items)
             print(f"  {len(items)} items; kinds {dict(kinds)}; languages {dict(langs)}")
