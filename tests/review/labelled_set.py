@@ -47,8 +47,7 @@ tuned on them. frozen-13/ is a thirteenth, 90 answers by three more writers (a d
 transcript, a terse technical writer), committed unscored before round 12's changes and looked at once with each of
 rounds 11 and 12 (the same figures); round 13 then read it. frozen-14/ is a fourteenth, 90 answers by three more
 writers (an edge ML engineer, a teacher, a candidate writing traditional characters), committed unscored after
-round 13 and never looked at: the next round measures on it first (add it to test_labelled_set's SETS, COMMITTED
-and FLOORS with the figures of that first look).
+round 13 and looked at once, with round 13's scorer, never its answers: the unseen measure.
 
     python tests/review/labelled_set.py              the tuning set's figures and every answer it gets wrong
     python tests/review/labelled_set.py --frozen     the frozen set's figures only
@@ -63,6 +62,7 @@ and FLOORS with the figures of that first look).
     python tests/review/labelled_set.py --frozen-11  the eleventh held-out set's figures only
     python tests/review/labelled_set.py --frozen-12  the twelfth held-out set's figures only
     python tests/review/labelled_set.py --frozen-13  the thirteenth held-out set's figures only
+    python tests/review/labelled_set.py --frozen-14  the fourteenth held-out set's figures only
     python tests/review/labelled_set.py --redteam-scorer   the red team's figures only
 """
 
@@ -89,7 +89,10 @@ FROZEN_9 = (
 FROZEN_10 = ANSWERS / "frozen-10"  # the tenth (2026-12-06), committed unscored before round 9; tuned on in round 10
 FROZEN_11 = ANSWERS / "frozen-11"  # the eleventh (2026-12-06), committed unscored before round 10; tuned on in 11
 FROZEN_12 = ANSWERS / "frozen-12"  # the twelfth (2026-12-06), committed unscored before round 11; tuned on in 12
-FROZEN_13 = ANSWERS / "frozen-13"  # the thirteenth (2026-12-06, last), committed unscored before round 12's changes
+FROZEN_13 = ANSWERS / "frozen-13"  # the thirteenth (2026-12-06), committed unscored before round 12; read in 13
+FROZEN_14 = (
+    ANSWERS / "frozen-14"
+)  # the fourteenth (2026-12-06, last), committed unscored after round 13, looked at once
 REDTEAM = ANSWERS / "redteam-scorer"  # adversarial answers aimed at the scorer's blind spots (2026-12-03)
 BANK = REPO / "questions"
 KINDS = ("good", "paraphrase", "partial", "vague", "off-topic", "parrot", "list", "denial", "contradiction")

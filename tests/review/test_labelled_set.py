@@ -27,6 +27,7 @@ from .labelled_set import (
     FROZEN_11,
     FROZEN_12,
     FROZEN_13,
+    FROZEN_14,
     REDTEAM,
     KINDS,
     NOTHING,
@@ -58,6 +59,8 @@ FROZEN_11_SHA256 = {"heldout-2026-12-06b.yaml": "320dcf961ce5da0f4f55b089177ca8e
 FROZEN_12_SHA256 = {"heldout-2026-12-06c.yaml": "71037d99026e350a4f350f864787d96d4b8c8e691ad81a1cc3ef549ba312cfd5"}
 # The thirteenth, committed in d068ab6 with nothing else, before round 12's changes were.
 FROZEN_13_SHA256 = {"heldout-2026-12-06d.yaml": "00c14c9c847300e52e3876d6eac87ab0cf68a0448a73724e3557d79c96e0ad53"}
+# The fourteenth, committed in 4f55dd6 with nothing else, after round 13, and looked at once with round 13's scorer.
+FROZEN_14_SHA256 = {"heldout-2026-12-06e.yaml": "15400e5bc33a52e62647df5018d088d516872e6aa81dbda74939f05691240505"}
 REDTEAM_SHA256 = {"redteam-2026-12-03.yaml": "d21170ccc2d8da2f6aa332ec33c59b0e74623d0df279e1fea4db784d279f99db"}
 
 
@@ -75,6 +78,7 @@ SETS = {
     "frozen_11": FROZEN_11,
     "frozen_12": FROZEN_12,
     "frozen_13": FROZEN_13,
+    "frozen_14": FROZEN_14,
     "redteam": REDTEAM,
 }
 
@@ -93,6 +97,7 @@ COMMITTED = {
     "frozen_11": FROZEN_11_SHA256,
     "frozen_12": FROZEN_12_SHA256,
     "frozen_13": FROZEN_13_SHA256,
+    "frozen_14": FROZEN_14_SHA256,
     "redteam": REDTEAM_SHA256,
 }
 
@@ -119,7 +124,8 @@ def test_the_held_out_sets_are_the_ones_committed_before_tuning(part):
     assert files == COMMITTED[part]
 
 
-# frozen_5 is left out: it has one English off-topic answer, not two (the file stays as its writer handed it over)
+# frozen_5 is left out: it has one English off-topic answer, not two, and frozen_14 one English misconception (the
+# files stay as their writers handed them over)
 @pytest.mark.parametrize(
     "part",
     [
@@ -151,6 +157,7 @@ def test_each_set_is_big_and_varied_enough_to_mean_something(part, packaged_bank
             "frozen_11": 90,
             "frozen_12": 90,
             "frozen_13": 90,
+            "frozen_14": 90,
         }[part]
     )  # the issue asks for 80 at least
     kinds = Counter((item.kind, item.lang) for item in items)
@@ -259,6 +266,9 @@ def test_on_the_held_out_sets_the_scorer_keeps_what_it_measured(packaged_bank, p
 # recall 0.909, Spearman 0.853, a list at 0.43, denials 7 of 9 and misconceptions 4 of 8 at or below 0.3, a good
 # answer at 0.00 (a perfect review followed by its fixed code, read as a keyword list), contradicted precision
 # 1.000 (recall 0.383). Round 13 then read it and fixed those two; every floor is at round 13's figures.
+# Measured on frozen-14 once, with round 13's scorer (nothing tuned on it, nothing changed after): precision 0.896,
+# recall 0.880, Spearman 0.862, lists at 0.00, denials 7 of 9 (worst 0.33), misconceptions 4 of 7 (worst 0.67),
+# good answers at least 0.75, contradicted precision 1.000 (recall 0.271).
 FLOORS = {
     "frozen": {
         "precision": 0.94,
@@ -356,6 +366,14 @@ FLOORS = {
         "spearman": 0.88,
         "wrong_headed_max": 0.75,
         "good_min": 0.8,
+        "contradicted_precision": 0.99,
+    },
+    "frozen_14": {
+        "precision": 0.89,
+        "recall": 0.88,
+        "spearman": 0.86,
+        "wrong_headed_max": 0.67,
+        "good_min": 0.75,
         "contradicted_precision": 0.99,
     },
     "redteam": {  # no wrong_headed_max: a misconception written to beat it already scores 1.00
