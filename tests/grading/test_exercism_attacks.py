@@ -2,9 +2,10 @@
 what it attacks), graded in one batch beside the correct solution, as a grader would: none is a trusted pass, none
 makes the grader print a traceback, and the correct one keeps its pass.
 
-`queued_answers.py` is the one that passes: it hard-codes the answers to the tests' fixed inputs (sent ahead on the
+`queued_answers.py` is the one allowed to pass: it hard-codes the answers to the tests' fixed inputs (sent ahead on the
 channel, which is the same as returning 512 and 0.4). A suite whose inputs are known can be passed so by any
-grader; what crosses is still only the data the solution chose.
+grader; what crosses is still only the data the solution chose. It passes only when the tests run in the order
+it queued its answers for.
 """
 
 from __future__ import annotations
